@@ -1,0 +1,1 @@
+"""Backends, kernels' context, the compiler, programs, sessions and run records. No Qt."""

@@ -1,0 +1,125 @@
+"""BuildContext: what a node's builder uses to bind its kernels to buffers at compile time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engines.initializers import initial_values
+from engines.program import Buffer, DataFeed, LiveParams, Metric
+
+if TYPE_CHECKING:
+    from engines.compiler import Compilation
+
+
+class BuildError(ValueError):
+    """A node cannot be built; the message names the node and, where it helps, the fix."""
+
+    def __init__(self, node_id: str, message: str):
+        super().__init__(message)
+        self.node_id = node_id
+
+
+class BuildContext:
+    """Per-node view of a compilation. Builders call input/output/param/feed/metric on it.
+
+    Shapes handed to builders are concrete: the batch axis (None in specs) becomes the
+    program's maximum batch size.
+    """
+
+    def __init__(self, compilation: Compilation, node, spec):
+        self._c = compilation
+        self.node = node
+        self.spec = spec
+        self.node_id = node.id
+        self.backend = compilation.backend
+        self.xp = compilation.backend.xp
+        self.dtype = compilation.dtype
+        self.rng: np.random.Generator = compilation.rng
+        self.phase = compilation.program.phase
+        self.batch_size = compilation.batch_size
+        self.params = LiveParams(node.id, compilation.param_values(node, spec))
+        compilation.program.live[node.id] = self.params
+        self.owned_params: list[Buffer] = []
+
+    # -- errors ------------------------------------------------------------------------------
+    def error(self, message: str) -> BuildError:
+        """A BuildError about this node; prefix the message with the node's label yourself."""
+        return BuildError(self.node_id, message)
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.title} '{self.node.label}'"
+
+    # -- wiring ------------------------------------------------------------------------------
+    def input(self, port: str) -> Buffer | None:
+        """The buffer wired into input `port`, or None when an optional input is unconnected."""
+        return self._c.input_buffer(self.node, port)
+
+    def in_shape(self, port: str) -> tuple | None:
+        buf = self.input(port)
+        return None if buf is None else tuple(buf.storage.shape)
+
+    def output(self, port: str, shape: tuple | None = None, batched: bool = True,
+               dtype=None) -> Buffer:
+        """Allocate output `port`; shape defaults to the spec's infer_shapes on real inputs."""
+        if shape is None:
+            shape = self._c.inferred_output_shape(self.node, self.spec, port)
+        shape = tuple(self.batch_size if d is None else int(d) for d in shape)
+        storage = self.xp.zeros(shape, dtype=dtype or self.dtype)
+        buf = Buffer(f"{self.node_id}.{port}", storage, batched, self.node_id)
+        self._c.program.outputs[(self.node_id, port)] = buf
+        self._c.program.shapes[(self.node_id, port)] = shape
+        return buf
+
+    def param(self, name: str, shape: tuple, init: str = "glorot_uniform",
+              trainable: bool = True, scale: float | None = None, values=None) -> Buffer:
+        """A parameter saved with the weights; trainable ones are handed to optimizers."""
+        host = np.asarray(values) if values is not None else initial_values(
+            init, self.rng, tuple(shape), scale)
+        storage = self.xp.asarray(host.astype(self.dtype, copy=False))
+        buf = Buffer(f"{self.node_id}/{name}", storage, batched=False, node_id=self.node_id)
+        if trainable:
+            buf.allocate_grad(self.xp)
+            buf.requires_grad = True
+            self._c.program.trainable.append(buf)
+            self.owned_params.append(buf)
+        self._c.program.params[(self.node_id, name)] = buf
+        return buf
+
+    def scratch(self, shape: tuple, batched: bool = False, dtype=None):
+        """A preallocated work array (not saved, not shown)."""
+        shape = tuple(self.batch_size if d is None else int(d) for d in shape)
+        return self.xp.zeros(shape, dtype=dtype or self.dtype)
+
+    def trainable_upstream(self, port: str) -> list[Buffer]:
+        """Trainable parameters of every node that feeds input `port`, directly or not."""
+        return self._c.trainable_upstream(self.node, port)
+
+    # -- training loop hooks -----------------------------------------------------------------
+    def feed(self, feed: DataFeed) -> None:
+        """Register this data node's feed; the program loads batches through it."""
+        self._c.program.feeds.append(feed)
+
+    def metric(self, name: str, buffer: Buffer) -> None:
+        """Report a (1,)-shaped batch-mean buffer as metric `name`, averaged per epoch."""
+        self._c.program.metrics.append(Metric(name, self.node_id, buffer))
+
+    def loss(self, buffer: Buffer) -> None:
+        """Mark a (1,) loss output: its grad is seeded with 1 before each backward pass."""
+        self._c.program.loss_seeds.append(buffer)
+
+    def monitor(self, fn: Callable, every: str = "epoch", min_interval_s: float = 0.0) -> None:
+        """fn(phase) -> list of events, called every epoch or every step (time-throttled)."""
+        from engines.monitors import Monitor
+        self._c.program.monitors.append(Monitor(self.node_id, fn, every, min_interval_s))
+
+    def stop_rule(self, fn: Callable) -> None:
+        """fn(history: list[dict]) -> reason string to stop after an epoch, or None."""
+        self._c.program.stop_rules.append(fn)
+
+    def simulation_steps(self, steps: int) -> None:
+        """Steps per epoch for programs without a data feed (simulations, energy models)."""
+        self._c.program.simulation_steps = max(self._c.program.simulation_steps, int(steps))

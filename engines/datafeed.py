@@ -1,0 +1,49 @@
+"""ArrayFeed: the DataFeed for in-memory datasets (built-in generators and user files)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engines.program import DataFeed
+
+
+def split_train_val(x, y, val_split: float, rng: np.random.Generator):
+    """Shuffle once (seeded) and cut off the last val_split share as the validation set."""
+    n = len(x)
+    order = rng.permutation(n)
+    n_val = int(round(n * val_split)) if 0 < val_split < 1 else 0
+    train, val = order[: n - n_val], order[n - n_val:]
+    return x[train], y[train], x[val], y[val]
+
+
+class ArrayFeed(DataFeed):
+    """Serves minibatches of (x, y) arrays kept on the device into two output buffers.
+
+    Training batches follow a fresh seeded permutation each epoch (when shuffle is on); the
+    gather writes into the preallocated output storage, so a step allocates nothing.
+    """
+
+    def __init__(self, backend, x_train, y_train, x_val, y_val, batch_size: int, seed: int,
+                 out_x, out_y, shuffle: bool = True, dtype=np.float32):
+        xp = backend.xp
+        self.xp = xp
+        self.batch_size = int(batch_size)
+        self.n_train, self.n_val = len(x_train), len(x_val)
+        self.x = {"train": xp.asarray(x_train, dtype=dtype), "val": xp.asarray(x_val, dtype=dtype)}
+        self.y = {"train": xp.asarray(y_train, dtype=dtype), "val": xp.asarray(y_val, dtype=dtype)}
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = {"train": xp.arange(self.n_train), "val": xp.arange(self.n_val)}
+        self.out_x, self.out_y = out_x, out_y
+
+    def begin_epoch(self, epoch: int) -> None:
+        if self.shuffle and self.n_train:
+            self.order["train"] = self.xp.asarray(self.rng.permutation(self.n_train))
+
+    def load(self, split: str, batch_index: int) -> int:
+        start = batch_index * self.batch_size
+        index = self.order[split][start: start + self.batch_size]
+        rows = int(index.shape[0])
+        self.xp.take(self.x[split], index, axis=0, out=self.out_x.storage[:rows])
+        self.xp.take(self.y[split], index, axis=0, out=self.out_y.storage[:rows])
+        return rows

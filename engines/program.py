@@ -1,0 +1,285 @@
+"""A compiled graph: buffers, flat lists of kernels, data feeds and metrics.
+
+A training step is three loops over lists (forwards, backwards, updates); nothing here walks
+the graph or looks anything up by name while a step runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engines.backend import Backend
+
+
+class Buffer:
+    """A device array (`value`) and, when something upstream is trainable, its gradient.
+
+    Batched buffers keep full-size storage; `value` and `grad` are views of the first `n` rows
+    for the current batch, so kernels must read `buf.value` at call time, never capture it.
+    """
+
+    __slots__ = ("name", "value", "grad", "storage", "grad_storage", "batched",
+                 "requires_grad", "node_id")
+
+    def __init__(self, name: str, storage, batched: bool, node_id: str = ""):
+        self.name = name
+        self.node_id = node_id
+        self.storage = storage
+        self.value = storage
+        self.batched = batched
+        self.grad_storage = None
+        self.grad = None
+        self.requires_grad = False
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    def allocate_grad(self, xp) -> None:
+        if self.grad_storage is None:
+            self.grad_storage = xp.zeros_like(self.storage)
+            self.grad = self.grad_storage
+
+    def set_rows(self, n: int) -> None:
+        self.value = self.storage[:n]
+        if self.grad_storage is not None:
+            self.grad = self.grad_storage[:n]
+
+    def __repr__(self):
+        return f"Buffer({self.name}, shape={tuple(self.storage.shape)})"
+
+
+@dataclass
+class Step:
+    """What a builder returns: kernels bound to preallocated buffers (any may be None).
+
+    forward() computes outputs; backward() turns output grads into param grads (overwriting)
+    and input grads (accumulating with +=); update() applies a learning rule (optimizers,
+    and energy models that learn by their own rules); begin() runs once before training and
+    end_epoch(epoch) once after each epoch.
+    """
+
+    forward: Callable | None = None
+    backward: Callable | None = None
+    update: Callable | None = None
+    begin: Callable | None = None
+    end_epoch: Callable | None = None
+
+
+@dataclass
+class Metric:
+    """A (1,)-shaped device buffer holding a batch mean, summed over an epoch on the device."""
+
+    name: str  # e.g. "loss", "accuracy"
+    node_id: str
+    buffer: Buffer
+
+
+class DataFeed:
+    """A data node's side of the training loop: how many samples, and how to load a batch.
+
+    Data nodes subclass this and register it with ctx.feed(); the program calls begin_epoch once
+    per epoch and load(split, batch_index) to fill the node's output buffers for that batch,
+    returning the number of rows loaded.
+    """
+
+    batch_size: int = 32
+    n_train: int = 0
+    n_val: int = 0
+
+    def begin_epoch(self, epoch: int) -> None:
+        """Reshuffle the training split (seeded)."""
+
+    def load(self, split: str, batch_index: int) -> int:
+        raise NotImplementedError
+
+    def batches(self, split: str) -> int:
+        n = self.n_train if split == "train" else self.n_val
+        return math.ceil(n / self.batch_size) if n else 0
+
+
+@dataclass
+class LiveParams:
+    """A node's parameter values; kernels read them each step so live edits take effect."""
+
+    node_id: str
+    values: dict
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def get(self, name, default=None):
+        return self.values.get(name, default)
+
+
+@dataclass
+class Phase:
+    """Shared run state kernels may read: training vs evaluation, epoch, global step."""
+
+    training: bool = True
+    epoch: int = 0
+    step: int = 0
+
+
+@dataclass
+class Program:
+    """Everything a Session needs to run a compiled graph."""
+
+    backend: Backend
+    graph_name: str
+    order: list  # node ids in topological order
+    forwards: list = field(default_factory=list)  # (node_id, fn)
+    backwards: list = field(default_factory=list)  # (node_id, fn), already reversed
+    updates: list = field(default_factory=list)  # (node_id, fn)
+    begins: list = field(default_factory=list)
+    epoch_ends: list = field(default_factory=list)  # (node_id, fn(epoch))
+    outputs: dict = field(default_factory=dict)  # (node_id, port) -> Buffer
+    params: dict = field(default_factory=dict)  # (node_id, name) -> Buffer (saved with weights)
+    trainable: list = field(default_factory=list)  # Buffers an optimizer updates
+    metrics: list = field(default_factory=list)  # Metric
+    loss_seeds: list = field(default_factory=list)  # Buffers whose grad is set to 1 each step
+    feeds: list = field(default_factory=list)  # DataFeed
+    monitors: list = field(default_factory=list)  # Monitor (engines.monitors)
+    live: dict = field(default_factory=dict)  # node_id -> LiveParams
+    param_counts: dict = field(default_factory=dict)  # node_id -> int
+    shapes: dict = field(default_factory=dict)  # (node_id, port) -> concrete shape
+    phase: Phase = field(default_factory=Phase)
+    stop_rules: list = field(default_factory=list)  # callables(history) -> reason or None
+    simulation_steps: int = 0  # steps per epoch for programs without a data feed
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    # -- running ---------------------------------------------------------------------------
+    @property
+    def has_backward(self) -> bool:
+        return bool(self.loss_seeds)
+
+    def steps_per_epoch(self) -> int:
+        if self.feeds:
+            return self.feeds[0].batches("train")
+        return max(1, self.simulation_steps)
+
+    def set_rows(self, n: int) -> None:
+        """Point every batched buffer at its first n rows."""
+        for buf in self._batched:
+            buf.set_rows(n)
+
+    def prepare(self) -> None:
+        """Index what the step loops need; called once by the compiler."""
+        self._batched = [b for b in self.outputs.values() if b.batched]
+        self._grads = [b for b in self.outputs.values() if b.grad is not None]
+        self._forward_fns = [fn for _, fn in self.forwards]
+        self._backward_fns = [fn for _, fn in self.backwards]
+        self._update_fns = [fn for _, fn in self.updates]
+        xp = self.backend.xp
+        self._metric_sums = {m.name: xp.zeros(1, dtype=m.buffer.value.dtype)
+                             for m in self.metrics}
+        self._metric_rows = 0
+
+    def begin(self) -> None:
+        for fn in self.begins:
+            fn()
+
+    def load(self, split: str, batch_index: int) -> int:
+        rows = 0
+        for feed in self.feeds:
+            rows = feed.load(split, batch_index)
+        if self.feeds:
+            self.set_rows(rows)
+        return rows or 1
+
+    def forward(self) -> None:
+        for fn in self._forward_fns:
+            fn()
+
+    def backward(self) -> None:
+        for buf in self._grads:
+            buf.grad.fill(0)
+        for buf in self.loss_seeds:
+            buf.grad.fill(1)
+        for fn in self._backward_fns:
+            fn()
+
+    def update(self) -> None:
+        for fn in self._update_fns:
+            fn()
+
+    def accumulate_metrics(self, rows: int) -> None:
+        for metric in self.metrics:
+            self._metric_sums[metric.name] += metric.buffer.value * rows
+        self._metric_rows += rows
+
+    def read_metrics(self) -> dict:
+        """Host floats of the metrics accumulated since the last read, then reset them."""
+        rows = max(self._metric_rows, 1)
+        values = {name: float(self.backend.to_host(total)[0]) / rows
+                  for name, total in self._metric_sums.items()}
+        for total in self._metric_sums.values():
+            total.fill(0)
+        self._metric_rows = 0
+        return values
+
+    def train_step(self, batch_index: int) -> None:
+        """One optimisation (or simulation) step on training batch batch_index."""
+        self.phase.training = True
+        rows = self.load("train", batch_index)
+        self.forward()
+        if self.has_backward:
+            self.backward()
+        self.update()
+        self.accumulate_metrics(rows)
+        self.phase.step += 1
+
+    def evaluate(self, split: str = "val") -> dict:
+        """Forward passes over a whole split; returns its metrics (empty if the split is)."""
+        if not self.feeds or self.feeds[0].batches(split) == 0:
+            return {}
+        if self._metric_rows:
+            raise RuntimeError("evaluate() called with unread training metrics")
+        self.phase.training = False
+        for batch_index in range(self.feeds[0].batches(split)):
+            rows = self.load(split, batch_index)
+            self.forward()
+            self.accumulate_metrics(rows)
+        values = self.read_metrics()
+        self.phase.training = True
+        return values
+
+    def first_nonfinite_node(self) -> str | None:
+        """Re-run the forward pass and return the first node whose output is not finite."""
+        xp = self.backend.xp
+        by_node: dict[str, list] = {}
+        for (node_id, _port), buf in self.outputs.items():
+            by_node.setdefault(node_id, []).append(buf)
+        for node_id in self.order:
+            for buf in self.params_of(node_id):
+                if not bool(xp.isfinite(buf.value).all()):
+                    return node_id
+        for node_id, fn in self.forwards:
+            fn()
+            for buf in by_node.get(node_id, []):
+                if buf.value.dtype.kind == "f" and not bool(xp.isfinite(buf.value).all()):
+                    return node_id
+        return None
+
+    def params_of(self, node_id: str) -> list:
+        return [buf for (owner, _), buf in self.params.items() if owner == node_id]
+
+    def weights_to_host(self) -> dict:
+        """All saved parameters as NumPy arrays keyed 'node_id/name' (for .npz files)."""
+        return {f"{node}/{name}": self.backend.to_host(buf.value)
+                for (node, name), buf in self.params.items()}
+
+    def load_weights(self, arrays: dict) -> None:
+        """Copy 'node_id/name' arrays into matching parameters; shape mismatches raise."""
+        for key, array in arrays.items():
+            node, _, name = key.partition("/")
+            buf = self.params.get((node, name))
+            if buf is None:
+                continue
+            if tuple(array.shape) != tuple(buf.value.shape):
+                raise ValueError(f"Weights '{key}' have shape {tuple(array.shape)}; node "
+                                 f"'{node}' needs {tuple(buf.value.shape)}.")
+            buf.value[...] = self.backend.from_host(array)

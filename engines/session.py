@@ -1,0 +1,234 @@
+"""Session: runs a Program on a worker thread and streams events to a non-blocking poll().
+
+Why a thread and not a process: NumPy/BLAS and CuPy release the GIL in the heavy kernels, the
+program's buffers stay shared with probes without copying, and the GUI latency benchmark
+(bench/gui_latency.py) shows the event loop stays responsive. Commands from other threads
+(pause, step, set_param) are queued and applied between steps, never inside one.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from engines.events import Failed, Finished, Log, Progress, Scalar
+from engines.program import Program
+
+
+class Session:
+    """Train or simulate `program` for `epochs` epochs off the caller's thread."""
+
+    def __init__(self, program: Program, epochs: int = 10, *, progress_interval_s: float = 0.1,
+                 monitor_budget: float = 0.03, observers: list[Callable] | None = None):
+        self.program = program
+        self.epochs = int(epochs)
+        self.progress_interval_s = progress_interval_s
+        self.monitor_budget = monitor_budget  # max share of run time spent in monitors
+        self.observers = list(observers or [])  # called with each event on the worker thread
+        self.state = "idle"  # idle | running | paused | finished | failed | stopped
+        self.history: list[dict] = []  # one dict of metrics per finished epoch
+        self._events: collections.deque = collections.deque()
+        self._commands: queue.Queue = queue.Queue()
+        self._wake = threading.Condition()
+        self._paused = False
+        self._steps_allowed = 0  # steps to run while paused (from step())
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._monitor_time = 0.0
+        self._start_time = 0.0
+
+    # -- commands (any thread) ---------------------------------------------------------------
+    def start(self, paused: bool = False) -> None:
+        if self._thread is not None:
+            raise RuntimeError("This session has already been started.")
+        self._paused = paused
+        self.state = "paused" if paused else "running"
+        self._thread = threading.Thread(target=self._run, name="dendrite-session", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        with self._wake:
+            self._paused = True
+            self._steps_allowed = 0
+
+    def resume(self) -> None:
+        with self._wake:
+            self._paused = False
+            self._wake.notify_all()
+
+    def step(self, steps: int = 1) -> None:
+        """Run `steps` training steps, then pause (starts the session paused if idle)."""
+        with self._wake:
+            self._paused = True
+            self._steps_allowed += steps
+            self._wake.notify_all()
+        if self._thread is None:
+            self.start(paused=True)
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify_all()
+
+    def set_param(self, node_id: str, name: str, value) -> None:
+        """Change a node's parameter between steps; kernels read it on their next call."""
+        live = self.program.live.get(node_id)
+        if live is None:
+            raise KeyError(f"There is no node '{node_id}' in this run.")
+        if name not in live.values:
+            raise KeyError(f"Node '{node_id}' has no parameter '{name}'.")
+        self._commands.put((node_id, name, value))
+
+    def poll(self, max_events: int | None = None) -> list:
+        """Events produced since the last poll, oldest first; never blocks."""
+        out = []
+        while self._events and (max_events is None or len(out) < max_events):
+            out.append(self._events.popleft())
+        return out
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker to end; True when it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "failed", "stopped")
+
+    def run(self) -> list:
+        """Run to the end on the calling thread and return every event (tests, scripts)."""
+        self._paused = False
+        self.state = "running"
+        self._run()
+        return self.poll()
+
+    # -- worker ------------------------------------------------------------------------------
+    def _emit(self, event) -> None:
+        self._events.append(event)
+        for observer in self.observers:
+            observer(event)
+
+    def _apply_commands(self) -> None:
+        while True:
+            try:
+                node_id, name, value = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self.program.live[node_id].values[name] = value
+            self._emit(Log(f"Set {node_id}.{name} = {value!r}"))
+
+    def _checkpoint(self) -> bool:
+        """Between steps: apply commands, honour pause/step; False means stop now."""
+        while True:
+            self._apply_commands()
+            with self._wake:
+                if self._stop:
+                    return False
+                if not self._paused:
+                    self.state = "running"
+                    return True
+                if self._steps_allowed > 0:
+                    self._steps_allowed -= 1
+                    return True
+                self.state = "paused"
+                self._wake.wait(0.05)
+
+    def _run(self) -> None:
+        program = self.program
+        try:
+            self._start_time = time.perf_counter()
+            program.begin()
+            reason = self._train(program)
+            self._finish(reason)
+        except Exception as exc:  # a kernel error must reach the user as an event
+            node = getattr(exc, "node_id", None)
+            self.state = "failed"
+            self._emit(Failed(f"{type(exc).__name__}: {exc}", node))
+
+    def _train(self, program: Program) -> str:
+        steps = program.steps_per_epoch()
+        total = steps * self.epochs
+        last_progress = 0.0
+        last_loss = None
+        for epoch in range(self.epochs):
+            program.phase.epoch = epoch
+            for feed in program.feeds:
+                feed.begin_epoch(epoch)
+            for batch_index in range(steps):
+                if not self._checkpoint():
+                    return "stopped"
+                program.train_step(batch_index)
+                now = time.perf_counter()
+                self._run_monitors("step", now)
+                if now - last_progress >= self.progress_interval_s:
+                    last_progress = now
+                    self._emit(self._progress(epoch, steps, total, last_loss, now))
+            metrics = self._end_epoch(program, epoch)
+            if metrics is None:
+                return "failed"
+            last_loss = metrics.get("train/loss")
+            self._emit(self._progress(epoch + 1, steps, total, last_loss, time.perf_counter()))
+            for rule in program.stop_rules:
+                why = rule(self.history)
+                if why:
+                    self._emit(Log(why))
+                    return "early_stopped"
+        return "completed"
+
+    def _end_epoch(self, program: Program, epoch: int) -> dict | None:
+        metrics = {f"train/{k}": v for k, v in program.read_metrics().items()}
+        if not all(math.isfinite(v) for v in metrics.values()):
+            self._fail_nonfinite(metrics)
+            return None
+        metrics.update({f"val/{k}": v for k, v in program.evaluate("val").items()})
+        for _node_id, fn in program.epoch_ends:
+            fn(epoch)
+        metrics["epoch"] = epoch + 1
+        self.history.append(metrics)
+        step = program.phase.step
+        for tag, value in metrics.items():
+            if tag != "epoch":
+                self._emit(Scalar(tag, step, value))
+        self._run_monitors("epoch", time.perf_counter())
+        return metrics
+
+    def _fail_nonfinite(self, metrics: dict) -> None:
+        node_id = self.program.first_nonfinite_node()
+        bad = ", ".join(k for k, v in metrics.items() if not math.isfinite(v))
+        where = f" The first node whose output is not finite is '{node_id}'." if node_id else ""
+        self.state = "failed"
+        self._emit(Failed(f"The run diverged: {bad} became NaN or infinite.{where} "
+                          "Lower the learning rate or check the data.", node_id))
+
+    def _run_monitors(self, every: str, now: float) -> None:
+        elapsed = max(now - self._start_time, 1e-9)
+        for monitor in self.program.monitors:
+            if monitor.every != every or not monitor.due(now):
+                continue
+            if every == "step" and self._monitor_time > self.monitor_budget * elapsed:
+                continue  # keep snapshots from slowing training by more than the budget
+            began = time.perf_counter()
+            for event in monitor.run(self.program.phase, now):
+                self._emit(event)
+            self._monitor_time += time.perf_counter() - began
+
+    def _progress(self, epoch, steps, total, loss, now) -> Progress:
+        done = self.program.phase.step
+        elapsed = now - self._start_time
+        eta = elapsed / done * (total - done) if done else None
+        return Progress(epoch, self.epochs, done, steps, loss, eta)
+
+    def _finish(self, reason: str) -> None:
+        if reason == "failed":
+            return
+        self.state = "stopped" if reason == "stopped" else "finished"
+        summary = dict(self.history[-1]) if self.history else {}
+        summary["steps"] = self.program.phase.step
+        summary["seconds"] = round(time.perf_counter() - self._start_time, 3)
+        self._emit(Finished(reason, summary))

@@ -1,0 +1,217 @@
+"""Undoable edit commands and an undo stack that needs no Qt (the GUI wraps it).
+
+Each command changes only the model and knows how to revert itself; the canvas redraws from
+Graph.changed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.model import Edge, Graph, Node
+
+
+@dataclass
+class AddNode:
+    node: Node
+    index: int | None = None
+
+    @property
+    def text(self):
+        return f"Add {self.node.label}"
+
+    def apply(self, graph: Graph):
+        graph.add_node(copy.deepcopy(self.node), self.index)
+
+    def revert(self, graph: Graph):
+        graph.remove_node(self.node.id)
+
+
+@dataclass
+class RemoveNode:
+    node_id: str
+    removed: Any = None  # (node, index, [(edge index, edge)]) filled by apply
+
+    @property
+    def text(self):
+        return f"Delete {self.removed[0].label if self.removed else self.node_id}"
+
+    def apply(self, graph: Graph):
+        self.removed = graph.remove_node(self.node_id)
+
+    def revert(self, graph: Graph):
+        node, index, edges = self.removed
+        graph.add_node(node, index)
+        for edge_index, edge in edges:
+            graph.connect(edge, edge_index)
+
+
+@dataclass
+class Connect:
+    edge: Edge
+
+    @property
+    def text(self):
+        return f"Connect {self.edge}"
+
+    def apply(self, graph: Graph):
+        graph.connect(self.edge)
+
+    def revert(self, graph: Graph):
+        graph.disconnect(self.edge)
+
+
+@dataclass
+class Disconnect:
+    edge: Edge
+    index: int | None = None
+
+    @property
+    def text(self):
+        return f"Disconnect {self.edge}"
+
+    def apply(self, graph: Graph):
+        self.index = graph.disconnect(self.edge)
+
+    def revert(self, graph: Graph):
+        graph.connect(self.edge, self.index)
+
+
+@dataclass
+class SetParam:
+    node_id: str
+    name: str
+    value: Any
+    previous: Any = None
+
+    @property
+    def text(self):
+        return f"Set {self.node_id}.{self.name}"
+
+    def apply(self, graph: Graph):
+        self.previous = graph.set_param(self.node_id, self.name, self.value)
+
+    def revert(self, graph: Graph):
+        graph.set_param(self.node_id, self.name, self.previous)
+
+
+@dataclass
+class MoveNode:
+    node_id: str
+    position: tuple
+    previous: tuple | None = None
+
+    @property
+    def text(self):
+        return f"Move {self.node_id}"
+
+    def apply(self, graph: Graph):
+        self.previous = graph.move_node(self.node_id, self.position)
+
+    def revert(self, graph: Graph):
+        graph.move_node(self.node_id, self.previous)
+
+
+@dataclass
+class SetTitle:
+    node_id: str
+    title: str
+    previous: str | None = None
+
+    @property
+    def text(self):
+        return f"Rename {self.node_id}"
+
+    def apply(self, graph: Graph):
+        self.previous = graph.set_title(self.node_id, self.title)
+
+    def revert(self, graph: Graph):
+        graph.set_title(self.node_id, self.previous)
+
+
+@dataclass
+class Compound:
+    """Several commands as one undo step (paste, delete selection, move selection)."""
+
+    commands: list = field(default_factory=list)
+    name: str = "Edit"
+
+    @property
+    def text(self):
+        return self.name
+
+    def apply(self, graph: Graph):
+        done = []
+        try:
+            for command in self.commands:
+                command.apply(graph)
+                done.append(command)
+        except Exception:
+            for command in reversed(done):
+                command.revert(graph)
+            raise
+
+    def revert(self, graph: Graph):
+        for command in reversed(self.commands):
+            command.revert(graph)
+
+
+class UndoStack:
+    """Applies commands to a graph and keeps them for undo/redo."""
+
+    def __init__(self, graph: Graph, limit: int = 1000):
+        self.graph = graph
+        self.limit = limit
+        self._done: list = []
+        self._undone: list = []
+        self.clean_index = 0  # len(_done) at the last save
+
+    def push(self, command) -> None:
+        """Apply command; on success it becomes the next undo step and clears redo."""
+        command.apply(self.graph)
+        self._done.append(command)
+        self._undone.clear()
+        if len(self._done) > self.limit:
+            self._done.pop(0)
+            self.clean_index -= 1
+
+    def undo(self) -> bool:
+        if not self._done:
+            return False
+        command = self._done.pop()
+        command.revert(self.graph)
+        self._undone.append(command)
+        return True
+
+    def redo(self) -> bool:
+        if not self._undone:
+            return False
+        command = self._undone.pop()
+        command.apply(self.graph)
+        self._done.append(command)
+        return True
+
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def undo_text(self) -> str:
+        return self._done[-1].text if self._done else ""
+
+    def redo_text(self) -> str:
+        return self._undone[-1].text if self._undone else ""
+
+    def set_clean(self) -> None:
+        self.clean_index = len(self._done)
+
+    def is_clean(self) -> bool:
+        return self.clean_index == len(self._done)
+
+    def clear(self) -> None:
+        self._done.clear()
+        self._undone.clear()
+        self.clean_index = 0

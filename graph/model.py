@@ -1,0 +1,192 @@
+"""The graph a user edits: nodes, edges and a change signal. No Qt, no numpy.
+
+The methods here are the raw mutations; the GUI and tests edit through graph.commands so every
+change can be undone. Each mutation returns what its inverse needs.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class GraphError(ValueError):
+    """An edit that cannot be made (unknown node, duplicate id, occupied input...)."""
+
+
+class Signal:
+    """A list of callbacks; emit calls each. The canvas connects its redraw here."""
+
+    def __init__(self):
+        self._slots: list[Callable] = []
+
+    def connect(self, slot: Callable) -> None:
+        self._slots.append(slot)
+
+    def disconnect(self, slot: Callable) -> None:
+        self._slots.remove(slot)
+
+    def emit(self, *args) -> None:
+        for slot in list(self._slots):
+            slot(*args)
+
+
+@dataclass
+class Node:
+    """A placed node: its id, type, parameter values, canvas position and display title."""
+
+    id: str
+    type_id: str
+    params: dict = field(default_factory=dict)
+    position: tuple = (0.0, 0.0)
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        """What messages call this node: its title, or its id when untitled."""
+        return self.title or self.id
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire from an output port to an input port."""
+
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+    def __str__(self):
+        return f"{self.src}.{self.src_port} -> {self.dst}.{self.dst_port}"
+
+
+class Graph:
+    """Nodes by id (in insertion order) and edges; emits `changed(kind, detail)` on every edit."""
+
+    def __init__(self, name: str = "untitled"):
+        self.name = name
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.changed = Signal()
+
+    # -- queries -----------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"There is no node '{node_id}' in graph '{self.name}'.") from None
+
+    def edges_into(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.dst == node_id]
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id]
+
+    def source_of(self, node_id: str, port: str):
+        """The edge feeding input `port` of node_id, or None."""
+        return next((e for e in self.edges if e.dst == node_id and e.dst_port == port), None)
+
+    def new_id(self, stem: str) -> str:
+        """A fresh node id: stem, stem_2, stem_3, ..."""
+        stem = stem.replace(" ", "_").lower() or "node"
+        if stem not in self.nodes:
+            return stem
+        n = 2
+        while f"{stem}_{n}" in self.nodes:
+            n += 1
+        return f"{stem}_{n}"
+
+    # -- mutations (use graph.commands to make them undoable) ---------------------------------
+    def add_node(self, node: Node, index: int | None = None) -> None:
+        if node.id in self.nodes:
+            raise GraphError(f"A node with id '{node.id}' already exists.")
+        if not node.id:
+            raise GraphError("A node needs a non-empty id.")
+        items = list(self.nodes.items())
+        items.insert(len(items) if index is None else index, (node.id, node))
+        self.nodes = dict(items)
+        self.changed.emit("add_node", node.id)
+
+    def remove_node(self, node_id: str) -> tuple[Node, int, list[tuple[int, Edge]]]:
+        """Remove a node and its wires; returns (node, its index, [(edge index, edge)])."""
+        node = self.node(node_id)
+        index = list(self.nodes).index(node_id)
+        removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.src, e.dst)]
+        self.edges = [e for e in self.edges if node_id not in (e.src, e.dst)]
+        del self.nodes[node_id]
+        self.changed.emit("remove_node", node_id)
+        return node, index, removed
+
+    def connect(self, edge: Edge, index: int | None = None) -> None:
+        self.node(edge.src)
+        self.node(edge.dst)
+        if edge in self.edges:
+            raise GraphError(f"The wire {edge} already exists.")
+        if self.source_of(edge.dst, edge.dst_port) is not None:
+            raise GraphError(f"Input '{edge.dst_port}' of '{self.nodes[edge.dst].label}' "
+                             "already has a wire; remove it first.")
+        self.edges.insert(len(self.edges) if index is None else index, edge)
+        self.changed.emit("connect", edge)
+
+    def disconnect(self, edge: Edge) -> int:
+        """Remove a wire; returns its index so undo can put it back in place."""
+        try:
+            index = self.edges.index(edge)
+        except ValueError:
+            raise GraphError(f"There is no wire {edge}.") from None
+        del self.edges[index]
+        self.changed.emit("disconnect", edge)
+        return index
+
+    def set_param(self, node_id: str, name: str, value: Any) -> Any:
+        """Set a parameter; returns the previous value (a missing one returns _MISSING)."""
+        node = self.node(node_id)
+        previous = node.params.get(name, _MISSING)
+        if value is _MISSING:
+            node.params.pop(name, None)
+        else:
+            node.params[name] = copy.deepcopy(value)
+        self.changed.emit("set_param", (node_id, name))
+        return previous
+
+    def move_node(self, node_id: str, position: tuple) -> tuple:
+        node = self.node(node_id)
+        previous = node.position
+        node.position = (float(position[0]), float(position[1]))
+        self.changed.emit("move_node", node_id)
+        return previous
+
+    def set_title(self, node_id: str, title: str) -> str:
+        node = self.node(node_id)
+        previous, node.title = node.title, title
+        self.changed.emit("set_title", node_id)
+        return previous
+
+    # -- comparison and copying --------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """A plain-data picture of the graph, equal for equal graphs (used by tests, undo)."""
+        return {
+            "name": self.name,
+            "nodes": [(n.id, n.type_id, copy.deepcopy(n.params), tuple(n.position), n.title)
+                      for n in self.nodes.values()],
+            "edges": [(e.src, e.src_port, e.dst, e.dst_port) for e in self.edges],
+        }
+
+    def copy(self) -> Graph:
+        other = Graph(self.name)
+        for node in self.nodes.values():
+            other.nodes[node.id] = Node(node.id, node.type_id, copy.deepcopy(node.params),
+                                        tuple(node.position), node.title)
+        other.edges = list(self.edges)
+        return other
+
+
+class _Missing:
+    def __repr__(self):
+        return "<missing>"
+
+
+_MISSING = _Missing()
+MISSING = _MISSING

@@ -1,0 +1,195 @@
+"""Node types as data: NodeSpec, PortSpec, ParamSpec and their closed vocabularies.
+
+Everything the palette, the inspector, validation and the docs know about a node type comes
+from its spec; nothing about a node type is written twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+Shape = Optional[tuple]  # noqa: UP045 (runtime alias)
+"""A tensor shape: a tuple whose entries are ints, or None for the batch (or time) axis.
+None as a whole shape means 'unknown until the data is loaded'."""
+
+
+class PortKind(enum.Enum):
+    """What travels along a wire. Ports connect only when kinds match."""
+
+    TENSOR = "tensor"  # (batch, features...) array
+    SEQUENCE = "sequence"  # (batch, time, features) array
+    LOSS = "loss"  # scalar objective an optimizer minimises
+    SPIKES = "spikes"  # (batch, neurons) 0/1 spike events per time step
+
+
+class ParamType(enum.Enum):
+    """Value types a node parameter may take."""
+
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    CHOICE = "choice"  # one of ParamSpec.choices (strings)
+    STRING = "string"
+    PATH = "path"  # a file on the user's disk
+    INTS = "ints"  # a list of ints, e.g. layer sizes or a kernel shape
+    FLOATS = "floats"  # a list of floats, e.g. initial weights
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """A named input or output of a node type."""
+
+    name: str
+    kind: PortKind = PortKind.TENSOR
+    doc: str = ""
+    optional: bool = False  # an input that may stay unconnected
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A parameter of a node type: its type, default, allowed values and meaning."""
+
+    name: str
+    type: ParamType
+    default: Any
+    doc: str = ""
+    range: tuple | None = None  # (low, high) inclusive, for INT / FLOAT / INTS / FLOATS items
+    choices: tuple = ()
+    live: bool = False  # may change while a run goes (learning rate, temperature, noise)
+
+    def check(self, value: Any) -> str | None:
+        """Return None when value is acceptable, otherwise a sentence saying why not."""
+        problem = _TYPE_CHECKS[self.type](self, value)
+        if problem is None and self.range is not None:
+            low, high = self.range
+            items = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if (low is not None and item < low) or (high is not None and item > high):
+                    return f"must lie in [{_fmt(low)}, {_fmt(high)}]; got {item!r}"
+        return problem
+
+    def coerce(self, value: Any) -> Any:
+        """Convert a JSON-ish value to this parameter's Python type (int 3 -> 3.0 for FLOAT)."""
+        if self.type is ParamType.FLOAT and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if self.type is ParamType.FLOATS and isinstance(value, (list, tuple)):
+            return [float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                    for v in value]
+        if self.type is ParamType.INTS and isinstance(value, tuple):
+            return list(value)
+        return value
+
+
+def _fmt(bound):
+    return "-inf" if bound is None else repr(bound)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return (_is_int(value) or isinstance(value, float)) and value == value  # NaN fails
+
+
+def _check_int(spec, value):
+    return None if _is_int(value) else f"must be a whole number; got {value!r}"
+
+
+def _check_float(spec, value):
+    return None if _is_number(value) else f"must be a number; got {value!r}"
+
+
+def _check_bool(spec, value):
+    return None if isinstance(value, bool) else f"must be true or false; got {value!r}"
+
+
+def _check_choice(spec, value):
+    if value in spec.choices:
+        return None
+    return f"must be one of {', '.join(map(str, spec.choices))}; got {value!r}"
+
+
+def _check_string(spec, value):
+    return None if isinstance(value, str) else f"must be text; got {value!r}"
+
+
+def _check_ints(spec, value):
+    if isinstance(value, (list, tuple)) and all(_is_int(v) for v in value):
+        return None
+    return f"must be a list of whole numbers; got {value!r}"
+
+
+def _check_floats(spec, value):
+    if isinstance(value, (list, tuple)) and all(_is_number(v) for v in value):
+        return None
+    return f"must be a list of numbers; got {value!r}"
+
+
+_TYPE_CHECKS: dict[ParamType, Callable[[ParamSpec, Any], str | None]] = {
+    ParamType.INT: _check_int,
+    ParamType.FLOAT: _check_float,
+    ParamType.BOOL: _check_bool,
+    ParamType.CHOICE: _check_choice,
+    ParamType.STRING: _check_string,
+    ParamType.PATH: _check_string,
+    ParamType.INTS: _check_ints,
+    ParamType.FLOATS: _check_floats,
+}
+
+ShapeFn = Callable[[dict, dict], tuple]
+"""infer_shapes(params, in_shapes) -> (out_shapes, param_shapes).
+
+in_shapes maps each connected input port to its Shape; out_shapes maps each output port to a
+Shape; param_shapes maps each trainable parameter name to its shape (ints only), from which the
+canvas counts parameters. Raise ShapeError with a user-facing sentence on a mismatch."""
+
+
+class ShapeError(ValueError):
+    """Raised by infer_shapes when the inputs cannot feed this node; the message is shown."""
+
+
+def no_params_same_shape(params: dict, in_shapes: dict) -> tuple:
+    """Shape rule for elementwise nodes: every output has the shape of the first input."""
+    shape = next(iter(in_shapes.values()), None)
+    return {"y": shape}, {}
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """Everything a node type declares about itself, as data."""
+
+    type_id: str  # "core.dense": pack name, dot, node name
+    title: str
+    category: str  # palette group: Data, Layers, Activations, Losses, Optimizers, ...
+    doc: str
+    inputs: tuple = ()
+    outputs: tuple = ()
+    params: tuple = ()
+    infer_shapes: ShapeFn | None = None
+    delay: bool = False  # a z^-1 node: cycles through it are legal
+    tags: frozenset = field(default_factory=frozenset)  # free-form hints, e.g. {"trainer"}
+
+    def param(self, name: str) -> ParamSpec:
+        """The ParamSpec called name (KeyError naming the node type if absent)."""
+        for spec in self.params:
+            if spec.name == name:
+                return spec
+        raise KeyError(f"Node type '{self.type_id}' has no parameter '{name}'.")
+
+    def input(self, name: str) -> PortSpec | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> PortSpec | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def defaults(self) -> dict:
+        """A fresh dict of every parameter's default value."""
+        return {p.name: _copy(p.default) for p in self.params}
+
+
+def _copy(value):
+    return list(value) if isinstance(value, (list, tuple)) else value

@@ -1,0 +1,103 @@
+"""Loading node packs: the built-in ones, entry points, and the user plugin folder.
+
+A pack is a module (or package) with `NODES`, a list of (NodeSpec, builder) pairs, and/or
+`MODULES`, names of submodules that each carry their own `NODES`. A pack or module that fails
+to import is recorded in `registry.broken` with its reason and skipped; it is never fatal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from graph.registry import BrokenPack, Registry, RegistryError
+
+ENTRY_POINT_GROUP = "dendrite.plugins"
+BUILTIN_PACKS = ("plugins.core",)
+
+
+def user_plugin_dirs() -> list[Path]:
+    """Folders searched for single-file packs: $DENDRITE_PLUGIN_PATH, else ~/.dendrite/plugins."""
+    env = os.environ.get("DENDRITE_PLUGIN_PATH")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [Path.home() / ".dendrite" / "plugins"]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def register_module(registry: Registry, module, pack: str) -> int:
+    """Register every (spec, builder) in module.NODES under pack; returns how many."""
+    count = 0
+    for spec, builder in getattr(module, "NODES", ()):
+        registry.register(spec, builder, pack=pack)
+        count += 1
+    return count
+
+
+def load_pack(registry: Registry, module, pack: str) -> None:
+    """Register a pack module and its MODULES, recording each failing part as broken."""
+    register_module(registry, module, pack)
+    for name in getattr(module, "MODULES", ()):
+        qualified = f"{module.__name__}.{name}"
+        try:
+            register_module(registry, importlib.import_module(qualified), pack)
+        except (Exception, RegistryError) as exc:
+            registry.broken.append(BrokenPack(f"{pack}.{name}", _describe(exc)))
+    registry.packs.append(pack)
+
+
+def _load_import(registry: Registry, module_name: str, pack: str) -> None:
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        registry.broken.append(BrokenPack(pack, _describe(exc)))
+        return
+    load_pack(registry, module, pack)
+
+
+def load_entry_points(registry: Registry) -> None:
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            module = entry.load()
+        except Exception as exc:
+            registry.broken.append(BrokenPack(entry.name, _describe(exc)))
+            continue
+        try:
+            load_pack(registry, module, entry.name)
+        except Exception as exc:
+            registry.broken.append(BrokenPack(entry.name, _describe(exc)))
+
+
+def load_user_folder(registry: Registry, folders: list[Path] | None = None) -> None:
+    for folder in folders if folders is not None else user_plugin_dirs():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.py")):
+            pack = path.stem
+            try:
+                spec = importlib.util.spec_from_file_location(f"dendrite_user_{pack}", path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module
+                spec.loader.exec_module(module)
+                load_pack(registry, module, pack)
+            except Exception as exc:
+                registry.broken.append(BrokenPack(pack, f"{path}: {_describe(exc)}"))
+
+
+def load_all(registry: Registry | None = None, *, user_folders: list[Path] | None = None,
+             entry_points: bool = True) -> Registry:
+    """A registry filled with the built-in packs, installed packs and user-folder packs."""
+    registry = registry if registry is not None else Registry()
+    for module_name in BUILTIN_PACKS:
+        _load_import(registry, module_name, module_name.rsplit(".", 1)[-1])
+    if entry_points:
+        load_entry_points(registry)
+    load_user_folder(registry, user_folders)
+    return registry

@@ -1,0 +1,34 @@
+"""Test setup: Qt offscreen before any Qt import, the checkout on sys.path, GPU marker."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("DENDRITE_PLUGIN_PATH", str(Path(__file__).parent / "_no_user_plugins"))
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+
+def _cupy_usable():
+    from engines.backend import cupy_backend
+    return cupy_backend()[0] is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    if any("gpu" in item.keywords for item in items) and not _cupy_usable():
+        skip = pytest.mark.skip(reason="CuPy with a CUDA device is not available here")
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The default registry with every built-in pack loaded."""
+    from plugins import default_registry
+    return default_registry()
