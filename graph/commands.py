@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.model import Edge, Graph, Node
+from graph.model import MISSING, Edge, Graph, Node
 
 
 @dataclass
@@ -129,6 +129,41 @@ class SetTitle:
 
     def revert(self, graph: Graph):
         graph.set_title(self.node_id, self.previous)
+
+
+@dataclass
+class SetSettings:
+    """Change run settings (epochs, seed, engine) as one undo step."""
+
+    values: dict
+    previous: dict = field(default_factory=dict)
+
+    @property
+    def text(self):
+        return "Change run settings"
+
+    def apply(self, graph: Graph):
+        previous = {}
+        try:
+            for key, value in self.values.items():
+                previous[key] = graph.set_setting(key, value)
+        except Exception:
+            _restore_settings(graph, previous)
+            raise
+        self.previous = previous
+
+    def revert(self, graph: Graph):
+        _restore_settings(graph, self.previous)
+
+
+def _restore_settings(graph: Graph, previous: dict) -> None:
+    # Written directly: a previous value is restored as it was, checked or not.
+    for key, value in reversed(list(previous.items())):
+        if value is MISSING:
+            graph.settings.pop(key, None)
+        else:
+            graph.settings[key] = value
+        graph.changed.emit("set_setting", key)
 
 
 @dataclass

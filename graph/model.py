@@ -62,13 +62,34 @@ class Edge:
         return f"{self.src}.{self.src_port} -> {self.dst}.{self.dst_port}"
 
 
+DEFAULT_SETTINGS = {"epochs": 100, "seed": 0, "engine": "auto"}
+"""Run settings a new graph starts with; saved in its file."""
+
+ENGINE_CHOICES = ("auto", "numpy", "cupy")
+
+
+def settings_problem(key: str, value: Any) -> str | None:
+    """Why value cannot be run setting key, or None when it can."""
+    if key not in DEFAULT_SETTINGS:
+        return f"there is no run setting '{key}' (known: {', '.join(DEFAULT_SETTINGS)})"
+    if key == "engine":
+        return None if value in ENGINE_CHOICES else \
+            f"engine must be one of {', '.join(ENGINE_CHOICES)}; got {value!r}"
+    if not isinstance(value, int) or isinstance(value, bool):
+        return f"{key} must be a whole number; got {value!r}"
+    low = 1 if key == "epochs" else 0
+    return None if value >= low else f"{key} must be at least {low}; got {value!r}"
+
+
 class Graph:
-    """Nodes by id (in insertion order) and edges; emits `changed(kind, detail)` on every edit."""
+    """Nodes by id (in insertion order), edges and run settings; emits `changed(kind, detail)`
+    on every edit."""
 
     def __init__(self, name: str = "untitled"):
         self.name = name
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
+        self.settings: dict = dict(DEFAULT_SETTINGS)
         self.changed = Signal()
 
     # -- queries -----------------------------------------------------------------------------
@@ -164,6 +185,16 @@ class Graph:
         self.changed.emit("set_title", node_id)
         return previous
 
+    def set_setting(self, key: str, value: Any) -> Any:
+        """Set a run setting (epochs, seed, engine); returns the previous value."""
+        problem = settings_problem(key, value)
+        if problem:
+            raise GraphError(f"Cannot set {key}: {problem}.")
+        previous = self.settings.get(key, _MISSING)
+        self.settings[key] = value
+        self.changed.emit("set_setting", key)
+        return previous
+
     # -- comparison and copying --------------------------------------------------------------
     def snapshot(self) -> dict:
         """A plain-data picture of the graph, equal for equal graphs (used by tests, undo)."""
@@ -172,6 +203,7 @@ class Graph:
             "nodes": [(n.id, n.type_id, copy.deepcopy(n.params), tuple(n.position), n.title)
                       for n in self.nodes.values()],
             "edges": [(e.src, e.src_port, e.dst, e.dst_port) for e in self.edges],
+            "settings": dict(self.settings),
         }
 
     def copy(self) -> Graph:
@@ -180,6 +212,7 @@ class Graph:
             other.nodes[node.id] = Node(node.id, node.type_id, copy.deepcopy(node.params),
                                         tuple(node.position), node.title)
         other.edges = list(self.edges)
+        other.settings = dict(self.settings)
         return other
 
 
