@@ -47,3 +47,46 @@ class ArrayFeed(DataFeed):
         self.xp.take(self.x[split], index, axis=0, out=self.out_x.storage[:rows])
         self.xp.take(self.y[split], index, axis=0, out=self.out_y.storage[:rows])
         return rows
+
+
+def one_hot(labels, classes: int) -> np.ndarray:
+    """Integer labels (n,) as float32 one-hot rows (n, classes)."""
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    out = np.zeros((len(labels), classes), dtype=np.float32)
+    out[np.arange(len(labels)), labels] = 1.0
+    return out
+
+
+def class_targets(labels, classes: int) -> np.ndarray:
+    """Targets for a classifier: one 0/1 column for two classes, one-hot rows otherwise."""
+    if classes == 2:
+        return np.asarray(labels, dtype=np.float32).reshape(-1, 1)
+    return one_hot(labels, classes)
+
+
+NORMALISERS = ("none", "max", "minmax", "standardize")
+
+
+def normalise(x_train, x_val, method: str):
+    """Scale features with statistics of the training split only; returns (x_train, x_val).
+
+    max: divide by the largest absolute training value; minmax: each feature to [0, 1];
+    standardize: each feature to mean 0, std 1. Constant features are left unscaled.
+    """
+    if method == "none":
+        return x_train, x_val
+    x_train = np.asarray(x_train, dtype=np.float32)
+    x_val = np.asarray(x_val, dtype=np.float32)
+    if method == "max":
+        peak = float(np.abs(x_train).max()) if x_train.size else 0.0
+        shift, scale = 0.0, peak if peak > 0 else 1.0
+    elif method == "minmax":
+        shift = x_train.min(axis=0)
+        scale = x_train.max(axis=0) - shift
+    elif method == "standardize":
+        shift, scale = x_train.mean(axis=0), x_train.std(axis=0)
+    else:
+        raise ValueError(f"Unknown normalisation {method!r}; choose one of "
+                         f"{', '.join(NORMALISERS)}.")
+    scale = np.where(np.asarray(scale) > 0, scale, 1.0).astype(np.float32)
+    return (x_train - shift) / scale, (x_val - shift) / scale

@@ -1,0 +1,243 @@
+"""Loaders for users' data files: CSV, NumPy .npy/.npz and MNIST's IDX format (optionally .gz).
+
+Every problem raises DatasetError whose message names the file and what is wrong with it
+(the line and column for CSV cells), so nodes can show it as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import zipfile
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """A data file cannot be used; the message names the file and the problem."""
+
+
+def _name(path) -> str:
+    return os.path.basename(os.fspath(path)) or os.fspath(path)
+
+
+def _read_bytes(path) -> bytes:
+    path = os.fspath(path)
+    if not path:
+        raise DatasetError("No file chosen; set the node's path.")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path} is a folder, not a file.") from None
+    except OSError as exc:
+        raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+
+
+# -- CSV -------------------------------------------------------------------------------------
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rows(path, delimiter):
+    raw = _read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{_name(path)} is not UTF-8 text (byte {exc.start}); "
+                           "is it really a CSV file?") from None
+    lines = text.splitlines()
+    if delimiter is None:
+        first = next((line for line in lines if line.strip()), "")
+        delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else " "
+    if delimiter == " ":
+        return [(number, line.split()) for number, line in enumerate(lines, 1) if line.strip()]
+    reader = csv.reader(lines, delimiter=delimiter)
+    return [(number, [cell.strip() for cell in row])
+            for number, row in enumerate(reader, 1) if any(cell.strip() for cell in row)]
+
+
+def resolve_columns(path, spec, columns: list) -> list:
+    """Column indexes from names, indexes (negative count from the end) or a comma list."""
+    if spec is None or spec == "" or spec == []:
+        return []
+    items = spec.split(",") if isinstance(spec, str) else (
+        list(spec) if isinstance(spec, (list, tuple)) else [spec])
+    found = []
+    for item in items:
+        item = item.strip() if isinstance(item, str) else item
+        if isinstance(item, str) and item in columns:
+            index = columns.index(item)
+        elif isinstance(item, int) or (isinstance(item, str) and item.lstrip("-").isdigit()):
+            index = int(item)
+            if not -len(columns) <= index < len(columns):
+                raise DatasetError(f"{_name(path)} has {len(columns)} columns; target column "
+                                   f"{index} does not exist.")
+            index %= len(columns)
+        else:
+            raise DatasetError(f"{_name(path)} has no column {item!r}; its columns are "
+                               f"{', '.join(columns)}.")
+        if index not in found:
+            found.append(index)
+    return found
+
+
+def load_csv(path, targets=None, header: str = "auto", delimiter: str | None = None):
+    """Read a numeric CSV: returns (x float32 (n, k), y float32 (n, t) or None, column names).
+
+    targets: column names or indexes (a comma-separated string, an int or a list) that become
+    y; the other columns become x. header: "auto" (a first row with any non-number is a
+    header), "yes" or "no". The delimiter (, ; tab or spaces) is guessed when not given.
+    """
+    rows = _rows(path, delimiter)
+    name = _name(path)
+    if not rows:
+        raise DatasetError(f"{name} is empty.")
+    first_line, first = rows[0]
+    has_header = header == "yes" or (header == "auto" and not all(map(_is_number, first)))
+    columns = first if has_header else [str(i) for i in range(len(first))]
+    body = rows[1:] if has_header else rows
+    if not body:
+        raise DatasetError(f"{name} has a header but no data rows.")
+    width = len(columns)
+    for number, row in body:
+        if len(row) != width:
+            raise DatasetError(f"{name} line {number} has {len(row)} cells; line {first_line} "
+                               f"has {width}. Every row needs the same number of columns.")
+    try:
+        data = np.array([row for _, row in body], dtype=np.float64)
+    except ValueError:
+        data = None
+    if data is None:
+        for number, row in body:  # find the first bad cell to name it
+            for column, cell in enumerate(row):
+                if not _is_number(cell):
+                    what = f"column {column + 1} ({columns[column]!r})" if has_header \
+                        else f"column {column + 1}"
+                    shown = repr(cell) if cell else "an empty cell"
+                    raise DatasetError(f"{name} line {number}, {what}: {shown} is not a number.")
+    if not np.isfinite(data).all():
+        number, column = np.argwhere(~np.isfinite(data))[0]
+        raise DatasetError(f"{name} line {body[number][0]}, column {column + 1}: "
+                           "the value is not finite (nan or inf).")
+    target_index = resolve_columns(path, targets, columns)
+    feature_index = [i for i in range(width) if i not in target_index]
+    if not feature_index:
+        raise DatasetError(f"{name}: every column is a target; leave some as inputs.")
+    x = data[:, feature_index].astype(np.float32)
+    y = data[:, target_index].astype(np.float32) if target_index else None
+    return x, y, columns
+
+
+# -- NumPy -----------------------------------------------------------------------------------
+def _numeric(path, array, what: str) -> np.ndarray:
+    if array.dtype.kind not in "biuf":
+        raise DatasetError(f"{_name(path)}: {what} holds {array.dtype} values; "
+                           "Dendrite reads numeric arrays only.")
+    return array
+
+
+def load_numpy(path, x_key: str = "x", y_key: str | None = "y"):
+    """Read .npy (one array: x) or .npz (arrays x_key and y_key): returns (x, y or None).
+
+    Loaded with allow_pickle=False: files holding Python objects are refused. In an .npz
+    without the key 'x', a file with a single array uses that array; an empty y_key means
+    no targets, a y_key the file lacks is an error.
+    """
+    name = _name(path)
+    _read_bytes(path)  # uniform messages for missing or unreadable files
+    try:
+        loaded = np.load(os.fspath(path), allow_pickle=False)
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise DatasetError(f"{name} holds Python objects (an object array); Dendrite "
+                               "loads numeric arrays only. Save it with a numeric dtype.") from None
+        raise DatasetError(f"{name} is not a NumPy .npy/.npz file ({exc}).") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"{name} is not a readable NumPy file ({exc}).") from None
+    if isinstance(loaded, np.ndarray):
+        return _numeric(path, loaded, "the array"), None
+    with loaded:
+        keys = list(loaded.files)
+
+        def get(key):
+            try:
+                return _numeric(path, loaded[key], f"array {key!r}")
+            except ValueError as exc:
+                if isinstance(exc, DatasetError):
+                    raise
+                raise DatasetError(f"{name}: array {key!r} holds Python objects; Dendrite "
+                                   "loads numeric arrays only.") from None
+
+        if x_key not in keys:
+            if x_key == "x" and len(keys) == 1:
+                x_key = keys[0]
+            else:
+                raise DatasetError(f"{name} has no array {x_key!r}; it holds "
+                                   f"{', '.join(keys) or 'nothing'}.")
+        x = get(x_key)
+        if not y_key:
+            return x, None
+        if y_key not in keys:
+            raise DatasetError(f"{name} has no array {y_key!r}; it holds {', '.join(keys)}.")
+        y = get(y_key)
+    if len(x) != len(y):
+        raise DatasetError(f"{name}: {x_key!r} has {len(x)} rows but {y_key!r} has {len(y)}.")
+    return x, y
+
+
+# -- IDX (MNIST) -----------------------------------------------------------------------------
+IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def load_idx(path) -> np.ndarray:
+    """Read an IDX file (MNIST's format; gzip-compressed files too) as an array in its dtype."""
+    name = _name(path)
+    raw = _read_bytes(path)
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DatasetError(f"{name} is a damaged or truncated gzip file ({exc}).") from None
+    if len(raw) < 4:
+        raise DatasetError(f"{name} is too short to be an IDX file ({len(raw)} bytes).")
+    if raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES:
+        raise DatasetError(f"{name} is not an IDX file: its magic number is "
+                           f"0x{raw[:4].hex()}; expected 0x0000TTDD (TT a type code "
+                           "08/09/0B/0C/0D/0E, DD the number of dimensions).")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise DatasetError(f"{name}: the IDX header declares {ndim} dimensions but the file "
+                           "ends before their sizes.")
+    dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_TYPES[raw[2]])
+    expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    actual = len(raw) - header
+    if actual < expected:
+        raise DatasetError(f"{name} is truncated: its header declares shape {dims} "
+                           f"({expected} data bytes) but only {actual} follow.")
+    if actual > expected:
+        raise DatasetError(f"{name} has {actual - expected} bytes more than its header "
+                           f"declares for shape {dims}.")
+    data = np.frombuffer(raw, dtype, count=int(np.prod(dims)), offset=header).reshape(dims)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def load_idx_pair(images_path, labels_path=None):
+    """Images and (optional) labels IDX files: returns (x (n, ...), labels (n,) or None)."""
+    x = load_idx(images_path)
+    if not labels_path:
+        return x, None
+    labels = load_idx(labels_path)
+    if len(labels) != len(x):
+        raise DatasetError(f"{_name(images_path)} holds {len(x)} items but "
+                           f"{_name(labels_path)} holds {len(labels)} labels.")
+    return x, labels
