@@ -64,7 +64,13 @@ class BuildContext:
 
     def output(self, port: str, shape: tuple | None = None, batched: bool = True,
                dtype=None) -> Buffer:
-        """Allocate output `port`; shape defaults to the spec's infer_shapes on real inputs."""
+        """Allocate output `port`; shape defaults to the spec's infer_shapes on real inputs.
+
+        An output allocated already (a delay's, before its node is built) is returned as is.
+        """
+        existing = self._c.program.outputs.get((self.node_id, port))
+        if existing is not None:
+            return existing
         if shape is None:
             shape = self._c.inferred_output_shape(self.node, self.spec, port)
         shape = tuple(self.batch_size if d is None else int(d) for d in shape)
@@ -93,6 +99,16 @@ class BuildContext:
         """A preallocated work array (not saved, not shown)."""
         shape = tuple(self.batch_size if d is None else int(d) for d in shape)
         return self.xp.zeros(shape, dtype=dtype or self.dtype)
+
+    def source(self, port: str) -> tuple | None:
+        """(node_id, output port) wired into input `port`, or None when unconnected."""
+        edge = self._c.graph.source_of(self.node_id, port)
+        return None if edge is None else (edge.src, edge.src_port)
+
+    @property
+    def program(self):
+        """The Program being built (for run-time lookups such as metric keys)."""
+        return self._c.program
 
     def trainable_upstream(self, port: str) -> list[Buffer]:
         """Trainable parameters of every node that feeds input `port`, directly or not."""

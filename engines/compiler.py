@@ -98,11 +98,18 @@ class Compilation:
 
 
 def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backend = NUMPY, *,
-                  seed: int = 0, dtype=np.float32, batch_size: int | None = None) -> Program:
+                  seed: int = 0, dtype=np.float32, batch_size: int | None = None,
+                  monitors: bool = True) -> Program:
     """Validate graph, build each node's kernels in order and return the runnable Program.
 
     batch_size is the largest batch any buffer must hold; by default it is read from the
-    data nodes' 'batch_size' parameters. Raises CompileError naming every problem.
+    data nodes' 'batch_size' parameters. dtype float64 is for gradient checks. monitors=False
+    leaves out the standard monitors (gradient norms, first-layer weight images). Raises
+    CompileError naming every problem.
+
+    Delay (z^-1) nodes are allocated first, so the nodes they feed (which may come earlier in
+    the order when the delay closes a loop) can bind their output; no gradient flows through a
+    delay (backpropagation through time is a later feature).
     """
     if registry is None:
         from plugins import default_registry
@@ -117,25 +124,72 @@ def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backe
     program = comp.program
     program.order = order
     for node_id in order:
-        node = graph.nodes[node_id]
-        node_type = registry.get(node.type_id)
-        if node_type.builder is None:
-            raise CompileError([(node_id, f"{node_type.spec.title} '{node.label}' has no "
-                                          "engine builder; it can be drawn but not run.")])
-        ctx = BuildContext(comp, node, node_type.spec)
-        comp.contexts[node_id] = ctx
-        try:
-            step = node_type.builder(ctx)
-        except (BuildError, ShapeError) as exc:
-            raise CompileError([(getattr(exc, "node_id", node_id), str(exc))]) from None
-        if step is None:
-            continue
-        _collect(program, node_id, step)
-        program.param_counts[node_id] = sum(int(b.value.size) for b in ctx.owned_params)
+        program.specs[node_id] = registry.spec(graph.nodes[node_id].type_id)
+    _allocate_delay_outputs(comp, order)
+    for node_id in order:
+        _build_node(comp, node_id)
     program.backwards.reverse()
     _allocate_grads(program, graph, comp)
     program.prepare()
+    if monitors:
+        from engines.monitors import standard_monitors
+        program.monitors.extend(standard_monitors(program))
     return program
+
+
+def _context(comp: Compilation, node_id: str) -> BuildContext:
+    ctx = comp.contexts.get(node_id)
+    if ctx is None:
+        node = comp.graph.nodes[node_id]
+        ctx = BuildContext(comp, node, comp.registry.spec(node.type_id))
+        comp.contexts[node_id] = ctx
+    return ctx
+
+
+def _build_node(comp: Compilation, node_id: str) -> None:
+    node = comp.graph.nodes[node_id]
+    node_type = comp.registry.get(node.type_id)
+    spec = node_type.spec
+    if node_type.builder is None:
+        raise CompileError([(node_id, f"{spec.title} '{node.label}' has no engine builder; "
+                                      "it can be drawn but not run.")])
+    ctx = _context(comp, node_id)
+    try:
+        step = node_type.builder(ctx)
+    except (BuildError, ShapeError) as exc:
+        raise CompileError([(getattr(exc, "node_id", node_id), str(exc))]) from None
+    except Exception as exc:  # a plugin's bug must reach the user as a message, not a crash
+        raise CompileError([(node_id, f"{spec.title} '{node.label}' could not be built "
+                                      f"({type(exc).__name__}: {exc}).")]) from exc
+    comp.program.param_counts[node_id] = sum(int(b.value.size) for b in ctx.owned_params)
+    if step is not None:
+        _collect(comp.program, node_id, step)
+
+
+def _allocate_delay_outputs(comp: Compilation, order: list) -> None:
+    """Give every delay node its (zero) output buffers before any node is built."""
+    info = None
+    for node_id in order:
+        node = comp.graph.nodes[node_id]
+        spec = comp.registry.spec(node.type_id)
+        if not spec.delay:
+            continue
+        ctx = _context(comp, node_id)
+        fixed = list(ctx.params.get("shape") or [])
+        for port in spec.outputs:
+            if fixed:
+                shape = (None, *fixed)
+            else:
+                if info is None:
+                    from graph.shapes import infer_shapes
+                    info = infer_shapes(comp.graph, comp.registry)
+                shape = info.port_shapes.get((node_id, port.name))
+            if shape is None:
+                raise CompileError([(node_id, f"{spec.title} '{node.label}' closes a loop, so "
+                                              "the shape of its output cannot come from its "
+                                              "input; set its 'shape' parameter (features per "
+                                              "sample, e.g. [8]).")])
+            ctx.output(port.name, shape, batched=shape[0] is None if shape else False)
 
 
 def _collect(program: Program, node_id: str, step) -> None:
@@ -149,14 +203,21 @@ def _collect(program: Program, node_id: str, step) -> None:
         program.begins.append(step.begin)
     if step.end_epoch is not None:
         program.epoch_ends.append((node_id, step.end_epoch))
+    if getattr(step, "after_step", None) is not None:
+        program.after_steps.append((node_id, step.after_step))
 
 
 def _allocate_grads(program: Program, graph: Graph, comp: Compilation) -> None:
-    """Give an output a gradient buffer when a trainable parameter lies upstream of it."""
+    """Give an output a gradient buffer when a trainable parameter lies upstream of it.
+
+    Delay outputs never get one: gradients do not flow back through time.
+    """
     if not program.loss_seeds:
         return
     for node_id in program.order:
         ctx = comp.contexts[node_id]
+        if ctx.spec.delay:
+            continue
         needs = bool(ctx.owned_params) or any(
             program.outputs[(e.src, e.src_port)].requires_grad
             for e in graph.edges_into(node_id) if (e.src, e.src_port) in program.outputs)

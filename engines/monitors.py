@@ -1,10 +1,21 @@
-"""Monitors: node-provided callbacks that turn device state into events, time-throttled."""
+"""Monitors: node-provided callbacks that turn device state into events, time-throttled.
+
+The compiler adds the standard ones to every trainable program: per-layer gradient norms and an
+image of the first layer's weights. Both read the device once per call and are throttled, and
+the Session also caps the share of run time monitors may take.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from engines.events import Image, Scalar
+from engines.imaging import weight_tiles
+
+GRAD_NORM_INTERVAL_S = 0.25
+WEIGHT_IMAGE_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -23,3 +34,47 @@ class Monitor:
     def run(self, phase, now: float | None = None) -> list:
         self.last_time = time.perf_counter() if now is None else now
         return list(self.fn(phase) or [])
+
+
+def grad_norm_monitor(program) -> Monitor:
+    """Scalars 'grad_norm/<node_id>' for every node with trainable parameters."""
+
+    def emit(phase):
+        return [Scalar(f"grad_norm/{node_id}", phase.step, norm)
+                for node_id, norm in program.grad_norms().items()]
+
+    return Monitor("", emit, every="step", min_interval_s=GRAD_NORM_INTERVAL_S)
+
+
+def first_weight_matrix(program):
+    """(node_id, Buffer) of the first node in order owning a 2-D trainable 'W', or None."""
+    for node_id in program.order:
+        buf = program.params.get((node_id, "W"))
+        if buf is not None and buf.requires_grad and buf.value.ndim == 2:
+            return node_id, buf
+    return None
+
+
+def weight_image_monitor(program) -> Monitor | None:
+    """Image 'weights/<node_id>' of the first layer's weights as a tile grid."""
+    found = first_weight_matrix(program)
+    if found is None:
+        return None
+    node_id, buf = found
+
+    def emit(phase):
+        return [Image(f"weights/{node_id}", phase.step,
+                      weight_tiles(program.backend.to_host(buf.value)))]
+
+    return Monitor(node_id, emit, every="step", min_interval_s=WEIGHT_IMAGE_INTERVAL_S)
+
+
+def standard_monitors(program) -> list[Monitor]:
+    """The monitors every trainable program gets."""
+    if not program.has_backward:
+        return []
+    monitors = [grad_norm_monitor(program)]
+    image = weight_image_monitor(program)
+    if image is not None:
+        monitors.append(image)
+    return monitors

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from engines.backend import Backend
 
 
@@ -58,8 +60,9 @@ class Step:
 
     forward() computes outputs; backward() turns output grads into param grads (overwriting)
     and input grads (accumulating with +=); update() applies a learning rule (optimizers,
-    and energy models that learn by their own rules); begin() runs once before training and
-    end_epoch(epoch) once after each epoch.
+    and energy models that learn by their own rules); begin() runs once before training,
+    end_epoch(epoch) once after each epoch and after_step() once a whole step (forward,
+    backward, update) is over, which is where delay nodes latch their input for the next step.
     """
 
     forward: Callable | None = None
@@ -67,6 +70,7 @@ class Step:
     update: Callable | None = None
     begin: Callable | None = None
     end_epoch: Callable | None = None
+    after_step: Callable | None = None  # runs once a step is over (delays latch their input)
 
 
 @dataclass
@@ -148,6 +152,9 @@ class Program:
     shapes: dict = field(default_factory=dict)  # (node_id, port) -> concrete shape
     phase: Phase = field(default_factory=Phase)
     stop_rules: list = field(default_factory=list)  # callables(history) -> reason or None
+    after_steps: list = field(default_factory=list)  # (node_id, fn) run when a step is over
+    specs: dict = field(default_factory=dict)  # node_id -> NodeSpec (checks live edits)
+    metric_keys: dict = field(default_factory=dict)  # (node_id, name) -> key in read_metrics
     simulation_steps: int = 0  # steps per epoch for programs without a data feed
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -173,10 +180,22 @@ class Program:
         self._forward_fns = [fn for _, fn in self.forwards]
         self._backward_fns = [fn for _, fn in self.backwards]
         self._update_fns = [fn for _, fn in self.updates]
+        self._after_step_fns = [fn for _, fn in self.after_steps]
         xp = self.backend.xp
-        self._metric_sums = {m.name: xp.zeros(1, dtype=m.buffer.value.dtype)
-                             for m in self.metrics}
+        self.metric_keys = {}
+        for metric in self.metrics:  # a second loss node's "loss" becomes "<node>.loss"
+            key = metric.name
+            if key in self.metric_keys.values():
+                key = f"{metric.node_id}.{metric.name}"
+            self.metric_keys[(metric.node_id, metric.name)] = key
+        dtype = self.metrics[0].buffer.value.dtype if self.metrics else "float32"
+        # one device vector for every metric, so reading them back is a single host sync
+        self._metric_sums = xp.zeros(len(self.metrics), dtype=dtype)
+        self._metric_slots = [self._metric_sums[i:i + 1] for i in range(len(self.metrics))]
         self._metric_rows = 0
+        self._grad_groups: dict[str, list] = {}
+        for buf in self.trainable:
+            self._grad_groups.setdefault(buf.node_id, []).append(buf)
 
     def begin(self) -> None:
         for fn in self.begins:
@@ -206,18 +225,25 @@ class Program:
         for fn in self._update_fns:
             fn()
 
+    def after_step(self) -> None:
+        for fn in self._after_step_fns:
+            fn()
+
     def accumulate_metrics(self, rows: int) -> None:
-        for metric in self.metrics:
-            self._metric_sums[metric.name] += metric.buffer.value * rows
+        for metric, slot in zip(self.metrics, self._metric_slots):
+            slot += metric.buffer.value * rows
         self._metric_rows += rows
 
     def read_metrics(self) -> dict:
-        """Host floats of the metrics accumulated since the last read, then reset them."""
+        """Host floats of the metrics accumulated since the last read, then reset them.
+
+        This is the one host sync of an epoch: every metric comes back in a single copy.
+        """
         rows = max(self._metric_rows, 1)
-        values = {name: float(self.backend.to_host(total)[0]) / rows
-                  for name, total in self._metric_sums.items()}
-        for total in self._metric_sums.values():
-            total.fill(0)
+        totals = self.backend.to_host(self._metric_sums) if self.metrics else []
+        values = {self.metric_keys[(m.node_id, m.name)]: float(total) / rows
+                  for m, total in zip(self.metrics, totals)}
+        self._metric_sums.fill(0)
         self._metric_rows = 0
         return values
 
@@ -229,6 +255,7 @@ class Program:
         if self.has_backward:
             self.backward()
         self.update()
+        self.after_step()
         self.accumulate_metrics(rows)
         self.phase.step += 1
 
@@ -242,26 +269,52 @@ class Program:
         for batch_index in range(self.feeds[0].batches(split)):
             rows = self.load(split, batch_index)
             self.forward()
+            self.after_step()
             self.accumulate_metrics(rows)
         values = self.read_metrics()
         self.phase.training = True
         return values
 
+    # -- looking inside (between steps) ------------------------------------------------------
+    def peek(self, node_id: str, port: str):
+        """A NumPy copy of output `port` (or parameter `port`) of node_id as it is now."""
+        buf = self.outputs.get((node_id, port)) or self.params.get((node_id, port))
+        if buf is None:
+            raise KeyError(f"Node '{node_id}' has no output or parameter '{port}' in this run.")
+        return np.array(self.backend.to_host(buf.value), copy=True)
+
+    def grad_norms(self) -> dict:
+        """node_id -> L2 norm of all its parameter gradients, computed on the device and read
+        back in one copy."""
+        if not self._grad_groups:
+            return {}
+        xp = self.backend.xp
+        squares = [sum(xp.vdot(b.grad.ravel(), b.grad.ravel()) for b in group)
+                   for group in self._grad_groups.values()]
+        norms = self.backend.to_host(xp.sqrt(xp.stack(squares)))
+        return {node_id: float(n) for node_id, n in zip(self._grad_groups, norms)}
+
     def first_nonfinite_node(self) -> str | None:
-        """Re-run the forward pass and return the first node whose output is not finite."""
+        """Re-run the forward pass node by node; return the first node whose parameters or
+        outputs are not finite (data nodes are checked on the batch they last loaded)."""
         xp = self.backend.xp
         by_node: dict[str, list] = {}
         for (node_id, _port), buf in self.outputs.items():
             by_node.setdefault(node_id, []).append(buf)
-        for node_id in self.order:
-            for buf in self.params_of(node_id):
-                if not bool(xp.isfinite(buf.value).all()):
-                    return node_id
+        forwards: dict[str, list] = {}
         for node_id, fn in self.forwards:
-            fn()
-            for buf in by_node.get(node_id, []):
-                if buf.value.dtype.kind == "f" and not bool(xp.isfinite(buf.value).all()):
-                    return node_id
+            forwards.setdefault(node_id, []).append(fn)
+
+        def finite(buf):
+            return buf.value.dtype.kind != "f" or bool(xp.isfinite(buf.value).all())
+
+        for node_id in self.order:
+            if not all(finite(b) for b in self.params_of(node_id)):
+                return node_id
+            for fn in forwards.get(node_id, []):
+                fn()
+            if not all(finite(b) for b in by_node.get(node_id, [])):
+                return node_id
         return None
 
     def params_of(self, node_id: str) -> list:

@@ -15,6 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from engines.events import Failed, Finished, Log, Progress, Scalar
 from engines.program import Program
 
@@ -40,6 +42,9 @@ class Session:
         self._thread: threading.Thread | None = None
         self._monitor_time = 0.0
         self._start_time = 0.0
+        self._lock = threading.RLock()  # held by the worker while a step runs
+        self._peeks: queue.Queue = queue.Queue()  # (node_id, port, answer) served between steps
+        self._idle = threading.Event()  # set while the worker waits, paused, between steps
 
     # -- commands (any thread) ---------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
@@ -51,6 +56,7 @@ class Session:
         self._thread.start()
 
     def pause(self) -> None:
+        """Pause before the next step (wait_idle() returns once the worker has)."""
         with self._wake:
             self._paused = True
             self._steps_allowed = 0
@@ -58,16 +64,28 @@ class Session:
     def resume(self) -> None:
         with self._wake:
             self._paused = False
+            self._idle.clear()
             self._wake.notify_all()
 
     def step(self, steps: int = 1) -> None:
         """Run `steps` training steps, then pause (starts the session paused if idle)."""
         with self._wake:
             self._paused = True
-            self._steps_allowed += steps
+            self._steps_allowed += int(steps)
+            self._idle.clear()
             self._wake.notify_all()
         if self._thread is None:
             self.start(paused=True)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the worker is paused with no steps left, or has ended; True if so."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._idle.wait(0.02) or self.done or (
+                    self._thread is not None and not self._thread.is_alive()):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
 
     def stop(self) -> None:
         with self._wake:
@@ -75,13 +93,52 @@ class Session:
             self._wake.notify_all()
 
     def set_param(self, node_id: str, name: str, value) -> None:
-        """Change a node's parameter between steps; kernels read it on their next call."""
+        """Change a live parameter between steps; kernels read it on their next call.
+
+        Raises KeyError for an unknown node or parameter and ValueError for a value the
+        parameter does not accept or a parameter that cannot change during a run.
+        """
         live = self.program.live.get(node_id)
         if live is None:
             raise KeyError(f"There is no node '{node_id}' in this run.")
         if name not in live.values:
             raise KeyError(f"Node '{node_id}' has no parameter '{name}'.")
+        spec = self.program.specs.get(node_id)
+        if spec is not None:
+            param = spec.param(name)
+            if not param.live:
+                raise ValueError(f"'{name}' of node '{node_id}' is fixed when the run is "
+                                 "compiled; stop the run and edit the graph to change it.")
+            value = param.coerce(value)
+            problem = param.check(value)
+            if problem:
+                raise ValueError(f"'{name}' of node '{node_id}' {problem}.")
         self._commands.put((node_id, name, value))
+        with self._wake:
+            self._wake.notify_all()
+
+    def peek(self, node_id: str, port: str, timeout: float = 5.0):
+        """A NumPy copy of a wire's (or parameter's) current value, taken between steps.
+
+        While the worker runs, the copy is made by the worker at its next step boundary, so a
+        probe never sees a half-written buffer and never starves behind the step loop.
+        """
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            with self._lock:
+                return self.program.peek(node_id, port)
+        answer: dict = {"done": threading.Event()}
+        self._peeks.put((node_id, port, answer))
+        with self._wake:
+            self._wake.notify_all()
+        if not answer["done"].wait(timeout):
+            if not thread.is_alive():  # ended while we waited: read directly
+                with self._lock:
+                    return self.program.peek(node_id, port)
+            raise TimeoutError(f"The run did not reach a step boundary within {timeout} s.")
+        if "error" in answer:
+            raise answer["error"]
+        return answer["value"]
 
     def poll(self, max_events: int | None = None) -> list:
         """Events produced since the last poll, oldest first; never blocks."""
@@ -114,6 +171,18 @@ class Session:
         for observer in self.observers:
             observer(event)
 
+    def _serve_peeks(self) -> None:
+        while True:
+            try:
+                node_id, port, answer = self._peeks.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                answer["value"] = self.program.peek(node_id, port)
+            except Exception as exc:  # handed back to the asking thread
+                answer["error"] = exc
+            answer["done"].set()
+
     def _apply_commands(self) -> None:
         while True:
             try:
@@ -127,29 +196,38 @@ class Session:
         """Between steps: apply commands, honour pause/step; False means stop now."""
         while True:
             self._apply_commands()
+            self._serve_peeks()
             with self._wake:
                 if self._stop:
                     return False
                 if not self._paused:
                     self.state = "running"
+                    self._idle.clear()
                     return True
                 if self._steps_allowed > 0:
                     self._steps_allowed -= 1
+                    self._idle.clear()
                     return True
                 self.state = "paused"
+                self._idle.set()
                 self._wake.wait(0.05)
 
     def _run(self) -> None:
         program = self.program
         try:
-            self._start_time = time.perf_counter()
-            program.begin()
-            reason = self._train(program)
-            self._finish(reason)
+            # overflow is detected (and blamed on a node) at the epoch's end; no warnings spam
+            with np.errstate(all="ignore"):
+                self._start_time = time.perf_counter()
+                program.begin()
+                reason = self._train(program)
+                self._finish(reason)
         except Exception as exc:  # a kernel error must reach the user as an event
             node = getattr(exc, "node_id", None)
-            self.state = "failed"
             self._emit(Failed(f"{type(exc).__name__}: {exc}", node))
+            self.state = "failed"  # after the event, so a caller seeing `done` finds it
+        finally:
+            self._serve_peeks()
+            self._idle.set()
 
     def _train(self, program: Program) -> str:
         steps = program.steps_per_epoch()
@@ -163,13 +241,15 @@ class Session:
             for batch_index in range(steps):
                 if not self._checkpoint():
                     return "stopped"
-                program.train_step(batch_index)
-                now = time.perf_counter()
-                self._run_monitors("step", now)
+                with self._lock:
+                    program.train_step(batch_index)
+                    now = time.perf_counter()
+                    self._run_monitors("step", now)
                 if now - last_progress >= self.progress_interval_s:
                     last_progress = now
                     self._emit(self._progress(epoch, steps, total, last_loss, now))
-            metrics = self._end_epoch(program, epoch)
+            with self._lock:
+                metrics = self._end_epoch(program, epoch)
             if metrics is None:
                 return "failed"
             last_loss = metrics.get("train/loss")
@@ -202,14 +282,18 @@ class Session:
         node_id = self.program.first_nonfinite_node()
         bad = ", ".join(k for k, v in metrics.items() if not math.isfinite(v))
         where = f" The first node whose output is not finite is '{node_id}'." if node_id else ""
-        self.state = "failed"
         self._emit(Failed(f"The run diverged: {bad} became NaN or infinite.{where} "
                           "Lower the learning rate or check the data.", node_id))
+        self.state = "failed"
 
     def _run_monitors(self, every: str, now: float) -> None:
+        """Run due monitors; every="final" runs the step monitors once more at the end."""
         elapsed = max(now - self._start_time, 1e-9)
         for monitor in self.program.monitors:
-            if monitor.every != every or not monitor.due(now):
+            if every == "final":
+                if monitor.every != "step":
+                    continue
+            elif monitor.every != every or not monitor.due(now):
                 continue
             if every == "step" and self._monitor_time > self.monitor_budget * elapsed:
                 continue  # keep snapshots from slowing training by more than the budget
@@ -227,8 +311,10 @@ class Session:
     def _finish(self, reason: str) -> None:
         if reason == "failed":
             return
-        self.state = "stopped" if reason == "stopped" else "finished"
+        with self._lock:
+            self._run_monitors("final", time.perf_counter())
         summary = dict(self.history[-1]) if self.history else {}
         summary["steps"] = self.program.phase.step
         summary["seconds"] = round(time.perf_counter() - self._start_time, 3)
         self._emit(Finished(reason, summary))
+        self.state = "stopped" if reason == "stopped" else "finished"

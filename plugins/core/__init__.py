@@ -1,3 +1,3 @@
 """The built-in node pack: data, layers, activations, losses, optimizers, delay."""
 
-MODULES = ["data", "dense", "activations", "losses", "optimizers"]
+MODULES = ["data", "dense", "activations", "losses", "optimizers", "delay", "training"]
