@@ -17,7 +17,7 @@ from pathlib import Path
 from graph.registry import BrokenPack, Registry, RegistryError
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
-BUILTIN_PACKS = ("plugins.core",)
+BUILTIN_PACKS = ("plugins.core", "plugins.energy")
 
 
 def user_plugin_dirs() -> list[Path]:

@@ -1,0 +1,231 @@
+"""Hopfield network (1982): bipolar associative memory with a Lyapunov energy.
+
+Stores the rows of `patterns` (Hebbian w_ij = 1/N sum_d x_i x_j, or the pseudo-inverse
+projection rule; zero diagonal), starts from `cue` and updates
+    a_j = sum_i w_ji s_i + x_j ;  s_j = 1 if a_j > T, -1 if a_j < T, unchanged if equal,
+asynchronously (one neuron at a time, seeded random order per sweep; energy never rises) or
+synchronously (all at once; may end in a 2-cycle). x = cue_field * cue is the external input.
+Energy E = -1/2 s^T W s - x.s + T sum(s). The run stops when every cue sits at a fixed point
+(or, synchronously, in a 2-cycle).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engines.events import Image, Scalar
+from engines.program import Step
+from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from plugins.energy.kernels import glyph_shape, tile_images, to_host
+
+MAX_OVERLAP_SCALARS = 32
+MAX_STATE_TILES = 64
+
+
+# -- storage and dynamics (pure functions, also used by tests and the benchmark) ---------------
+def hebbian_weights(patterns: np.ndarray) -> np.ndarray:
+    """W = X^T X / N with a zero diagonal (host float64)."""
+    x = np.asarray(patterns, dtype=np.float64)
+    weights = x.T @ x / x.shape[1]
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
+def pseudo_inverse_weights(patterns: np.ndarray) -> np.ndarray:
+    """W = X^+ X, the projection onto the patterns' span, with a zero diagonal."""
+    x = np.asarray(patterns, dtype=np.float64)
+    weights = np.linalg.pinv(x) @ x
+    np.fill_diagonal(weights, 0.0)
+    return weights
+
+
+STORAGE_RULES = {"hebbian": hebbian_weights, "pseudo_inverse": pseudo_inverse_weights}
+
+
+def energy(xp, weights, states, field, threshold: float):
+    """E per row of states (B, N): -1/2 s W s - x.s + T sum(s)."""
+    quadratic = xp.einsum("bi,ij,bj->b", states, weights, states)
+    return -0.5 * quadratic - (field * states).sum(axis=1) + threshold * states.sum(axis=1)
+
+
+def threshold_rule(xp, activation, threshold: float, old):
+    """+1 above the threshold, -1 below it, the old value on a tie."""
+    return xp.where(activation > threshold, 1.0, xp.where(activation < threshold, -1.0, old))
+
+
+def synchronous_step(xp, weights, states, field, threshold: float, work) -> None:
+    """All neurons at once: states (B, N) updated in place; `work` is a (B, N) scratch."""
+    xp.matmul(states, weights, out=work)
+    work += field
+    states[...] = threshold_rule(xp, work, threshold, states)
+
+
+def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
+                       local_t) -> int:
+    """One sweep of single-neuron updates in `order`, vectorised over the batch.
+
+    Works in the transposed layout (N, B) so a neuron's row is contiguous; local_t holds
+    W s and is patched by a rank-1 update only when neuron i flips somewhere. Returns the
+    number of flips.
+    """
+    xp.matmul(weights, states_t, out=local_t)
+    flips = 0
+    for i in order:
+        old = states_t[i]
+        new = threshold_rule(xp, local_t[i] + field_t[i], threshold, old)
+        delta = new - old
+        changed = int(xp.count_nonzero(delta))
+        if changed:
+            flips += changed
+            states_t[i] = new
+            local_t += weights[:, i:i + 1] * delta[None, :]
+    return flips
+
+
+# -- node -------------------------------------------------------------------------------------
+def infer_shapes(params, in_shapes):
+    patterns = in_shapes["patterns"]
+    cue = in_shapes.get("cue", patterns)
+    if len(patterns) != 2 or len(cue) != 2:
+        raise ShapeError(f"needs 2-D (rows, N) patterns and cues; got {patterns} and {cue}.")
+    if patterns[1] != cue[1]:
+        raise ShapeError(f"stores patterns of length {patterns[1]} but the cue has length "
+                         f"{cue[1]}; both must have the same N.")
+    n = patterns[1]
+    return {"state": cue}, {"W": (n, n)}
+
+
+SPEC = NodeSpec(
+    type_id="energy.hopfield", title="Hopfield network", category="Energy models",
+    doc="Bipolar associative memory: stores its 'patterns' (Hebbian or pseudo-inverse rule) "
+        "and recalls from 'cue' by asynchronous or synchronous threshold updates, each of "
+        "which never raises the energy E = -1/2 s W s - x.s + T sum(s) (asynchronous).",
+    inputs=(PortSpec("patterns", PortKind.TENSOR, "Bipolar patterns to store (rows)."),
+            PortSpec("cue", PortKind.TENSOR, "Start states (rows); the patterns if unwired.",
+                     optional=True)),
+    outputs=(PortSpec("state", PortKind.TENSOR, "Current states (rows)."),),
+    params=(
+        ParamSpec("rule", ParamType.CHOICE, "hebbian", "Storage rule.",
+                  choices=tuple(STORAGE_RULES)),
+        ParamSpec("update", ParamType.CHOICE, "asynchronous", "Update order.",
+                  choices=("asynchronous", "synchronous")),
+        ParamSpec("threshold", ParamType.FLOAT, 0.0, "Threshold T of every neuron.",
+                  live=True),
+        ParamSpec("cue_field", ParamType.FLOAT, 0.0,
+                  "External input x = cue_field * cue held during recall.", live=True),
+        ParamSpec("sweeps", ParamType.INT, 1, "Updates (sweeps) per step.", range=(1, 10000)),
+        ParamSpec("stop_when_converged", ParamType.BOOL, True,
+                  "End the run at a fixed point or 2-cycle."),
+    ),
+    infer_shapes=infer_shapes,
+)
+
+
+def build(ctx):
+    xp, live, backend = ctx.xp, ctx.params, ctx.backend
+    patterns = ctx.input("patterns")
+    cue = ctx.input("cue") or patterns
+    n = patterns.storage.shape[1]
+    if cue.storage.shape[1] != n:
+        raise ctx.error(f"{ctx.label}: cue length {cue.storage.shape[1]} differs from the "
+                        f"patterns' length {n}.")
+    asynchronous = live["update"] == "asynchronous"
+    store_rule = STORAGE_RULES[live["rule"]]
+    rows_max = cue.storage.shape[0]
+    weights = ctx.param("W", (n, n), init="zeros", trainable=False)
+    state = ctx.output("state", tuple(cue.storage.shape), batched=cue.batched)
+    states_t = ctx.scratch((n, rows_max))
+    local_t = ctx.scratch((n, rows_max))
+    field_t = ctx.scratch((n, rows_max))
+    work = ctx.scratch((rows_max, n))
+    previous = [ctx.scratch((rows_max, n)), ctx.scratch((rows_max, n))]
+    last_cue = xp.full(cue.storage.shape, np.nan, dtype=ctx.dtype)
+    last_patterns = xp.full(patterns.storage.shape, np.nan, dtype=ctx.dtype)
+    order_rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
+    status = {"converged": None, "steps": 0, "energy": 0.0, "new_memory": False}
+
+    def store():
+        host = to_host(backend, patterns.value)
+        if not np.all(np.abs(host) == 1):
+            raise ctx.error(f"{ctx.label} stores bipolar patterns (+-1 values); its "
+                            "'patterns' input holds other values. Set the source to bipolar.")
+        weights.value[...] = xp.asarray(store_rule(host).astype(ctx.dtype))
+        last_patterns[:host.shape[0]] = patterns.value
+        status["new_memory"] = True
+
+    def reset(rows):
+        state.value[...] = cue.value
+        last_cue[:rows] = cue.value
+        for buf in previous:
+            buf.fill(np.nan)
+        status.update(converged=None, steps=0)
+
+    def forward():
+        rows = cue.value.shape[0]
+        if not bool(xp.array_equal(last_patterns[:patterns.value.shape[0]], patterns.value)):
+            store()
+            reset(rows)
+        elif not bool(xp.array_equal(last_cue[:rows], cue.value)):
+            reset(rows)
+        s = state.value
+        field = cue.value * live["cue_field"]
+        threshold = live["threshold"]
+        for _ in range(live["sweeps"]):
+            previous[1][:rows] = previous[0][:rows]
+            previous[0][:rows] = s
+            if asynchronous:
+                st, lt, ft = states_t[:, :rows], local_t[:, :rows], field_t[:, :rows]
+                st[...] = s.T
+                ft[...] = field.T
+                asynchronous_sweep(xp, weights.value, st, ft, threshold,
+                                   order_rng.permutation(n), lt)
+                s[...] = st.T
+            else:
+                synchronous_step(xp, weights.value, s, field, threshold, work[:rows])
+            status["steps"] += 1
+            if bool(xp.array_equal(previous[0][:rows], s)):
+                status["converged"] = "a fixed point"
+                break
+            if not asynchronous and bool(xp.array_equal(previous[1][:rows], s)):
+                status["converged"] = "a 2-cycle"
+                break
+        status["energy"] = float(energy(xp, weights.value, s, field, threshold).mean())
+
+    def report(phase):
+        step = phase.step
+        s_host = to_host(backend, state.value)
+        p_host = to_host(backend, patterns.value)
+        events = [Scalar("energy", step, status["energy"])]
+        overlaps = s_host @ p_host.T / n  # (B, p)
+        if s_host.shape[0] == 1:
+            pairs = [(k, overlaps[0, k]) for k in range(p_host.shape[0])]
+        else:
+            pairs = [(k, overlaps[k, k]) for k in range(min(overlaps.shape))]
+        events += [Scalar(f"overlap/{k}", step, float(v)) for k, v in
+                   pairs[:MAX_OVERLAP_SCALARS]]
+        recalled = (overlaps.max(axis=1) > 1 - 1e-6).mean()
+        events.append(Scalar("recall", step, float(recalled)))
+        shape = glyph_shape(n)
+        events.append(Image(f"state/{ctx.node_id}", step,
+                            tile_images(s_host[:MAX_STATE_TILES], shape, normalize="all")))
+        if status["new_memory"]:
+            status["new_memory"] = False
+            events.append(Image(f"patterns/{ctx.node_id}", step,
+                                tile_images(p_host[:MAX_STATE_TILES], shape, normalize="all")))
+            w_host = to_host(backend, weights.value).reshape(1, -1)
+            events.append(Image(f"weights/{ctx.node_id}", step, tile_images(w_host, (n, n))))
+        return events
+
+    def stop_rule(history):
+        if status["converged"] and live["stop_when_converged"]:
+            return (f"converged: {ctx.label} reached {status['converged']} after "
+                    f"{status['steps']} updates.")
+        return None
+
+    ctx.simulation_steps(1)
+    ctx.monitor(report, every="epoch")
+    ctx.stop_rule(stop_rule)
+    return Step(forward)
+
+
+NODES = [(SPEC, build)]
