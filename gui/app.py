@@ -1,0 +1,33 @@
+"""GUI entry point: main(graph_path) creates the application and the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits_mlp.dgraph"
+
+
+def main(graph_path: str | None = None) -> int:
+    """Open graph_path (or the last file, or the default example on first launch); run Qt."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.files import APPLICATION, ORGANISATION
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    window = MainWindow()
+    window.show()
+    if not window.files.offer_recovery():
+        path = graph_path or window.files.last_file()
+        if path is None and DEFAULT_EXAMPLE.exists():
+            path = str(DEFAULT_EXAMPLE)
+        if path is not None:
+            window.files.open(path, ask=False)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

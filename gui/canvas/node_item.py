@@ -1,0 +1,197 @@
+"""A node card: title bar in the category colour, typed ports with their shapes, a short
+parameter summary and the parameter count. Text is laid out once per change, not per paint."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen, QStaticText
+from PySide6.QtWidgets import QGraphicsItem
+
+from graph.model import Node
+from graph.spec import NodeSpec
+from gui import theme
+from gui.canvas.port_item import PortItem
+
+_TITLE_FONT = QFont("DejaVu Sans", 9, QFont.Weight.Bold)
+_TEXT_FONT = QFont("DejaVu Sans", 8)
+_SMALL_FONT = QFont("DejaVu Sans", 7)
+_PAD = 10.0
+_SUMMARY_HEIGHT = 18.0
+
+
+def format_shape(shape) -> str:
+    """(None, 64) -> '(?, 64)'; None -> '' (unknown until wired)."""
+    if shape is None:
+        return ""
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def _summary(spec: NodeSpec | None, node: Node) -> str:
+    """A few parameter values a user wants to read on the card (units, activation, lr...)."""
+    if spec is None:
+        return "unknown node type"
+    parts = []
+    for param in spec.params[:3]:
+        value = node.params.get(param.name, param.default)
+        if isinstance(value, float):
+            value = f"{value:g}"
+        elif isinstance(value, (list, tuple)):
+            value = "[" + ", ".join(map(str, value)) + "]"
+        parts.append(f"{param.name} {value}")
+    return "  ·  ".join(parts)
+
+
+class _Text:
+    """A QStaticText with the font it was prepared for."""
+
+    __slots__ = ("static", "font", "width")
+
+    def __init__(self, text: str, font: QFont, max_width: float | None = None):
+        metrics = QFontMetricsF(font)
+        if max_width is not None:
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max_width)
+        self.static = QStaticText(text)
+        self.static.setTextFormat(Qt.TextFormat.PlainText)
+        self.static.prepare(font=font)
+        self.font = font
+        self.width = metrics.horizontalAdvance(text)
+
+
+class NodeItem(QGraphicsItem):
+    """The drawing of one graph Node. The scene owns the state; this only shows it."""
+
+    def __init__(self, node: Node, spec: NodeSpec | None):
+        super().__init__()
+        self.node_id = node.id
+        self.spec = spec
+        self.wires: list = []  # WireItems touching this node, moved with it
+        self.inputs: dict[str, PortItem] = {}
+        self.outputs: dict[str, PortItem] = {}
+        self._colour = theme.category_colour(spec.category if spec else "?")
+        self._problems: list[str] = []
+        self._texts: list[tuple[QPointF, _Text, object]] = []
+        flags = QGraphicsItem.GraphicsItemFlag
+        self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable
+                      | flags.ItemSendsScenePositionChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        rows = max(len(spec.inputs), len(spec.outputs), 1) if spec else 1
+        self.width = theme.NODE_WIDTH
+        self.height = (theme.TITLE_HEIGHT + 6 + rows * theme.PORT_ROW + _SUMMARY_HEIGHT
+                       + theme.FOOTER_HEIGHT)
+        self._make_ports(spec)
+        self.setPos(*node.position)
+        self.refresh(node, {}, None)
+
+    def _make_ports(self, spec: NodeSpec | None) -> None:
+        if spec is None:
+            return
+        top = theme.TITLE_HEIGHT + 6 + theme.PORT_ROW / 2 - 5
+        for row, port in enumerate(spec.inputs):
+            item = PortItem(self.node_id, port, True, self)
+            item.setPos(0.0, top + row * theme.PORT_ROW)
+            self.inputs[port.name] = item
+        for row, port in enumerate(spec.outputs):
+            item = PortItem(self.node_id, port, False, self)
+            item.setPos(self.width, top + row * theme.PORT_ROW)
+            self.outputs[port.name] = item
+
+    def ports(self):
+        yield from self.inputs.values()
+        yield from self.outputs.values()
+
+    # -- state from the scene ----------------------------------------------------------------
+    def refresh(self, node: Node, shapes: dict, param_count: int | None) -> None:
+        """Lay out every text of the card from the node, its port shapes and param count."""
+        spec, width = self.spec, self.width
+        texts = []
+        title = node.title or (spec.title if spec else node.type_id)
+        id_text = _Text(node.id, _SMALL_FONT)
+        texts.append((QPointF(width - _PAD - id_text.width, 8), id_text, theme.TEXT_DIM))
+        texts.append((QPointF(_PAD, 5), _Text(title, _TITLE_FONT, width - 3 * _PAD
+                                              - id_text.width), theme.TEXT))
+        top = theme.TITLE_HEIGHT + 6
+        half = width / 2 - _PAD - 4
+        if spec is not None:
+            for row, port in enumerate(spec.inputs):
+                y = top + row * theme.PORT_ROW
+                texts.append((QPointF(_PAD + 2, y), _Text(port.name, _TEXT_FONT, half),
+                              theme.TEXT))
+                shape = _Text(format_shape(shapes.get(port.name)), _SMALL_FONT, half)
+                texts.append((QPointF(_PAD + 2, y + 13), shape, theme.SHAPE_TEXT))
+            for row, port in enumerate(spec.outputs):
+                y = top + row * theme.PORT_ROW
+                name = _Text(port.name, _TEXT_FONT, half)
+                texts.append((QPointF(width - _PAD - 2 - name.width, y), name, theme.TEXT))
+                shape = _Text(format_shape(shapes.get("->" + port.name)), _SMALL_FONT, half)
+                texts.append((QPointF(width - _PAD - 2 - shape.width, y + 13), shape,
+                              theme.SHAPE_TEXT))
+        rows = max(len(spec.inputs), len(spec.outputs), 1) if spec else 1
+        summary_y = top + rows * theme.PORT_ROW
+        texts.append((QPointF(_PAD, summary_y + 1), _Text(_summary(spec, node), _SMALL_FONT,
+                                                          width - 2 * _PAD), theme.TEXT_DIM))
+        footer_y = self.height - theme.FOOTER_HEIGHT + 4
+        count = f"{param_count:,} params" if param_count else "no params"
+        texts.append((QPointF(_PAD, footer_y), _Text(count, _SMALL_FONT), theme.TEXT_DIM))
+        if self._problems:
+            noun = "problem" if len(self._problems) == 1 else "problems"
+            badge = _Text(f"⚠ {len(self._problems)} {noun}", _SMALL_FONT)
+            texts.append((QPointF(width - _PAD - badge.width, footer_y), badge,
+                          theme.NODE_PROBLEM))
+        self._texts = texts
+        doc = spec.doc if spec else ""
+        tip = f"{title} ({node.type_id})" + (f"\n{doc}" if doc else "")
+        if self._problems:
+            tip += "\n\n" + "\n".join(f"⚠ {message}" for message in self._problems)
+        self.setToolTip(tip)
+        self.update()
+
+    def set_problems(self, messages: list[str]) -> bool:
+        """Remember validation messages; returns True when they changed (caller refreshes)."""
+        if messages == self._problems:
+            return False
+        self._problems = list(messages)
+        return True
+
+    @property
+    def problems(self) -> list[str]:
+        return list(self._problems)
+
+    # -- painting ----------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, self.width + 4, self.height + 4)
+
+    def paint(self, painter, option, widget=None):
+        rect = QRectF(0, 0, self.width, self.height)
+        corner = theme.CORNER
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(theme.NODE_BODY))
+        painter.drawRoundedRect(rect, corner, corner)
+        title = QPainterPath()
+        title.addRoundedRect(QRectF(0, 0, self.width, theme.TITLE_HEIGHT + corner), corner,
+                             corner)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, self.width, theme.TITLE_HEIGHT))
+        painter.setBrush(QBrush(self._colour))
+        painter.drawPath(title.intersected(clip))
+        painter.setPen(QPen(theme.NODE_BORDER, 1))
+        footer_top = self.height - theme.FOOTER_HEIGHT
+        painter.drawLine(QPointF(1, footer_top), QPointF(self.width - 1, footer_top))
+        for point, text, colour in self._texts:
+            painter.setFont(text.font)
+            painter.setPen(colour)
+            painter.drawStaticText(point, text.static)
+        if self.isSelected():
+            outline = QPen(theme.NODE_SELECTED, 2.5)
+        elif self._problems:
+            outline = QPen(theme.NODE_PROBLEM, 2.0)
+        else:
+            outline = QPen(theme.NODE_BORDER, 1.2)
+        painter.setPen(outline)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, corner, corner)
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+            for wire in self.wires:
+                wire.update_ends()
+        return super().itemChange(change, value)

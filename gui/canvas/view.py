@@ -1,0 +1,225 @@
+"""The canvas widget: zoom at the mouse, pan (middle drag or Space+drag), rubber-band select,
+drop from the palette, search-to-add, copy/paste/delete and fit-to-view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QApplication, QGraphicsView
+
+from gui import theme
+from gui.canvas.clipboard import MIME_TYPE, paste_command, subgraph_json
+from gui.canvas.scene import GraphScene
+from gui.canvas.search import NodeSearch
+
+NODE_MIME_TYPE = "application/x-dendrite-node-type"  # what the palette drags: a type id
+_ZOOM_STEP = 1.15
+_ZOOM_RANGE = (0.15, 3.0)
+_GRID = 24
+
+
+class GraphView(QGraphicsView):
+    """Shows a GraphScene; re-emits its wire_clicked / node_selected signals."""
+
+    wire_clicked = Signal(object)
+    node_selected = Signal(object)
+
+    def __init__(self, scene: GraphScene, parent=None):
+        super().__init__(scene, parent)
+        self.graph_scene = scene
+        scene.wire_clicked.connect(self.wire_clicked)
+        scene.node_selected.connect(self.node_selected)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSceneRect(-50000, -50000, 100000, 100000)
+        self._space_down = False
+        self._space_used = False
+        self._pan_from: QPointF | None = None
+        self.search: NodeSearch | None = None
+
+    # -- zoom and pan ------------------------------------------------------------------------
+    def zoom_factor(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        current = self.zoom_factor()
+        target = max(_ZOOM_RANGE[0], min(_ZOOM_RANGE[1], current * factor))
+        self.scale(target / current, target / current)
+
+    def wheelEvent(self, event):
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(_ZOOM_STEP ** steps)
+
+    def fit_to_view(self) -> None:
+        rect = self.graph_scene.items_rect()
+        if rect.isNull():
+            return
+        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom_factor() > 1.0:
+            self.zoom_by(1.0 / self.zoom_factor())
+            self.centerOn(rect.center())
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Scroll the view by (dx, dy) pixels."""
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + round(dx))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + round(dy))
+
+    def mousePressEvent(self, event):
+        panning = event.button() == Qt.MouseButton.MiddleButton or (
+            self._space_down and event.button() == Qt.MouseButton.LeftButton)
+        if panning:
+            self._space_used = True
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event):
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.pan_by(-delta.x(), -delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        if self.itemAt(event.position().toPoint()) is None:
+            self.open_search(event.position().toPoint())
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event):
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down, self._space_used = True, False
+            return
+        if key == Qt.Key.Key_Tab:
+            self.open_search(self.mapFromGlobal(self.cursor().pos()))
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event):
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            if not self._space_used:  # a tap, not a Space+drag pan
+                self.open_search(self.mapFromGlobal(self.cursor().pos()))
+            return
+        super().keyReleaseEvent(event)
+
+    def focusNextPrevChild(self, forward):
+        return False  # Tab opens the search box instead of moving focus
+
+    # -- adding nodes ------------------------------------------------------------------------
+    def open_search(self, view_point) -> NodeSearch:
+        """Show the add-node search box; the chosen type lands at view_point."""
+        if not self.viewport().rect().contains(view_point):
+            view_point = self.viewport().rect().center()
+        scene_point = self.mapToScene(view_point)
+        self.search = NodeSearch(self.graph_scene.registry, self)
+        self.search.chosen.connect(lambda type_id: self._add_at(type_id, scene_point))
+        self.search.move(self.viewport().mapToGlobal(view_point))
+        self.search.show()
+        self.search.field.setFocus()
+        return self.search
+
+    def _add_at(self, type_id: str, scene_point: QPointF) -> None:
+        self.graph_scene.clearSelection()
+        node_id = self.graph_scene.add_node(type_id, scene_point)
+        item = self.graph_scene.nodes.get(node_id)
+        if item is not None:
+            item.setSelected(True)
+
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasFormat(NODE_MIME_TYPE):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event):
+        if event.mimeData().hasFormat(NODE_MIME_TYPE):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event):
+        mime = event.mimeData()
+        if not mime.hasFormat(NODE_MIME_TYPE):
+            super().dropEvent(event)
+            return
+        type_id = bytes(mime.data(NODE_MIME_TYPE)).decode()
+        if type_id in self.graph_scene.registry:
+            self._add_at(type_id, self.mapToScene(event.position().toPoint()))
+            event.acceptProposedAction()
+
+    # -- clipboard ---------------------------------------------------------------------------
+    def copy_selection(self) -> bool:
+        node_ids = self.graph_scene.selected_node_ids()
+        if not node_ids:
+            return False
+        text = subgraph_json(self.graph_scene.graph, node_ids)
+        mime = QMimeData()
+        mime.setData(MIME_TYPE, text.encode())
+        mime.setText(text)
+        QApplication.clipboard().setMimeData(mime)
+        return True
+
+    def cut_selection(self) -> None:
+        if self.copy_selection():
+            self.graph_scene.delete_selected()
+
+    def paste(self) -> None:
+        mime = QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        text = bytes(mime.data(MIME_TYPE)).decode() if mime.hasFormat(MIME_TYPE) else mime.text()
+        command, new_ids = paste_command(self.graph_scene.graph, text)
+        if command is None:
+            return
+        if self.graph_scene.undo.push(command):
+            self.graph_scene.clearSelection()
+            for node_id in new_ids:
+                if node_id in self.graph_scene.nodes:
+                    self.graph_scene.nodes[node_id].setSelected(True)
+
+    # -- background --------------------------------------------------------------------------
+    def drawBackground(self, painter, rect):
+        painter.fillRect(rect, theme.CANVAS_BACKGROUND)
+        if self.zoom_factor() < 0.45:
+            return  # the grid would be noise at this zoom, and costly
+        left = int(rect.left()) - int(rect.left()) % _GRID
+        top = int(rect.top()) - int(rect.top()) % _GRID
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            (major if x % (_GRID * 5) == 0 else minor).append(
+                (QPointF(x, rect.top()), QPointF(x, rect.bottom())))
+            x += _GRID
+        y = top
+        while y < rect.bottom():
+            (major if y % (_GRID * 5) == 0 else minor).append(
+                (QPointF(rect.left(), y), QPointF(rect.right(), y)))
+            y += _GRID
+        painter.setPen(theme.GRID_MINOR)
+        for line in minor:
+            painter.drawLine(*line)
+        painter.setPen(theme.GRID_MAJOR)
+        for line in major:
+            painter.drawLine(*line)

@@ -1,0 +1,153 @@
+"""The inspector: a form generated from the selected node's ParamSpecs. Every edit is a
+SetParam / SetTitle command; during a run only live parameters stay editable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from graph import commands
+from graph.model import Graph
+from graph.registry import Registry
+from gui import theme
+from gui.param_editors import ParamEditor, make_editor
+
+LIVE_MARK = "⚡"
+
+
+class Inspector(QScrollArea):
+    """Shows the node given to show_node(); edits go through the undo adapter."""
+
+    live_param_edited = Signal(str, str, object)  # node_id, name, value (only while running)
+
+    def __init__(self, registry: Registry, undo, parent=None):
+        super().__init__(parent)
+        self.registry = registry
+        self.undo = undo
+        self.graph: Graph | None = None
+        self.node_id: str | None = None
+        self.running = False
+        self.editors: dict[str, ParamEditor] = {}
+        self.title_field: QLineEdit | None = None
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(240)
+        self._show_placeholder()
+
+    # -- binding -----------------------------------------------------------------------------
+    def set_graph(self, graph: Graph) -> None:
+        if self.graph is not None:
+            self.graph.changed.disconnect(self._on_changed)
+        self.graph = graph
+        graph.changed.connect(self._on_changed)
+        self.show_node(None)
+
+    def show_node(self, node_id: str | None) -> None:
+        """Build the form for node_id (None: a hint to select a node)."""
+        self.node_id = node_id
+        self.editors = {}
+        self.title_field = None
+        if node_id is None or self.graph is None or node_id not in self.graph.nodes:
+            self.node_id = None
+            self._show_placeholder()
+            return
+        node = self.graph.nodes[node_id]
+        node_type = self.registry.find(node.type_id)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        if node_type is None:
+            layout.addWidget(self._wrapped(f"<b>{node.label}</b>: unknown node type "
+                                           f"'{node.type_id}'."))
+            layout.addStretch(1)
+            self.setWidget(page)
+            return
+        spec = node_type.spec
+        colour = theme.category_colour(spec.category).name()
+        header = self._wrapped(f"<span style='color:{colour}; font-weight:bold; "
+                               f"font-size:13px'>{spec.title}</span> "
+                               f"<span style='color:#9aa3ae'>{spec.type_id}</span>")
+        layout.addWidget(header)
+        layout.addWidget(self._wrapped(f"<span style='color:#9aa3ae'>{spec.doc}</span>"))
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.title_field = QLineEdit(node.title)
+        self.title_field.setPlaceholderText(node.id)
+        self.title_field.editingFinished.connect(self._commit_title)
+        form.addRow("title", self.title_field)
+        for param in spec.params:
+            editor = make_editor(param)
+            editor.set_value(node.params.get(param.name, param.default))
+            editor.committed.connect(lambda value, name=param.name: self._commit(name, value))
+            label = QLabel(f"{param.name} {LIVE_MARK}" if param.live else param.name)
+            tip = param.doc + ("\nLive: may change while a run goes." if param.live else "")
+            label.setToolTip(tip.strip())
+            form.addRow(label, editor.widget)
+            self.editors[param.name] = editor
+        layout.addLayout(form)
+        if any(p.live for p in spec.params):
+            layout.addWidget(self._wrapped(f"<span style='color:#9aa3ae'>{LIVE_MARK} live: "
+                                           "editable while training runs</span>"))
+        layout.addStretch(1)
+        self.setWidget(page)
+        self.set_run_mode(self.running)
+
+    def _show_placeholder(self) -> None:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self._wrapped("<span style='color:#9aa3ae'>Select a node to edit "
+                                       "its parameters.</span>"))
+        layout.addStretch(1)
+        self.setWidget(page)
+
+    @staticmethod
+    def _wrapped(html: str) -> QLabel:
+        label = QLabel(html)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        return label
+
+    # -- run mode ----------------------------------------------------------------------------
+    def set_run_mode(self, running: bool) -> None:
+        """Lock every non-live parameter while a run goes; live ones stay editable."""
+        self.running = running
+        for editor in self.editors.values():
+            editor.set_enabled(editor.spec.live or not running)
+        if self.title_field is not None:
+            self.title_field.setEnabled(not running)
+
+    # -- edits -------------------------------------------------------------------------------
+    def _commit(self, name: str, value) -> None:
+        if self.graph is None or self.node_id is None:
+            return
+        editor = self.editors[name]
+        problem = editor.spec.check(value)
+        if problem:
+            editor.show_error(f"{name} {problem}")
+            return
+        editor.show_error(None)
+        node_id = self.node_id
+        if self.graph.nodes[node_id].params.get(name, editor.spec.default) == value:
+            return
+        if self.undo.push(commands.SetParam(node_id, name, value)) and self.running \
+                and editor.spec.live:
+            self.live_param_edited.emit(node_id, name, value)
+
+    def _commit_title(self) -> None:
+        if self.graph is None or self.node_id is None or self.title_field is None:
+            return
+        title = self.title_field.text().strip()
+        if title != self.graph.nodes[self.node_id].title:
+            self.undo.push(commands.SetTitle(self.node_id, title))
+
+    def _on_changed(self, kind: str, detail) -> None:
+        """Keep the form in step with undo/redo and edits made elsewhere."""
+        if self.node_id is None:
+            return
+        if kind == "remove_node" and detail == self.node_id:
+            self.show_node(None)
+        elif kind == "set_param" and detail[0] == self.node_id:
+            editor = self.editors.get(detail[1])
+            node = self.graph.nodes[self.node_id]
+            if editor is not None:
+                editor.set_value(node.params.get(detail[1], editor.spec.default))
+        elif kind == "set_title" and detail == self.node_id and self.title_field is not None:
+            self.title_field.setText(self.graph.nodes[self.node_id].title)
