@@ -3,6 +3,7 @@ parameter counts. Pure Python: shapes are tuples with None for the batch axis.""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from graph.model import Graph
@@ -29,32 +30,46 @@ def _count(shape) -> int:
     return total
 
 
-def infer_shapes(graph: Graph, registry: Registry) -> ShapeInfo:
-    """Run each node's infer_shapes in order; unknown inputs give unknown outputs, not errors."""
+def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
+                 skip: Collection = ()) -> ShapeInfo:
+    """Run each node's infer_shapes in order; unknown inputs give unknown outputs, not errors.
+
+    order is a precomputed topological order (computed here when None); nodes in skip (already
+    blamed for another problem) get unknown outputs and no shape messages. Delay nodes are
+    asked first with no inputs, so a delay with a fixed shape can feed the loop it closes.
+    """
     from graph.validate import CycleError, Problem, topological_order
 
     info = ShapeInfo()
-    try:
-        order = topological_order(graph, registry)
-    except CycleError:
-        order = list(graph.nodes)
-    for node_id in order:
-        node = graph.nodes[node_id]
-        node_type = registry.find(node.type_id)
-        if node_type is None:
-            continue
-        spec = node_type.spec
-        in_shapes = {}
-        for edge in graph.edges_into(node_id):
-            in_shapes[edge.dst_port] = info.port_shapes.get((edge.src, edge.src_port))
-        if spec.infer_shapes is None:
-            continue
-        params = {**spec.defaults(), **node.params}
-        wired = all(port.name in in_shapes for port in spec.inputs if not port.optional)
-        known = wired and all(shape is not None for shape in in_shapes.values())
+    if order is None:
         try:
-            out_shapes, param_shapes = spec.infer_shapes(params, in_shapes) if known \
-                else ({}, {})
+            order = topological_order(graph, registry)
+        except CycleError:
+            order = list(graph.nodes)
+    incoming: dict[str, list] = {}
+    for edge in graph.edges:
+        incoming.setdefault(edge.dst, []).append(edge)
+    specs = {}
+    for node_id in order:
+        node_type = registry.find(graph.nodes[node_id].type_id)
+        if node_type is not None and node_type.spec.infer_shapes is not None \
+                and node_id not in skip:
+            specs[node_id] = node_type.spec
+    params_of = {}
+    for node_id, spec in specs.items():
+        params_of[node_id] = {**spec.defaults(), **graph.nodes[node_id].params}
+        if spec.delay:
+            _seed_delay(info, node_id, spec, params_of[node_id])
+    for node_id, spec in specs.items():
+        node = graph.nodes[node_id]
+        in_shapes = {}
+        for edge in incoming.get(node_id, ()):
+            in_shapes[edge.dst_port] = info.port_shapes.get((edge.src, edge.src_port))
+        wired = all(port.name in in_shapes for port in spec.inputs if not port.optional)
+        if not wired or any(shape is None for shape in in_shapes.values()):
+            continue
+        try:
+            out_shapes, param_shapes = spec.infer_shapes(params_of[node_id], in_shapes)
         except ShapeError as exc:
             info.problems.append(Problem(f"{spec.title} '{node.label}': {exc}", node_id))
             continue
@@ -63,8 +78,19 @@ def infer_shapes(graph: Graph, registry: Registry) -> ShapeInfo:
                 f"{spec.title} '{node.label}': shape rule failed ({type(exc).__name__}: {exc}).",
                 node_id, severity="warning"))
             continue
-        for port, shape in out_shapes.items():
+        for port, shape in (out_shapes or {}).items():
             info.port_shapes[(node_id, port)] = shape
         if param_shapes:
             info.param_counts[node_id] = sum(_count(s) for s in param_shapes.values())
     return info
+
+
+def _seed_delay(info: ShapeInfo, node_id: str, spec, params: dict) -> None:
+    """A delay's output shape from its parameters alone, when its rule can give one."""
+    try:
+        out_shapes, _ = spec.infer_shapes(params, {})
+    except Exception:
+        return  # it needs its input; the main pass will ask again
+    for port, shape in (out_shapes or {}).items():
+        if shape is not None:
+            info.port_shapes[(node_id, port)] = shape

@@ -1,11 +1,16 @@
-"""Validation: every problem a graph has, each tied to a node or edge, in a user's words."""
+"""Validation: every problem a graph has, each tied to a node or edge, in a user's words.
+
+validate() runs on every edit, so each check is one pass over nodes or edges with dict/set
+lookups (no per-node scans of the edge list).
+"""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
-from graph.model import Edge, Graph
-from graph.registry import Registry
+from graph.model import Edge, Graph, settings_problem
+from graph.registry import Registry, unknown_type_message
 
 
 @dataclass(frozen=True)
@@ -32,14 +37,17 @@ class CycleError(ValueError):
             "Delay (z^-1) node in it; add a Delay node to feed a value back in time.")
 
 
+def _is_delay(graph: Graph, registry: Registry, node_id: str) -> bool:
+    node = graph.nodes.get(node_id)
+    node_type = registry.find(node.type_id) if node is not None else None
+    return node_type is not None and node_type.spec.delay
+
+
 def _ordering_edges(graph: Graph, registry: Registry):
     """Edges that constrain evaluation order: a delay's output is last step's value."""
     for edge in graph.edges:
-        node_type = registry.find(graph.nodes[edge.src].type_id) if edge.src in graph.nodes \
-            else None
-        if node_type is not None and node_type.spec.delay:
-            continue
-        yield edge
+        if not _is_delay(graph, registry, edge.src):
+            yield edge
 
 
 def topological_order(graph: Graph, registry: Registry) -> list[str]:
@@ -50,72 +58,91 @@ def topological_order(graph: Graph, registry: Registry) -> list[str]:
     incoming = {node_id: set() for node_id in graph.nodes}
     outgoing = {node_id: [] for node_id in graph.nodes}
     for edge in _ordering_edges(graph, registry):
-        if edge.src in incoming and edge.dst in incoming:
+        if edge.src in incoming and edge.dst in incoming and edge.src not in incoming[edge.dst]:
             incoming[edge.dst].add(edge.src)
             outgoing[edge.src].append(edge.dst)
     position = {node_id: i for i, node_id in enumerate(graph.nodes)}
-    ready = [n for n in graph.nodes if not incoming[n]]
+    ids = list(graph.nodes)
+    ready = [position[n] for n in ids if not incoming[n]]
+    heapq.heapify(ready)
     order = []
     while ready:
-        ready.sort(key=position.__getitem__)
-        node_id = ready.pop(0)
+        node_id = ids[heapq.heappop(ready)]
         order.append(node_id)
         for dst in outgoing[node_id]:
             incoming[dst].discard(node_id)
-            if not incoming[dst] and dst not in order and dst not in ready:
-                ready.append(dst)
+            if not incoming[dst]:
+                heapq.heappush(ready, position[dst])
     if len(order) < len(graph.nodes):
-        raise CycleError(_find_cycle({n: incoming[n] for n in graph.nodes if n not in order}))
+        placed = set(order)
+        raise CycleError(_find_cycle({n: incoming[n] for n in ids if n not in placed}))
     return order
 
 
 def _find_cycle(incoming: dict) -> list:
     """Walk predecessors inside the unordered remainder until a node repeats."""
     node = next(iter(incoming))
-    path = []
-    while node not in path:
+    path, seen = [], set()
+    while node not in seen:
         path.append(node)
-        node = next(iter(incoming[node]))
+        seen.add(node)
+        node = min(incoming[node])  # min: the same loop is reported every time
     cycle = path[path.index(node):]
     return list(reversed(cycle))
 
 
 def validate(graph: Graph, registry: Registry) -> list[Problem]:
-    """All problems of graph: unknown types, bad params, bad wires, missing inputs, cycles,
-    shape mismatches. An empty list means the graph can be compiled."""
+    """All problems of graph: run settings, unknown types, bad params, bad wires, missing
+    inputs, loops without a delay, shape mismatches. No error means it can be compiled."""
     problems: list[Problem] = []
+    problems += _check_settings(graph)
     problems += _check_nodes(graph, registry)
     problems += _check_edges(graph, registry)
     problems += _check_required_inputs(graph, registry)
     try:
-        topological_order(graph, registry)
+        order = topological_order(graph, registry)
     except CycleError as exc:
         problems.append(Problem(str(exc), node_id=exc.node_ids[0]))
-    if not any(p.severity == "error" for p in problems):
-        from graph.shapes import infer_shapes
-        problems += infer_shapes(graph, registry).problems
+        order = None
+    # Nodes already blamed are left out of shape inference so one mistake gives one message.
+    blamed = {p.node_id for p in problems if p.severity == "error" and p.node_id}
+    from graph.shapes import infer_shapes
+    info = infer_shapes(graph, registry, order=order, skip=blamed)
+    problems += info.problems
+    problems += _check_delay_loops(graph, registry, info, blamed)
+    if not graph.nodes:
+        problems.append(Problem("The graph is empty: add a Dataset node from the palette to "
+                                "begin.", severity="warning"))
     return problems
+
+
+def _check_settings(graph):
+    for key, value in graph.settings.items():
+        problem = settings_problem(key, value)
+        if problem:
+            yield Problem(f"Run settings: {problem}.")
 
 
 def _check_nodes(graph, registry):
     for node in graph.nodes.values():
         node_type = registry.find(node.type_id)
         if node_type is None:
-            from graph.registry import unknown_type_message
             yield Problem(unknown_type_message(node.type_id, registry), node.id)
             continue
         spec = node_type.spec
-        names = {p.name for p in spec.params}
-        for name in node.params:
-            if name not in names:
+        params = {p.name: p for p in spec.params}
+        for name, value in node.params.items():
+            param = params.get(name)
+            if param is None:
                 yield Problem(f"{spec.title} '{node.label}' has no parameter '{name}'.", node.id)
-        for param in spec.params:
-            if param.name not in node.params:
                 continue
-            reason = param.check(node.params[param.name])
+            try:
+                reason = param.check(value)
+            except Exception as exc:  # a value no check foresaw (e.g. a list for a number)
+                reason = f"has an unusable value {value!r} ({type(exc).__name__})"
             if reason:
-                yield Problem(f"{spec.title} '{node.label}': parameter '{param.name}' "
-                              f"{reason}.", node.id)
+                yield Problem(f"{spec.title} '{node.label}': parameter '{name}' {reason}.",
+                              node.id)
 
 
 def _check_edges(graph, registry):
@@ -155,17 +182,50 @@ def port_mismatch(src_spec, out_port, dst_spec, in_port, src=None, dst=None) -> 
         ("sequence", "tensor"): " Add a 'Last step' node or set return_sequences off.",
         ("tensor", "loss"): " Wire the output of a Loss node here.",
         ("loss", "tensor"): " A loss feeds an optimizer, not a layer.",
+        ("spikes", "tensor"): " Spikes feed spiking neurons; convert them to rates first.",
     }.get((out_port.kind.value, in_port.kind.value), "")
     return (f"{dst_name} expects a {in_port.kind.value} on '{in_port.name}'; {src_name} gives "
             f"a {out_port.kind.value}.{hint}")
 
 
 def _check_required_inputs(graph, registry):
+    wired = {(e.dst, e.dst_port) for e in graph.edges}
     for node in graph.nodes.values():
         node_type = registry.find(node.type_id)
         if node_type is None:
             continue
         for port in node_type.spec.inputs:
-            if not port.optional and graph.source_of(node.id, port.name) is None:
+            if not port.optional and (node.id, port.name) not in wired:
                 yield Problem(f"{node_type.spec.title} '{node.label}' needs a wire into its "
                               f"'{port.name}' input.", node.id)
+
+
+def _check_delay_loops(graph, registry, info, blamed):
+    """A delay that closes a loop cannot take its shape from its input: it needs 'shape'."""
+    delays = [n for n in graph.nodes if n not in blamed and _is_delay(graph, registry, n)]
+    if not delays:
+        return
+    outgoing: dict[str, list] = {}
+    for edge in graph.edges:
+        outgoing.setdefault(edge.src, []).append(edge.dst)
+    for node_id in delays:
+        spec = registry.spec(graph.nodes[node_id].type_id)
+        unknown = [p.name for p in spec.outputs if info.port_shapes.get((node_id, p.name))
+                   is None]
+        if unknown and _reaches(outgoing, node_id, node_id):
+            label = graph.nodes[node_id].label
+            yield Problem(f"{spec.title} '{label}' closes a loop, so the shape of its output "
+                          "cannot come from its input; set its 'shape' parameter (features per "
+                          "sample, e.g. [8]).", node_id)
+
+
+def _reaches(outgoing: dict, start: str, target: str) -> bool:
+    stack, seen = list(outgoing.get(start, ())), set()
+    while stack:
+        node_id = stack.pop()
+        if node_id == target:
+            return True
+        if node_id not in seen:
+            seen.add(node_id)
+            stack.extend(outgoing.get(node_id, ()))
+    return False
