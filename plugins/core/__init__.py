@@ -1,3 +1,4 @@
 """The built-in node pack: data, layers, activations, losses, optimizers, delay."""
 
-MODULES = ["data", "dense", "activations", "losses", "optimizers", "delay", "training"]
+MODULES = ["data", "dense", "activations", "noise", "combine", "losses", "optimizers",
+           "delay", "training"]

@@ -1,4 +1,11 @@
-"""Dense (fully connected) layer: y = x W + b."""
+"""Dense (fully connected) layer: y = x W + b, with optional L1/L2 weight penalties.
+
+Regularisation: with l1 or l2 set, the layer adds its own loss term, the penalty
+P = l1 sum|W| + (l2/2) sum W^2, registered with ctx.loss (so its gradient l1 sign(W) + l2 W
+flows into W.grad on every step) and reported as the metric 'penalty' (a second regularised
+layer's shows as '<node>.penalty'). The data loss metric stays the data term alone. l1 and l2
+are fixed at compile time (a variant, not a branch in the step).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,8 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="core.dense", title="Dense", category="Layers",
-    doc="Fully connected layer: y = x W + b.",
+    doc="Fully connected layer: y = x W + b. Optional L1/L2 penalties on W are an extra "
+        "loss term l1 sum|W| + (l2/2) sum W^2, shown as the metric 'penalty'.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Input (batch, features)."),),
     outputs=(PortSpec("y", PortKind.TENSOR, "Output (batch, units)."),),
     params=(
@@ -29,6 +37,10 @@ SPEC = NodeSpec(
         ParamSpec("bias", ParamType.BOOL, True, "Add a learned bias b."),
         ParamSpec("init", ParamType.CHOICE, "glorot_uniform", "Weight initialiser.",
                   choices=INITIALIZER_NAMES),
+        ParamSpec("l1", ParamType.FLOAT, 0.0, "L1 penalty factor on W (adds l1 sign(W)).",
+                  range=(0.0, 10.0)),
+        ParamSpec("l2", ParamType.FLOAT, 0.0, "L2 penalty factor on W (adds l2 W).",
+                  range=(0.0, 10.0)),
     ),
     infer_shapes=infer_shapes,
 )
@@ -40,6 +52,10 @@ def build(ctx):
     fan_in, units = x.storage.shape[1], ctx.params["units"]
     W = ctx.param("W", (fan_in, units), init=ctx.params["init"])
     b = ctx.param("b", (units,), init="zeros") if ctx.params["bias"] else None
+    grad_x_scratch = ctx.scratch((None, fan_in))
+    ones = xp.ones(ctx.batch_size, dtype=ctx.dtype)  # b.grad = ones @ y.grad runs on BLAS
+    l1, l2 = ctx.params["l1"], ctx.params["l2"]
+    regularise = _penalty_kernels(ctx, W, l1, l2) if (l1 or l2) else None
 
     def forward():
         xp.matmul(x.value, W.value, out=y.value)
@@ -47,13 +63,57 @@ def build(ctx):
             y.value += b.value
 
     def backward():
-        xp.matmul(x.value.T, y.grad, out=W.grad)
+        grad_y = y.grad
+        xp.matmul(x.value.T, grad_y, out=W.grad)
         if b is not None:
-            xp.sum(y.grad, axis=0, out=b.grad)
+            xp.matmul(ones[:grad_y.shape[0]], grad_y, out=b.grad)
         if x.grad is not None:
-            x.grad += y.grad @ W.value.T
+            grad_x = grad_x_scratch[:grad_y.shape[0]]
+            xp.matmul(grad_y, W.value.T, out=grad_x)
+            x.grad += grad_x
 
-    return Step(forward, backward)
+    if regularise is None:
+        return Step(forward, backward)
+    penalty_forward, penalty_backward = regularise
+
+    def forward_regularised():
+        forward()
+        penalty_forward()
+
+    def backward_regularised():
+        backward()
+        penalty_backward()
+
+    return Step(forward_regularised, backward_regularised)
+
+
+def _penalty_kernels(ctx, W, l1, l2):
+    """(forward, backward) adding l1 sign(W) + l2 W to W.grad and reporting the penalty."""
+    xp = ctx.xp
+    penalty = ctx.output("penalty", (1,), batched=False)
+    ctx.loss(penalty)
+    ctx.metric("penalty", penalty)
+    work = ctx.scratch(W.value.shape)
+
+    def forward():
+        total = 0.0
+        if l1:
+            total = l1 * xp.abs(W.value).sum()
+        if l2:
+            total = total + (0.5 * l2) * xp.vdot(W.value, W.value)
+        penalty.value[0] = total
+
+    def backward():
+        seed = penalty.grad[0]  # 1 in training; the gradient checker varies it
+        if l1:
+            xp.sign(W.value, out=work)
+            xp.multiply(work, l1 * seed, out=work)
+            W.grad += work
+        if l2:
+            xp.multiply(W.value, l2 * seed, out=work)
+            W.grad += work
+
+    return forward, backward
 
 
 NODES = [(SPEC, build)]

@@ -1,4 +1,9 @@
-"""Loss nodes: each takes a prediction and a target and gives a scalar LOSS."""
+"""Loss nodes: each takes a prediction and a target and gives a scalar LOSS.
+
+Every loss is a mean over the batch of a per-sample sum over outputs, so for one sample MSE is
+E = 1/2 sum (y - t)^2 as in the lecture notes. Each registers itself with ctx.loss (its grad is
+seeded with 1) and reports the metrics 'loss' and 'accuracy'.
+"""
 
 from __future__ import annotations
 
@@ -17,21 +22,30 @@ _INPUTS = (PortSpec("pred", PortKind.TENSOR, "Network output."),
            PortSpec("target", PortKind.TENSOR, "Desired output."))
 _OUTPUTS = (PortSpec("loss", PortKind.LOSS, "Mean loss over the batch."),)
 
+
+def _loss_outputs(ctx):
+    """The loss and accuracy buffers, registered as the loss and as metrics."""
+    loss = ctx.output("loss", (1,), batched=False)
+    accuracy = ctx.output("accuracy", (1,), batched=False)
+    ctx.loss(loss)
+    ctx.metric("loss", loss)
+    ctx.metric("accuracy", accuracy)
+    return loss, accuracy
+
+
 MSE_SPEC = NodeSpec(
     type_id="core.mse", title="MSE loss", category="Losses",
-    doc="Mean squared error E = 1/(2n) sum (pred - target)^2 over the batch.",
+    doc="Mean squared error E = 1/(2n) sum (pred - target)^2 over the batch. A sample counts "
+        "as right when every output is within 0.5 of its target.",
     inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
 
 
 def build_mse(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss = ctx.output("loss", (1,), batched=False)
-    accuracy = ctx.output("accuracy", (1,), batched=False)
+    loss, accuracy = _loss_outputs(ctx)
     diff = ctx.scratch(pred.storage.shape)
-    ctx.loss(loss)
-    ctx.metric("loss", loss)
-    ctx.metric("accuracy", accuracy)
+    work = ctx.scratch(pred.storage.shape)
 
     def forward():
         rows = pred.value.shape[0]
@@ -44,9 +58,111 @@ def build_mse(ctx):
     def backward():
         if pred.grad is not None:
             rows = pred.value.shape[0]
-            pred.grad += diff[:rows] * (loss.grad[0] / rows)
+            grad = work[:rows]
+            xp.multiply(diff[:rows], loss.grad[0] / rows, out=grad)
+            pred.grad += grad
 
     return Step(forward, backward)
 
 
-NODES = [(MSE_SPEC, build_mse)]
+CE_SPEC = NodeSpec(
+    type_id="core.softmax_cross_entropy", title="Softmax cross-entropy", category="Losses",
+    doc="Softmax and cross-entropy fused: pred are logits (no softmax node before it), target "
+        "one-hot rows (or probability rows). E = mean over the batch of "
+        "-sum t log softmax(pred), via a stable log-sum-exp. Accuracy: argmax of pred equals "
+        "argmax of target.",
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+
+
+def build_softmax_cross_entropy(ctx):
+    xp = ctx.xp
+    pred, target = ctx.input("pred"), ctx.input("target")
+    loss, accuracy = _loss_outputs(ctx)
+    batch, classes = pred.storage.shape
+    probs = ctx.scratch((batch, classes))  # softmax(pred), kept for backward
+    work = ctx.scratch((batch, classes))
+    row_max = ctx.scratch((batch, 1))
+    row_sum = ctx.scratch((batch, 1))
+    target_mass = ctx.scratch((batch, 1))  # sum_k t_k: 1 for one-hot rows
+
+    def forward():
+        logits, t = pred.value, target.value
+        rows = logits.shape[0]
+        p, w = probs[:rows], work[:rows]
+        top, total, mass = row_max[:rows], row_sum[:rows], target_mass[:rows]
+        xp.max(logits, axis=1, keepdims=True, out=top)
+        xp.subtract(logits, top, out=w)  # shifted logits z - max
+        xp.exp(w, out=p)
+        xp.sum(p, axis=1, keepdims=True, out=total)
+        p /= total
+        # per-sample loss: log(sum e^(z - max)) * sum(t) - sum(t * (z - max))
+        xp.log(total, out=total)
+        xp.sum(t, axis=1, keepdims=True, out=mass)
+        w *= t
+        loss.value[0] = (xp.vdot(total, mass) - w.sum()) / rows
+        accuracy.value[0] = xp.mean(logits.argmax(axis=1) == t.argmax(axis=1))
+
+    def backward():  # dE/dz = (p sum(t) - t) / n
+        if pred.grad is None:
+            return
+        rows = pred.value.shape[0]
+        w = work[:rows]
+        xp.multiply(probs[:rows], target_mass[:rows], out=w)
+        w -= target.value
+        w *= loss.grad[0] / rows
+        pred.grad += w
+
+    return Step(forward, backward)
+
+
+BCE_SPEC = NodeSpec(
+    type_id="core.binary_cross_entropy", title="Binary cross-entropy", category="Losses",
+    doc="E = mean over the batch of -sum [t log p + (1-t) log(1-p)] over independent outputs; "
+        "pred are probabilities (e.g. after a sigmoid), clipped to [1e-7, 1 - 1e-7]. A sample "
+        "counts as right when every output is on the target's side of 0.5.",
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+
+_CLIP = 1e-7
+
+
+def build_binary_cross_entropy(ctx):
+    xp = ctx.xp
+    pred, target = ctx.input("pred"), ctx.input("target")
+    loss, accuracy = _loss_outputs(ctx)
+    clipped = ctx.scratch(pred.storage.shape)
+    work = ctx.scratch(pred.storage.shape)
+    other = ctx.scratch(pred.storage.shape)
+
+    def forward():
+        t = target.value
+        rows = t.shape[0]
+        p, w, q = clipped[:rows], work[:rows], other[:rows]
+        xp.clip(pred.value, _CLIP, 1 - _CLIP, out=p)
+        xp.log(p, out=w)
+        xp.subtract(1, p, out=q)
+        xp.log(q, out=q)
+        # t log p + (1 - t) log(1 - p) = t (log p - log(1 - p)) + log(1 - p)
+        w -= q
+        total = xp.vdot(t, w) + q.sum()
+        loss.value[0] = -total / rows
+        xp.greater_equal(p, 0.5, out=w)
+        xp.greater_equal(t, 0.5, out=q)
+        accuracy.value[0] = xp.mean((w == q).all(axis=1))
+
+    def backward():  # dE/dp = (p - t) / (p (1 - p)) / n
+        if pred.grad is None:
+            return
+        rows = pred.value.shape[0]
+        p, w, q = clipped[:rows], work[:rows], other[:rows]
+        xp.subtract(1, p, out=q)
+        q *= p
+        xp.subtract(p, target.value, out=w)
+        w /= q
+        w *= loss.grad[0] / rows
+        pred.grad += w
+
+    return Step(forward, backward)
+
+
+NODES = [(MSE_SPEC, build_mse), (CE_SPEC, build_softmax_cross_entropy),
+         (BCE_SPEC, build_binary_cross_entropy)]

@@ -1,43 +1,239 @@
-"""Optimizer nodes: each takes a LOSS and updates every trainable parameter upstream of it."""
+"""Optimizer nodes: each takes a LOSS and updates every trainable parameter upstream of it.
+
+An optimizer gathers its parameters into one contiguous value buffer and one gradient buffer
+(the parameters' buffers become views of them), so each update is a handful of whole-array
+in-place operations instead of a Python loop over layers. The learning rate is live on every
+optimizer; decay factors that the state depends on are fixed at compile time.
+"""
 
 from __future__ import annotations
+
+import math
 
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 
 _LOSS_IN = (PortSpec("loss", PortKind.LOSS, "The loss to minimise."),)
 
-SGD_SPEC = NodeSpec(
-    type_id="core.sgd", title="SGD", category="Optimizers",
-    doc="Gradient descent with momentum and L2 weight decay: "
-        "dW = -lr (grad + decay W) + momentum dW_prev.",
-    inputs=_LOSS_IN,
-    params=(
-        ParamSpec("lr", ParamType.FLOAT, 0.1, "Learning rate.", range=(0.0, 1e3), live=True),
-        ParamSpec("momentum", ParamType.FLOAT, 0.0, "Momentum.", range=(0.0, 1.0), live=True),
-        ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "L2 factor.", range=(0.0, 10.0),
-                  live=True),
-    ),
-    tags=frozenset({"optimizer"}),
-)
+
+def _lr(default):
+    return ParamSpec("lr", ParamType.FLOAT, default, "Learning rate.", range=(0.0, 1e3),
+                     live=True)
+
+
+def _eps(default):
+    return ParamSpec("eps", ParamType.FLOAT, default, "Added to denominators for stability.",
+                     range=(0.0, 1.0))
+
+
+def _decay(name, default, doc):
+    return ParamSpec(name, ParamType.FLOAT, default, doc, range=(0.0, 0.999999))
+
+
+def _spec(name, title, doc, params):
+    return NodeSpec(type_id=f"core.{name}", title=title, category="Optimizers", doc=doc,
+                    inputs=_LOSS_IN, params=tuple(params), tags=frozenset({"optimizer"}))
+
+
+def coalesce(xp, params) -> list:
+    """[(value, grad)] for params: one flat pair when they can share storage, else one each.
+
+    Parameters already views of something (e.g. gathered by another optimizer) keep their own
+    storage, so two optimizers over the same parameters stay correct.
+    """
+    def own_storage(p):
+        return (p.grad is not None and p.value.base is None and p.grad.base is None
+                and p.value.dtype == params[0].value.dtype)
+
+    if len(params) < 2 or not all(own_storage(p) for p in params):
+        return [(p.value.reshape(-1), p.grad.reshape(-1)) for p in params
+                if p.grad is not None]
+    total = sum(int(p.value.size) for p in params)
+    values = xp.empty(total, dtype=params[0].value.dtype)
+    grads = xp.zeros(total, dtype=params[0].value.dtype)
+    start = 0
+    for p in params:
+        size, shape = int(p.value.size), p.value.shape
+        value_view = values[start:start + size].reshape(shape)
+        value_view[...] = p.value
+        p.storage = p.value = value_view
+        p.grad_storage = p.grad = grads[start:start + size].reshape(shape)
+        start += size
+    return [(values, grads)]
+
+
+def _groups(ctx, states: int):
+    """[(value, grad, work, *state)] with `states` zeroed state arrays per group."""
+    xp = ctx.xp
+    groups = []
+    for value, grad in coalesce(xp, ctx.trainable_upstream("loss")):
+        arrays = [xp.zeros_like(value) for _ in range(states + 1)]
+        groups.append((value, grad, *arrays))
+    return groups
+
+
+SGD_SPEC = _spec(
+    "sgd", "SGD",
+    "Gradient descent with momentum and L2 weight decay: "
+    "dW = -lr (grad + decay W) + momentum dW_prev; W += dW. Nesterov takes the gradient at "
+    "the look-ahead point W + momentum dW_prev.",
+    [_lr(0.1),
+     ParamSpec("momentum", ParamType.FLOAT, 0.0, "Momentum.", range=(0.0, 1.0), live=True),
+     ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "L2 factor.", range=(0.0, 10.0),
+               live=True),
+     ParamSpec("nesterov", ParamType.BOOL, False, "Nesterov accelerated gradient.")])
 
 
 def build_sgd(ctx):
-    xp = ctx.xp
-    params = ctx.trainable_upstream("loss")
-    velocity = [xp.zeros_like(p.value) for p in params]
-    live = ctx.params
+    xp, live = ctx.xp, ctx.params
+    groups = _groups(ctx, states=1)
+    nesterov = ctx.params["nesterov"]
 
     def update():
         lr, mu, decay = live["lr"], live["momentum"], live["weight_decay"]
-        for p, v in zip(params, velocity):
-            v *= mu
-            v -= lr * p.grad
-            if decay:
-                v -= (lr * decay) * p.value
-            p.value += v
+        for value, grad, work, velocity in groups:
+            if decay:  # work = lr (grad + decay W)
+                xp.multiply(value, decay, out=work)
+                work += grad
+                work *= lr
+            else:
+                xp.multiply(grad, lr, out=work)
+            velocity *= mu
+            velocity -= work
+            if nesterov:  # with Phi = W + mu dW: Phi += mu dW_new - lr grad(Phi)
+                value -= work
+                xp.multiply(velocity, mu, out=work)
+                value += work
+            else:
+                value += velocity
 
     return Step(update=update)
 
 
-NODES = [(SGD_SPEC, build_sgd)]
+ADAGRAD_SPEC = _spec(
+    "adagrad", "AdaGrad",
+    "Per-weight rates from the summed squared gradients: G += g^2; W -= lr g / (sqrt(G) + eps).",
+    [_lr(0.01), _eps(1e-10)])
+
+
+def build_adagrad(ctx):
+    xp, live = ctx.xp, ctx.params
+    groups = _groups(ctx, states=1)
+    eps = ctx.params["eps"]
+
+    def update():
+        lr = live["lr"]
+        for value, grad, work, total in groups:
+            xp.multiply(grad, grad, out=work)
+            total += work
+            xp.sqrt(total, out=work)
+            work += eps
+            xp.divide(grad, work, out=work)
+            work *= lr
+            value -= work
+
+    return Step(update=update)
+
+
+ADADELTA_SPEC = _spec(
+    "adadelta", "AdaDelta",
+    "S = a S + (1-a) g^2; step = sqrt(D + eps) / sqrt(S + eps) g; D = b D + (1-b) step^2; "
+    "W -= lr step (lr = 1 is Zeiler's method; D accumulates the step before lr).",
+    [_lr(1.0), _decay("alpha", 0.9, "Decay a of the squared-gradient average S."),
+     _decay("beta", 0.9, "Decay b of the squared-step average D."), _eps(1e-6)])
+
+
+def build_adadelta(ctx):
+    xp, live = ctx.xp, ctx.params
+    groups = _groups(ctx, states=3)
+    alpha, beta, eps = ctx.params["alpha"], ctx.params["beta"], ctx.params["eps"]
+
+    def update():
+        lr = live["lr"]
+        for value, grad, work, sq_grad, sq_step, step in groups:
+            sq_grad *= alpha
+            xp.multiply(grad, grad, out=work)
+            work *= 1 - alpha
+            sq_grad += work
+            xp.add(sq_step, eps, out=step)
+            xp.add(sq_grad, eps, out=work)
+            step /= work
+            xp.sqrt(step, out=step)
+            step *= grad
+            sq_step *= beta
+            xp.multiply(step, step, out=work)
+            work *= 1 - beta
+            sq_step += work
+            step *= lr
+            value -= step
+
+    return Step(update=update)
+
+
+RMSPROP_SPEC = _spec(
+    "rmsprop", "RMSprop",
+    "S = a S + (1-a) g^2; W -= lr g / (sqrt(S) + eps).",
+    [_lr(0.001), _decay("decay", 0.9, "Decay a of the squared-gradient average."),
+     _eps(1e-8)])
+
+
+def build_rmsprop(ctx):
+    xp, live = ctx.xp, ctx.params
+    groups = _groups(ctx, states=1)
+    decay, eps = ctx.params["decay"], ctx.params["eps"]
+
+    def update():
+        lr = live["lr"]
+        for value, grad, work, sq_grad in groups:
+            sq_grad *= decay
+            xp.multiply(grad, grad, out=work)
+            work *= 1 - decay
+            sq_grad += work
+            xp.sqrt(sq_grad, out=work)
+            work += eps
+            xp.divide(grad, work, out=work)
+            work *= lr
+            value -= work
+
+    return Step(update=update)
+
+
+ADAM_SPEC = _spec(
+    "adam", "Adam",
+    "m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; W -= lr m_hat / (sqrt(v_hat) + eps) with the "
+    "bias corrections m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t).",
+    [_lr(0.001), _decay("beta1", 0.9, "Decay of the gradient average m."),
+     _decay("beta2", 0.999, "Decay of the squared-gradient average v."), _eps(1e-8)])
+
+
+def build_adam(ctx):
+    xp, live = ctx.xp, ctx.params
+    groups = _groups(ctx, states=2)
+    beta1, beta2, eps = ctx.params["beta1"], ctx.params["beta2"], ctx.params["eps"]
+    state = {"t": 0}
+
+    def update():
+        # m and v are kept divided by (1 - b1) and (1 - b2), which saves two passes:
+        # m' = b1 m' + g, v' = b2 v' + g^2, and the constant factors move into the scalars.
+        state["t"] = t = state["t"] + 1
+        bias1, bias2 = 1.0 - beta1 ** t, 1.0 - beta2 ** t
+        k = math.sqrt((1.0 - beta2) / bias2)  # sqrt(v_hat) = k sqrt(v')
+        step_size = live["lr"] * (1.0 - beta1) / (bias1 * k)
+        eps_scaled = eps / k
+        for value, grad, work, avg, sq_avg in groups:
+            avg *= beta1
+            avg += grad
+            sq_avg *= beta2
+            xp.multiply(grad, grad, out=work)
+            sq_avg += work
+            xp.sqrt(sq_avg, out=work)
+            work += eps_scaled
+            xp.divide(avg, work, out=work)
+            work *= step_size
+            value -= work
+
+    return Step(update=update)
+
+
+NODES = [(SGD_SPEC, build_sgd), (ADAGRAD_SPEC, build_adagrad), (ADADELTA_SPEC, build_adadelta),
+         (RMSPROP_SPEC, build_rmsprop), (ADAM_SPEC, build_adam)]
