@@ -46,22 +46,52 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _rows(path, delimiter):
+def _lines(path) -> list:
     raw = _read_bytes(path)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{_name(path)} is not UTF-8 text (byte {exc.start}); "
                            "is it really a CSV file?") from None
-    lines = text.splitlines()
-    if delimiter is None:
-        first = next((line for line in lines if line.strip()), "")
-        delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else " "
+
+
+def _guess_delimiter(line: str) -> str:
+    return max(",;\t", key=line.count) if any(d in line for d in ",;\t") else " "
+
+
+def _cells(line: str, delimiter: str) -> list:
     if delimiter == " ":
-        return [(number, line.split()) for number, line in enumerate(lines, 1) if line.strip()]
-    reader = csv.reader(lines, delimiter=delimiter)
-    return [(number, [cell.strip() for cell in row])
-            for number, row in enumerate(reader, 1) if any(cell.strip() for cell in row)]
+        return line.split()
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+
+
+def _parse_fast(lines: list, delimiter: str, width: int):
+    """NumPy's C parser for the common, clean case; None when anything looks wrong."""
+    try:
+        data = np.loadtxt(lines, delimiter=None if delimiter == " " else delimiter,
+                          dtype=np.float64, ndmin=2, comments=None, quotechar='"')
+    except ValueError:
+        return None
+    return data if data.shape == (len(lines), width) else None
+
+
+def _parse_slow(path, body: list, delimiter: str, columns: list, has_header: bool,
+                first_line: int) -> np.ndarray:
+    """Cell by cell, so the first ragged row or non-number is named with its line."""
+    name, width, rows = _name(path), len(columns), []
+    for number, line in body:
+        row = _cells(line, delimiter)
+        if len(row) != width:
+            raise DatasetError(f"{name} line {number} has {len(row)} cells; line {first_line} "
+                               f"has {width}. Every row needs the same number of columns.")
+        for column, cell in enumerate(row):
+            if not _is_number(cell):
+                what = f"column {column + 1} ({columns[column]!r})" if has_header \
+                    else f"column {column + 1}"
+                shown = repr(cell) if cell else "an empty cell"
+                raise DatasetError(f"{name} line {number}, {what}: {shown} is not a number.")
+        rows.append(row)
+    return np.array(rows, dtype=np.float64)
 
 
 def resolve_columns(path, spec, columns: list) -> list:
@@ -96,33 +126,22 @@ def load_csv(path, targets=None, header: str = "auto", delimiter: str | None = N
     y; the other columns become x. header: "auto" (a first row with any non-number is a
     header), "yes" or "no". The delimiter (, ; tab or spaces) is guessed when not given.
     """
-    rows = _rows(path, delimiter)
     name = _name(path)
-    if not rows:
+    numbered = [(number, line) for number, line in enumerate(_lines(path), 1) if line.strip()]
+    if not numbered:
         raise DatasetError(f"{name} is empty.")
-    first_line, first = rows[0]
+    first_line, first_text = numbered[0]
+    delimiter = delimiter or _guess_delimiter(first_text)
+    first = _cells(first_text, delimiter)
     has_header = header == "yes" or (header == "auto" and not all(map(_is_number, first)))
     columns = first if has_header else [str(i) for i in range(len(first))]
-    body = rows[1:] if has_header else rows
+    body = numbered[1:] if has_header else numbered
     if not body:
         raise DatasetError(f"{name} has a header but no data rows.")
     width = len(columns)
-    for number, row in body:
-        if len(row) != width:
-            raise DatasetError(f"{name} line {number} has {len(row)} cells; line {first_line} "
-                               f"has {width}. Every row needs the same number of columns.")
-    try:
-        data = np.array([row for _, row in body], dtype=np.float64)
-    except ValueError:
-        data = None
+    data = _parse_fast([line for _, line in body], delimiter, width)
     if data is None:
-        for number, row in body:  # find the first bad cell to name it
-            for column, cell in enumerate(row):
-                if not _is_number(cell):
-                    what = f"column {column + 1} ({columns[column]!r})" if has_header \
-                        else f"column {column + 1}"
-                    shown = repr(cell) if cell else "an empty cell"
-                    raise DatasetError(f"{name} line {number}, {what}: {shown} is not a number.")
+        data = _parse_slow(path, body, delimiter, columns, has_header, first_line)
     if not np.isfinite(data).all():
         number, column = np.argwhere(~np.isfinite(data))[0]
         raise DatasetError(f"{name} line {body[number][0]}, column {column + 1}: "

@@ -90,6 +90,8 @@ def letters(size: int = 29, fonts=None, noise: float = 0.0, rng=None,
     noise adds N(0, noise^2) to each pixel, flips inverts each pixel with that probability;
     the result is clipped to [0, 1]. Clean renders are cached, so repeated calls are cheap.
     """
+    if isinstance(fonts, str):
+        fonts = (fonts,)
     fonts = available_fonts() if fonts is None else tuple(fonts)
     x = _render(int(size), fonts, alphabet).copy()
     labels = np.tile(np.arange(len(alphabet), dtype=np.int64), len(fonts))
