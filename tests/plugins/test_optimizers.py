@@ -1,0 +1,186 @@
+"""Optimizers: each lowers a convex loss, and one to three steps match formulas written here
+independently in NumPy float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engines.compiler import compile_graph
+from tests.engines.graphs import build
+
+STEPS = 3
+
+
+def regression(optimizer: str, params: dict, samples: int = 64):
+    """Full-batch linear regression on the sine data: one dense unit and MSE (convex)."""
+    graph = build("regression", [
+        ("data", "core.dataset", {"dataset": "sine", "samples": samples,
+                                  "batch_size": samples, "val_split": 0.0, "shuffle": False}),
+        ("dense", "core.dense", {"units": 1}),
+        ("loss", "core.mse", {}),
+        ("opt", optimizer, params),
+    ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
+        "loss.loss -> opt.loss"])
+    return compile_graph(graph, seed=1, dtype=np.float64)
+
+
+def batch(program):
+    program.load("train", 0)
+    return (program.outputs[("data", "x")].value.copy(),
+            program.outputs[("data", "y")].value.copy())
+
+
+def weights(program):
+    return (program.params[("dense", "W")].value.copy(),
+            program.params[("dense", "b")].value.copy())
+
+
+def gradient(x, y, W, b):
+    """d/dW, d/db of 1/(2n) sum (x W + b - y)^2."""
+    err = (x @ W + b - y) / len(x)
+    return x.T @ err, err.sum(axis=0)
+
+
+def run_reference(program, rule, steps=STEPS):
+    """Train `steps` steps and replay them with rule(params, grads, state) -> new params."""
+    x, y = batch(program)
+    params, state = list(weights(program)), {}
+    for _ in range(steps):
+        program.train_step(0)
+        params = rule(params, gradient(x, y, *params), state)
+    for got, expected in zip(weights(program), params):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_sgd_momentum_weight_decay_matches_formula():
+    lr, mu, rho = 0.1, 0.9, 0.01
+
+    def rule(params, grads, state):  # dW_t = -lr (g + rho W) + mu dW_{t-1}
+        deltas = state.setdefault("dW", [np.zeros_like(p) for p in params])
+        for i, (p, g) in enumerate(zip(params, grads)):
+            deltas[i] = -lr * (g + rho * p) + mu * deltas[i]
+        return [p + d for p, d in zip(params, deltas)]
+
+    run_reference(regression("core.sgd", {"lr": lr, "momentum": mu, "weight_decay": rho}),
+                  rule)
+
+
+def test_nesterov_matches_torch_style_formula():
+    lr, mu = 0.1, 0.9
+
+    def rule(params, grads, state):  # PyTorch: buf = mu buf + g; p -= lr (g + mu buf)
+        bufs = state.setdefault("buf", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            bufs[i] = mu * bufs[i] + g
+            out.append(p - lr * (g + mu * bufs[i]))
+        return out
+
+    run_reference(regression("core.sgd", {"lr": lr, "momentum": mu, "nesterov": True}), rule)
+
+
+def test_adam_bias_corrected_steps_match_formula():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+
+    def rule(params, grads, state):
+        t = state["t"] = state.get("t", 0) + 1
+        m = state.setdefault("m", [np.zeros_like(p) for p in params])
+        v = state.setdefault("v", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            m_hat, v_hat = m[i] / (1 - b1 ** t), v[i] / (1 - b2 ** t)
+            out.append(p - lr * m_hat / (np.sqrt(v_hat) + eps))
+        return out
+
+    program = regression("core.adam", {"lr": lr})
+    w0 = weights(program)
+    run_reference(program, rule)
+    # each Adam step moves a weight by at most about lr (|m_hat| <= sqrt(v_hat))
+    assert np.all(np.abs(weights(program)[0] - w0[0]) <= STEPS * lr * (1 + 1e-6))
+
+
+def test_adagrad_matches_formula():
+    lr, eps = 0.1, 1e-10
+
+    def rule(params, grads, state):
+        total = state.setdefault("G", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            total[i] = total[i] + g * g
+            out.append(p - lr * g / (np.sqrt(total[i]) + eps))
+        return out
+
+    run_reference(regression("core.adagrad", {"lr": lr}), rule)
+
+
+def test_adadelta_matches_models_md_form():
+    a, b, eps, lr = 0.9, 0.95, 1e-6, 1.0
+
+    def rule(params, grads, state):
+        s = state.setdefault("S", [np.zeros_like(p) for p in params])
+        d = state.setdefault("D", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s[i] = a * s[i] + (1 - a) * g ** 2
+            step = np.sqrt(d[i] + eps) / np.sqrt(s[i] + eps) * g
+            d[i] = b * d[i] + (1 - b) * step ** 2
+            out.append(p - lr * step)
+        return out
+
+    run_reference(regression("core.adadelta", {"alpha": a, "beta": b}), rule)
+
+
+def test_rmsprop_matches_formula():
+    lr, a, eps = 0.01, 0.9, 1e-8
+
+    def rule(params, grads, state):
+        s = state.setdefault("S", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s[i] = a * s[i] + (1 - a) * g ** 2
+            out.append(p - lr * g / (np.sqrt(s[i]) + eps))
+        return out
+
+    run_reference(regression("core.rmsprop", {"lr": lr, "decay": a}), rule)
+
+
+OPTIMIZERS = [("core.sgd", {"lr": 0.3}), ("core.sgd", {"lr": 0.1, "momentum": 0.9}),
+              ("core.sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+              ("core.adagrad", {"lr": 0.1}), ("core.adadelta", {}),
+              ("core.rmsprop", {"lr": 0.01}), ("core.adam", {"lr": 0.05})]
+
+
+@pytest.mark.parametrize("optimizer, params", OPTIMIZERS)
+def test_every_optimizer_lowers_a_convex_loss(optimizer, params):
+    program = regression(optimizer, params)
+    losses = []
+    for _ in range(60):
+        program.train_step(0)
+        losses.append(float(program.outputs[("loss", "loss")].value[0]))
+    assert losses[-1] < 0.8 * losses[0], losses[::10]
+
+
+def test_live_learning_rate_zero_freezes_weights():
+    program = regression("core.adam", {"lr": 0.05})
+    program.train_step(0)
+    program.live["opt"].values["lr"] = 0.0
+    before = weights(program)
+    program.train_step(0)
+    for got, expected in zip(weights(program), before):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_gathered_parameters_stay_views_of_the_optimizer_storage():
+    """The optimizer moves W and b into one buffer; layers and saved weights still see them."""
+    program = regression("core.sgd", {"lr": 0.1})
+    W = program.params[("dense", "W")]
+    assert W.value.base is not None and W.grad.base is not None
+    program.load_weights({"dense/W": np.full((1, 1), 2.0), "dense/b": np.full(1, -1.0)})
+    program.load("train", 0)
+    program.forward()
+    x = program.outputs[("data", "x")].value
+    np.testing.assert_allclose(program.outputs[("dense", "y")].value, 2.0 * x - 1.0)
+    assert set(program.weights_to_host()) == {"dense/W", "dense/b"}
