@@ -21,12 +21,13 @@ def sigmoid_(xp, x, out):
 
 
 def softplus_(xp, x, out):
-    """out = log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    """out = log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)); out may be x."""
+    positive = xp.maximum(x, 0)
     xp.abs(x, out=out)
     xp.negative(out, out=out)
     xp.exp(out, out=out)
     xp.log1p(out, out=out)
-    out += xp.maximum(x, 0)
+    out += positive
     return out
 
 

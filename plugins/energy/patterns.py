@@ -13,47 +13,12 @@ from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 
 SOURCES = ("letters", "random", "encoder")
-FONT_FILES = ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf")
 
 
 def render_glyphs(text: str, size: int) -> np.ndarray:
-    """Binary (len(text), size*size) images of each character, 1 = ink.
-
-    Uses engines.datasets.letters when present (the project's font renderer), else draws
-    with Pillow's bundled font.
-    """
-    try:
-        from engines.datasets import letters as dataset_letters
-        x, labels = dataset_letters(size=size, noise=0.0, alphabet=text)
-        first = [int(np.flatnonzero(np.asarray(labels) == k)[0]) for k in range(len(text))]
-        return (np.asarray(x)[first] > 0.5).astype(np.float64)
-    except Exception:  # the datasets module is missing or refuses: draw our own
-        return _pillow_glyphs(text, size)
-
-
-def _pillow_glyphs(text: str, size: int) -> np.ndarray:
-    from PIL import Image, ImageDraw, ImageFont
-    scale = 4
-    font = None
-    for name in FONT_FILES:
-        try:
-            font = ImageFont.truetype(name, size * scale)
-            break
-        except OSError:
-            continue
-    if font is None:
-        font = ImageFont.load_default(size=size * scale)
-    out = np.zeros((len(text), size * size))
-    for index, char in enumerate(text):
-        canvas = Image.new("L", (size * scale, size * scale), 0)
-        draw = ImageDraw.Draw(canvas)
-        left, top, right, bottom = draw.textbbox((0, 0), char, font=font)
-        origin = ((size * scale - (right - left)) / 2 - left,
-                  (size * scale - (bottom - top)) / 2 - top)
-        draw.text(origin, char, fill=255, font=font)
-        small = canvas.resize((size, size), Image.Resampling.BOX)
-        out[index] = (np.asarray(small, dtype=np.float64).ravel() > 96).astype(np.float64)
-    return out
+    """Binary (len(text), size*size) images of each character, 1 = ink."""
+    from engines.datasets.letters import bipolar_glyphs
+    return (np.asarray(bipolar_glyphs(size=size, letters=text)) > 0).astype(np.float64)
 
 
 def encoder_patterns(n: int) -> np.ndarray:

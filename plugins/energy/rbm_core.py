@@ -1,0 +1,157 @@
+"""The RBM's learning rule, shared by the RBM node and the DBN's greedy pretraining.
+
+E(v, h) = -a.v - b.h - v W h (binary visible) or |v - a|^2 / 2 - b.h - v W h (gaussian,
+unit variance). P(h_j = 1 | v) = sigma(b_j + v W_:j); the visible mean is sigma(a + W h)
+(binary) or a + W h (gaussian). Contrastive divergence CD-k starts the negative chain at the
+data, persistent CD (PCD) at a chain kept between updates; both move the parameters by
+lr (<v h>_data - <v h>_model) with momentum and L2 weight decay.
+
+Everything runs in float32 on preallocated arrays: matmuls write with out=, sigmoids are
+computed in place, Bernoulli draws compare against a uniform buffer filled in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plugins.energy.kernels import fill_normal, sample_bernoulli_, sigmoid_, softplus_
+
+
+class RBMKernel:
+    """Buffers and CD-k / PCD updates for one RBM with parameters W (V, H), a (V,), b (H,).
+
+    W, a, b are device arrays updated in place (parameter buffers' storage). batch is the
+    largest minibatch; shorter ones use the first rows of every work array.
+    """
+
+    def __init__(self, xp, rng: np.random.Generator, W, a, b, batch: int,
+                 visible: str = "binary", dtype=np.float32):
+        self.xp, self.rng, self.W, self.a, self.b = xp, rng, W, a, b
+        self.gaussian = visible == "gaussian"
+        n_visible, n_hidden = W.shape
+
+        def zeros(*shape):
+            return xp.zeros(shape, dtype=dtype)
+
+        self.h_sample, self.h_uniform = zeros(batch, n_hidden), zeros(batch, n_hidden)
+        self.h_model = zeros(batch, n_hidden)
+        self.v_mean, self.v_sample = zeros(batch, n_visible), zeros(batch, n_visible)
+        self.v_uniform = zeros(batch, n_visible)
+        self.grad_W, self.model_W = zeros(n_visible, n_hidden), zeros(n_visible, n_hidden)
+        self.vel_W, self.vel_a, self.vel_b = zeros(n_visible, n_hidden), zeros(n_visible), \
+            zeros(n_hidden)
+        self.diff_v, self.diff_h = zeros(batch, n_visible), zeros(batch, n_hidden)
+        self.fe_work = zeros(batch, n_hidden)
+        self.error = zeros(1)
+        self.chain: object | None = None  # PCD's persistent hidden states, made on first use
+
+    # -- conditionals --------------------------------------------------------------------------
+    def hidden_probs(self, v, out):
+        """out = P(h = 1 | v) = sigma(v W + b)."""
+        self.xp.matmul(v, self.W, out=out)
+        out += self.b
+        return sigmoid_(self.xp, out, out)
+
+    def visible_mean(self, h, out):
+        """out = E[v | h]: sigma(h W^T + a) for binary units, h W^T + a for gaussian ones."""
+        self.xp.matmul(h, self.W.T, out=out)
+        out += self.a
+        return out if self.gaussian else sigmoid_(self.xp, out, out)
+
+    def sample_visible(self, mean, out):
+        if self.gaussian:
+            fill_normal(self.xp, self.rng, out)
+            out += mean
+            return out
+        return sample_bernoulli_(self.xp, self.rng, mean, self.v_uniform[:mean.shape[0]], out)
+
+    def sample_hidden(self, probs, out):
+        return sample_bernoulli_(self.xp, self.rng, probs, self.h_uniform[:probs.shape[0]], out)
+
+    # -- learning ------------------------------------------------------------------------------
+    def cd_update(self, v_data, h_data, *, k: int = 1, lr: float = 0.05,
+                  momentum: float = 0.5, weight_decay: float = 0.0,
+                  persistent: bool = False):
+        """One CD-k (or PCD-k) step on a minibatch; h_data = P(h | v_data) precomputed.
+
+        Returns the (1,) device array holding the batch's mean squared reconstruction error
+        (data against the visible mean after one Gibbs step from the data).
+        """
+        xp, rows = self.xp, v_data.shape[0]
+        h = self.h_sample[:rows]
+        v_mean, v_model, h_model = self.v_mean[:rows], self.v_sample[:rows], self.h_model[:rows]
+        if persistent:
+            if self.chain is None:  # start the persistent chain at the first batch's data
+                self.chain = xp.zeros_like(self.h_sample)
+                self.sample_hidden(h_data, self.chain[:rows])
+            h[...] = self.chain[:rows]
+            self._reconstruction_error(v_data, h_data)
+        else:
+            self.sample_hidden(h_data, h)
+        for step in range(k):
+            self.visible_mean(h, v_mean)
+            if not persistent and step == 0:
+                self._store_error(v_data, v_mean)
+            last = step == k - 1
+            negative = v_mean if (last and not persistent) else self.sample_visible(v_mean,
+                                                                                     v_model)
+            self.hidden_probs(negative, h_model)
+            if not last:
+                self.sample_hidden(h_model, h)
+        if persistent:
+            self.sample_hidden(h_model, self.chain[:rows])
+        self._apply(v_data, h_data, negative, h_model, lr, momentum, weight_decay)
+        return self.error
+
+    def _apply(self, v_data, h_data, v_model, h_model, lr, momentum, weight_decay):
+        xp, rows = self.xp, v_data.shape[0]
+        step = lr / rows
+        xp.matmul(v_data.T, h_data, out=self.grad_W)
+        xp.matmul(v_model.T, h_model, out=self.model_W)
+        self.grad_W -= self.model_W
+        self.vel_W *= momentum
+        self.grad_W *= step
+        self.vel_W += self.grad_W
+        if weight_decay:
+            self.vel_W -= (lr * weight_decay) * self.W
+        self.W += self.vel_W
+        diff_v, diff_h = self.diff_v[:rows], self.diff_h[:rows]
+        xp.subtract(v_data, v_model, out=diff_v)
+        xp.subtract(h_data, h_model, out=diff_h)
+        self.vel_a *= momentum
+        self.vel_a += step * diff_v.sum(axis=0)
+        self.vel_b *= momentum
+        self.vel_b += step * diff_h.sum(axis=0)
+        self.a += self.vel_a
+        self.b += self.vel_b
+
+    def _store_error(self, v_data, v_mean):
+        diff = self.diff_v[:v_data.shape[0]]
+        self.xp.subtract(v_data, v_mean, out=diff)
+        self.error[0] = self.xp.vdot(diff, diff) / diff.size
+
+    def _reconstruction_error(self, v_data, h_data):
+        rows = v_data.shape[0]
+        h = self.sample_hidden(h_data, self.h_model[:rows])
+        self._store_error(v_data, self.visible_mean(h, self.v_mean[:rows]))
+
+    def reconstruction_error(self, v_data):
+        """(1,) mean squared error of a one-step reconstruction (evaluation; no learning)."""
+        rows = v_data.shape[0]
+        h_data = self.hidden_probs(v_data, self.diff_h[:rows])
+        self._reconstruction_error(v_data, h_data)
+        return self.error
+
+    # -- free energy ---------------------------------------------------------------------------
+    def free_energy(self, v):
+        """F(v) per row, with p(v) proportional to exp(-F(v)); v holds at most `batch` rows."""
+        xp, rows = self.xp, v.shape[0]
+        pre = self.fe_work[:rows]
+        xp.matmul(v, self.W, out=pre)
+        pre += self.b
+        hidden_term = softplus_(xp, pre, pre).sum(axis=1)
+        if self.gaussian:
+            visible_term = 0.5 * ((v - self.a) ** 2).sum(axis=1)
+        else:
+            visible_term = -(v @ self.a)
+        return visible_term - hidden_term
