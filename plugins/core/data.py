@@ -32,8 +32,11 @@ def _serving_params(batch_size: int, val_split: float) -> tuple:
     )
 
 
-def serve(ctx, x, y, method: str = "none", y_is_x: bool = False) -> None:
-    """Split (seeded), normalise with training statistics, and register the node's feed."""
+def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -> None:
+    """Split (seeded), normalise with training statistics, and register the node's feed.
+
+    corrupt(x_part, split) -> x_part, when given, adds noise to each split after the split.
+    """
     p = ctx.params
     x = np.asarray(x).reshape(len(x), -1)
     y = np.asarray(y).reshape(len(y), -1)
@@ -41,6 +44,8 @@ def serve(ctx, x, y, method: str = "none", y_is_x: bool = False) -> None:
     if len(x_train) == 0:
         raise ctx.error(f"{ctx.label}: no samples are left for training "
                         f"({len(x)} in all, val_split {p['val_split']}).")
+    if corrupt is not None:
+        x_train, x_val = corrupt(x_train, "train"), corrupt(x_val, "val")
     x_train, x_val = normalise(x_train, x_val, method)
     if y_is_x:  # autoencoder targets: the same (normalised) inputs
         y_train, y_val = x_train, x_val
@@ -81,7 +86,7 @@ def _digits(samples, noise, rng):
 
 
 def _letters(samples, noise, rng):
-    """Every face's clean glyphs repeated up to `samples` rows, each copy with its own noise."""
+    """Every face's glyphs repeated up to `samples` rows, each copy with its own noise."""
     clean, labels = datasets.letters(size=29)
     rows = np.arange(max(samples, len(clean))) % len(clean)
     x = datasets.add_pixel_noise(clean[rows], noise, 0.0, rng)
@@ -119,6 +124,8 @@ DATASET_SPEC = NodeSpec(
                   "and digits have a fixed size.", range=(2, 1 << 22)),
         ParamSpec("noise", ParamType.FLOAT, 0.1, "Noise level: jitter (spirals, sine, pca3d), "
                   "cluster spread (blobs) or pixel noise (letters).", range=(0.0, 10.0)),
+        ParamSpec("val_noise", ParamType.FLOAT, 0.0, "Letters: extra pixel noise on the "
+                  "validation split (the notes' noisier validation set).", range=(0.0, 10.0)),
         *_serving_params(4, 0.0),
     ),
     infer_shapes=infer_dataset_shapes,
@@ -128,8 +135,16 @@ DATASET_SPEC = NodeSpec(
 
 def build_dataset(ctx):
     p = ctx.params
-    x, y = GENERATORS[p["dataset"]](p["samples"], p["noise"], ctx.rng)
-    serve(ctx, x, y)
+    if p["dataset"] != "letters":
+        x, y = GENERATORS[p["dataset"]](p["samples"], p["noise"], ctx.rng)
+        serve(ctx, x, y)
+        return
+    x, y = _letters(p["samples"], 0.0, ctx.rng)  # clean copies; noise per split below
+
+    def corrupt(part, split):
+        level = p["noise"] + (p["val_noise"] if split == "val" else 0.0)
+        return datasets.add_pixel_noise(part, level, 0.0, ctx.rng)
+    serve(ctx, x, y, corrupt=corrupt)
 
 
 # -- users' files ----------------------------------------------------------------------------

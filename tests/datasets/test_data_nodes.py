@@ -184,3 +184,17 @@ def test_bad_file_is_a_compile_error_naming_node_and_file(registry, tmp_path):
     graph = data_graph("core.idx_file", {"path": str(tmp_path / "gone.idx")}, 1)
     with pytest.raises(CompileError, match="gone.idx: no such file"):
         compile_graph(graph, registry)
+
+
+def test_letters_validation_split_can_be_noisier(registry):
+    clean, _ = datasets.letters(size=29)
+    params = {"dataset": "letters", "samples": 416, "noise": 0.05, "val_noise": 0.25,
+              "val_split": 0.25, "batch_size": 32}
+    program = compile_graph(data_graph("core.dataset", params, 26), registry, seed=0)
+    feed = program.feeds[0]
+    train, val = np.asarray(feed.x["train"]), np.asarray(feed.x["val"])
+
+    def distance_to_clean(part):  # mean distance to the nearest clean glyph
+        gaps = np.abs(part[:, None, :] - clean[None]).mean(axis=2)
+        return gaps.min(axis=1).mean()
+    assert distance_to_clean(val) > 2 * distance_to_clean(train) > 0

@@ -1,6 +1,7 @@
 """Built-in dataset generators: shapes, labels, ranges and the property each one must have."""
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -169,3 +170,11 @@ def test_bipolar_glyphs_are_plus_minus_one_and_distinct():
     assert len({row.tobytes() for row in patterns}) == 5
     assert ((patterns == 1).mean(axis=1) > 0.1).all()  # some ink, not all ink
     assert ((patterns == 1).mean(axis=1) < 0.8).all()
+
+
+def test_letters_work_without_system_fonts(monkeypatch):
+    module = sys.modules["engines.datasets.letters"]  # the package's `letters` is the function
+    monkeypatch.setattr(module, "FONT_DIRS", ())
+    assert datasets.available_fonts() == ("default",)
+    x, labels = datasets.letters(size=20)
+    assert x.shape == (26, 400) and labels.max() == 25 and x.max() > 0.9
