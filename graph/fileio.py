@@ -329,7 +329,7 @@ def _read_edge(item: Any, index: int, graph: Graph, registry: Registry) -> Edge:
         if found is None:
             ports = spec.outputs if direction == "output" else spec.inputs
             names = ", ".join(p.name for p in ports) or "none"
-            raise _Bad(f"the wire {edge}: {spec.title} '{node.label}' has no {direction} "
+            raise _Bad(f"the wire {edge}: node '{node_id}' ({spec.title}) has no {direction} "
                        f"'{port}' (it has: {names}).")
     return edge
 
