@@ -1,0 +1,173 @@
+"""Runs panel: the run records under runs/, ticked ones overlaid in one comparison plot."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.plots.curves import PALETTE, CurveSet
+from gui.plots.docks import make_plot
+
+log = logging.getLogger(__name__)
+
+COMPARED_TAGS = ("train/loss", "val/loss")
+RUN_DIR_ROLE = Qt.ItemDataRole.UserRole
+
+
+def make_recorder(runs_dir: Path, graph, graph_path):
+    """A RunRecorder for a run of graph under runs_dir, or None when it cannot be made (the
+    run itself must not fail because its record cannot be written)."""
+    try:
+        from engines.records import RunRecorder
+        return RunRecorder(runs_dir, graph, graph_path)
+    except Exception as exc:  # missing module, unwritable folder: say so, run anyway
+        log.warning("This run will not be recorded: %s", exc)
+        return None
+
+
+def _run_dir(entry) -> Path:
+    """list_runs may give folders or records; both name a folder."""
+    for name in ("path", "directory", "dir"):
+        value = getattr(entry, name, None)
+        if value is not None:
+            return Path(value)
+    return Path(entry)
+
+
+class RunsPanel(QDockWidget):
+    """Lists recorded runs, newest first; ticking a run overlays its loss curves.
+
+    Double-clicking a run emits `run_opened(record)` so the window can redraw every metric
+    of that run in the live plot docks.
+    """
+
+    run_opened = Signal(object)  # engines.records.RunRecord
+
+    def __init__(self, runs_dir: str | Path, parent=None):
+        super().__init__("Runs", parent)
+        self.setObjectName("runsPanel")
+        self.runs_dir = Path(runs_dir)
+        self.records: dict[str, object] = {}  # run folder -> loaded RunRecord
+        self.run_list = QListWidget()
+        self.run_list.setToolTip("Tick runs to compare their loss curves; "
+                                 "double-click to redraw a run in the plots.")
+        self.run_list.itemChanged.connect(self._ticked)
+        self.run_list.itemDoubleClicked.connect(self._opened)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.plot = make_plot("loss")
+        self.plot.setLogMode(y=False)
+        self.curves = CurveSet(self.plot.getPlotItem(), colour_of=self._colour)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.run_list)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refresh_button)
+        buttons.addStretch(1)
+        left_layout.addLayout(buttons)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.plot)
+        splitter.setStretchFactor(1, 3)
+        self.setWidget(splitter)
+        self.refresh()
+
+    # -- listing -----------------------------------------------------------------------------
+    def run_names(self) -> list[str]:
+        return [self.run_list.item(i).text() for i in range(self.run_list.count())]
+
+    def refresh(self) -> None:
+        """Re-read the runs folder, keeping ticks on runs that are still there."""
+        ticked = set(self.ticked_dirs())
+        try:
+            from engines.records import list_runs
+            entries = list(list_runs(self.runs_dir))[::-1] if self.runs_dir.exists() else []
+        except Exception as exc:  # an unreadable folder is shown, not raised
+            self.run_list.setToolTip(f"Cannot list runs in {self.runs_dir}: {exc}")
+            entries = []
+        self.run_list.blockSignals(True)
+        self.run_list.clear()
+        for entry in entries:
+            folder = _run_dir(entry)
+            item = QListWidgetItem(folder.name)
+            item.setData(RUN_DIR_ROLE, str(folder))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if str(folder) in ticked
+                               else Qt.CheckState.Unchecked)
+            self.run_list.addItem(item)
+        self.run_list.blockSignals(False)
+        for folder in ticked - {str(_run_dir(e)) for e in entries}:
+            self._hide(folder)
+
+    def ticked_dirs(self) -> list[str]:
+        return [self.run_list.item(i).data(RUN_DIR_ROLE) for i in range(self.run_list.count())
+                if self.run_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_ticked(self, name: str, ticked: bool = True) -> None:
+        """Tick or untick the run called name (as a user would)."""
+        for i in range(self.run_list.count()):
+            item = self.run_list.item(i)
+            if item.text() == name:
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+                return
+        raise KeyError(f"There is no run '{name}' in {self.runs_dir}.")
+
+    # -- overlaying --------------------------------------------------------------------------
+    def record(self, folder: str):
+        """The loaded record of a run folder (read once, then cached)."""
+        if folder not in self.records:
+            from engines.records import load_run
+            self.records[folder] = load_run(Path(folder))
+        return self.records[folder]
+
+    def _ticked(self, item: QListWidgetItem) -> None:
+        folder = item.data(RUN_DIR_ROLE)
+        if item.checkState() == Qt.CheckState.Checked:
+            self._show(folder)
+        else:
+            self._hide(folder)
+
+    def _show(self, folder: str) -> None:
+        try:
+            record = self.record(folder)
+        except Exception as exc:  # a damaged record: say which, keep the others
+            self.plot.setTitle(f"Cannot read {Path(folder).name}: {exc}")
+            return
+        for tag in COMPARED_TAGS:
+            if tag in record.metrics:
+                steps, values = record.metrics[tag]
+                self.curves.set(f"{Path(folder).name}|{tag}", steps, values)
+        self.curves.refresh()
+
+    def _hide(self, folder: str) -> None:
+        for tag in COMPARED_TAGS:
+            self.curves.remove(f"{Path(folder).name}|{tag}")
+
+    def _colour(self, curve_tag: str) -> str:
+        name = curve_tag.split("|")[0]
+        names = self.run_names()
+        index = names.index(name) if name in names else len(names)
+        return PALETTE[index % len(PALETTE)]
+
+    def _opened(self, item: QListWidgetItem) -> None:
+        try:
+            self.run_opened.emit(self.record(item.data(RUN_DIR_ROLE)))
+        except Exception as exc:
+            self.plot.setTitle(f"Cannot read {item.text()}: {exc}")
+
+    def curve(self, run_name: str, tag: str):
+        """The comparison curve of run_name's tag, or None (tests read its data)."""
+        return self.curves.curves.get(f"{run_name}|{tag}")

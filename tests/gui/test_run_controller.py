@@ -1,0 +1,168 @@
+"""RunController driven like a user on a stand-in window: start, pause/step, live edits,
+failures and compile errors. The real MainWindow is covered in test_run_window.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from graph.model import Graph, Node
+from gui.run_controller import RunController
+from tests.gui._fake_window import FakeWindow, diverging_graph, xor_graph
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def make_window(qtbot, registry, tmp_path):
+    def make(graph):
+        window = FakeWindow(registry, graph)
+        qtbot.addWidget(window)
+        controller = RunController(window, runs_dir=tmp_path / "runs")
+        window.show()
+        return window, controller
+    yield make
+
+
+def click(controller, action):
+    QTest.mouseClick(controller.run_bar.button(action), Qt.MouseButton.LeftButton)
+
+
+def wait_for_end(qtbot, controller):
+    qtbot.waitUntil(lambda: controller.state == "idle" and not controller.timer.isActive(),
+                    timeout=WAIT_MS)
+
+
+def test_xor_run_draws_a_falling_loss_and_reaches_accuracy_one(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=400))
+    assert controller.run_bar.epochs_spin.value() == 400
+    click(controller, controller.run_bar.start_action)
+    assert controller.state == "running"
+    assert window.inspector.run_modes == [True]
+    wait_for_end(qtbot, controller)
+
+    steps, losses = controller.plots.errors.curve("train/loss").getData()
+    assert len(losses) == 400 and np.all(np.diff(steps) > 0)
+    assert losses[-1] < 0.1 * losses[0]
+    assert np.mean(losses[-50:]) < np.mean(losses[:50])
+    _, accuracy = controller.plots.errors.curve("train/accuracy").getData()
+    assert accuracy[-1] == 1.0
+    assert controller.last_finish.reason == "completed"
+    assert window.inspector.run_modes == [True, False]
+    assert "completed" in window.statusBar().currentMessage()
+    assert controller.run_bar.progress.format() == "epoch 400/400"
+    assert "grad_norm/h1" in controller.plots.grad_norms.curves
+    assert controller.plots.weights.shown_tag == "weights/h1"
+    # the image dock shows the newest weights array it received
+    shown = controller.plots.weights.image.image
+    assert np.array_equal(shown, controller.plots.weights.latest["weights/h1"])
+
+
+def test_pause_then_step_adds_exactly_one_step(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000))
+    controller.run_bar.pause_action.trigger()  # disabled before a run: nothing happens
+    assert controller.state == "idle"
+    click(controller, controller.run_bar.start_action)
+    qtbot.waitUntil(lambda: controller.last_progress is not None, timeout=WAIT_MS)
+    click(controller, controller.run_bar.pause_action)
+    assert controller.run_bar.pause_action.text() == "Resume"
+    session = controller.session
+    assert session.wait_idle(10)
+    qtbot.waitUntil(lambda: controller.last_progress.step == session.program.phase.step,
+                    timeout=WAIT_MS)
+    before = controller.last_progress.step
+    assert f"step {before}" in controller.run_bar.status_label.text()
+
+    click(controller, controller.run_bar.step_action)
+    qtbot.waitUntil(lambda: controller.last_progress.step == before + 1, timeout=WAIT_MS)
+    assert session.wait_idle(10)
+    qtbot.wait(100)  # several drain ticks: no further step may appear
+    assert controller.last_progress.step == before + 1 == session.program.phase.step
+    assert f"step {before + 1}" in controller.run_bar.status_label.text()
+
+    click(controller, controller.run_bar.stop_action)
+    wait_for_end(qtbot, controller)
+    assert controller.last_finish.reason == "stopped"
+
+
+def test_step_before_start_runs_a_single_step(qtbot, make_window):
+    _, controller = make_window(xor_graph(epochs=50))
+    controller.run_bar.step_action.trigger()
+    qtbot.waitUntil(lambda: controller.last_progress is not None, timeout=WAIT_MS)
+    assert controller.state == "paused"
+    assert controller.session.wait_idle(10)
+    controller.drain()
+    assert controller.last_progress.step == 1
+    controller.stop()
+    wait_for_end(qtbot, controller)
+
+
+def test_live_learning_rate_zero_freezes_the_loss_curve(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000, lr=0.5))
+    controller.start()
+    curve = controller.plots.errors.curve
+    qtbot.waitUntil(lambda: curve("train/loss") is not None
+                    and len(curve("train/loss").getData()[1]) > 20, timeout=WAIT_MS)
+    _, early = curve("train/loss").getData()
+    assert len(set(early[-10:].tolist())) > 1  # still learning
+    window.inspector.live_param_edited.emit("opt", "lr", 0.0)
+    qtbot.waitUntil(lambda: "opt.lr" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    count = len(curve("train/loss").getData()[1])
+    qtbot.waitUntil(lambda: len(curve("train/loss").getData()[1]) > count + 20, timeout=WAIT_MS)
+    _, late = curve("train/loss").getData()
+    # one epoch = one full batch of XOR: with lr 0 every later epoch has the same loss
+    assert np.ptp(late[-10:]) == 0.0
+    controller.stop()
+    wait_for_end(qtbot, controller)
+
+
+def test_unknown_live_parameter_is_reported_not_raised(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000))
+    controller.start()
+    window.inspector.live_param_edited.emit("nope", "lr", 0.1)
+    assert "nope" in window.statusBar().currentMessage()
+    controller.stop()
+    wait_for_end(qtbot, controller)
+
+
+def test_diverging_run_names_the_node(qtbot, make_window):
+    window, controller = make_window(diverging_graph())
+    controller.start()
+    wait_for_end(qtbot, controller)
+    failure = controller.last_failure
+    assert failure is not None and failure.node_id == "loss"
+    text = controller.failure_box.text()
+    assert "diverged" in text and "'loss'" in text
+    assert controller.failure_box.isVisible() and not controller.failure_box.isModal()
+    assert window.canvas.marked[-1][0] == "loss"
+    assert window.inspector.run_modes[-1] is False
+    assert controller.run_bar.start_action.isEnabled()
+
+
+def test_compile_error_is_a_status_message_naming_the_node(qtbot, make_window, registry):
+    graph = Graph("broken")
+    graph.add_node(Node("data", "core.dataset", {"dataset": "xor"}))
+    graph.add_node(Node("h1", "core.dense", {"units": 3}))  # its input 'x' is not wired
+    window, controller = make_window(graph)
+    assert controller.start() is False
+    assert controller.session is None and controller.state == "idle"
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Cannot run")
+    assert window.canvas.marked and window.canvas.marked[0][0] in graph.nodes
+    assert window.inspector.run_modes == []
+
+
+def test_replacing_the_graph_stops_the_run_and_clears_plots(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000))
+    controller.start()
+    qtbot.waitUntil(lambda: controller.plots.errors.curve("train/loss") is not None,
+                    timeout=WAIT_MS)
+    old = controller.session
+    other = xor_graph(epochs=77)
+    window.replace_graph(other)
+    assert controller.session is None and controller.state == "idle"
+    assert controller.plots.errors.curve("train/loss") is None
+    assert controller.run_bar.epochs_spin.value() == 77
+    assert old.join(10)
