@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from graph.registry import BrokenPack, Registry, RegistryError
+from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
 BUILTIN_PACKS = ("plugins.core", "plugins.energy")
@@ -33,12 +34,28 @@ def _describe(exc: BaseException) -> str:
 
 
 def register_module(registry: Registry, module, pack: str) -> int:
-    """Register every (spec, builder) in module.NODES under pack; returns how many."""
-    count = 0
-    for spec, builder in getattr(module, "NODES", ()):
+    """Register every (spec, builder) in module.NODES under pack; returns how many.
+
+    All or nothing: a malformed entry or a duplicate type id raises before any is registered,
+    so a broken module never leaves half its node types behind.
+    """
+    entries = list(getattr(module, "NODES", ()))
+    seen = set()
+    for entry in entries:
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], NodeSpec)):
+            raise TypeError(f"{module.__name__}.NODES must hold (NodeSpec, builder) pairs; "
+                            f"found {entry!r:.80}")
+        type_id = entry[0].type_id
+        if type_id in seen:
+            raise RegistryError(f"Node type '{type_id}' is listed twice in {module.__name__}.")
+        seen.add(type_id)
+        if type_id in registry:
+            owner = registry.get(type_id).pack
+            raise RegistryError(f"Node type '{type_id}' is already registered by pack "
+                                f"'{owner}'.")
+    for spec, builder in entries:
         registry.register(spec, builder, pack=pack)
-        count += 1
-    return count
+    return len(entries)
 
 
 def load_pack(registry: Registry, module, pack: str) -> None:
@@ -48,18 +65,16 @@ def load_pack(registry: Registry, module, pack: str) -> None:
         qualified = f"{module.__name__}.{name}"
         try:
             register_module(registry, importlib.import_module(qualified), pack)
-        except (Exception, RegistryError) as exc:
+        except Exception as exc:
             registry.broken.append(BrokenPack(f"{pack}.{name}", _describe(exc)))
     registry.packs.append(pack)
 
 
 def _load_import(registry: Registry, module_name: str, pack: str) -> None:
     try:
-        module = importlib.import_module(module_name)
+        load_pack(registry, importlib.import_module(module_name), pack)
     except Exception as exc:
         registry.broken.append(BrokenPack(pack, _describe(exc)))
-        return
-    load_pack(registry, module, pack)
 
 
 def load_entry_points(registry: Registry) -> None:
@@ -81,13 +96,15 @@ def load_user_folder(registry: Registry, folders: list[Path] | None = None) -> N
             continue
         for path in sorted(folder.glob("*.py")):
             pack = path.stem
+            module_name = f"dendrite_user_{pack}"
             try:
-                spec = importlib.util.spec_from_file_location(f"dendrite_user_{pack}", path)
+                spec = importlib.util.spec_from_file_location(module_name, path)
                 module = importlib.util.module_from_spec(spec)
-                sys.modules[spec.name] = module
+                sys.modules[module_name] = module
                 spec.loader.exec_module(module)
                 load_pack(registry, module, pack)
             except Exception as exc:
+                sys.modules.pop(module_name, None)
                 registry.broken.append(BrokenPack(pack, f"{path}: {_describe(exc)}"))
 
 
