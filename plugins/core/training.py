@@ -44,7 +44,7 @@ def stop_reason(history: list, key: str, stop_factor: float, min_epochs: int,
         return None
     best = min(h.get(f"val/{key}", math.inf) for h in history)
     if val > (1.0 + stop_factor) * best:
-        return (f"{label}: the validation loss {val:.6g} rose more than {stop_factor:g} x "
+        return (f"{label}: the validation loss {val:.6g} rose more than {stop_factor:.0%} "
                 f"above its best {best:.6g}; stopped after {epoch} epochs.")
     return None
 
