@@ -109,11 +109,12 @@ class RBMKernel:
         xp.matmul(v_data.T, h_data, out=self.grad_W)
         xp.matmul(v_model.T, h_model, out=self.model_W)
         self.grad_W -= self.model_W
+        if weight_decay:  # fold the decay into the gradient: no temporary array
+            xp.multiply(self.W, weight_decay * rows, out=self.model_W)
+            self.grad_W -= self.model_W
         self.vel_W *= momentum
         self.grad_W *= step
         self.vel_W += self.grad_W
-        if weight_decay:
-            self.vel_W -= (lr * weight_decay) * self.W
         self.W += self.vel_W
         diff_v, diff_h = self.diff_v[:rows], self.diff_h[:rows]
         xp.subtract(v_data, v_model, out=diff_v)
