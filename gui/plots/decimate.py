@@ -57,7 +57,7 @@ def minmax_decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_DRAWN_PO
     """At most ~max_points points that keep every bucket's min and max (spikes stay visible).
 
     The data is cut into max_points // 2 equal buckets; each gives its minimum and maximum in
-    their original order. The last point is always kept so the curve ends where the data does.
+    their original order. The first and last points are always kept so the curve spans the data.
     """
     n = len(x)
     if n <= max_points:
@@ -77,6 +77,8 @@ def minmax_decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_DRAWN_PO
         ends = {int(np.nanargmin(tail)), int(np.nanargmax(tail))}
         picks.append(used + np.array(sorted(ends), dtype=np.intp))
     index = np.concatenate(picks)
+    if index[0] != 0:
+        index = np.concatenate(([0], index))
     if index[-1] != n - 1:
         index = np.append(index, n - 1)
     return x[index], y[index]

@@ -1,0 +1,125 @@
+"""Plot docks: decimation keeps extremes, tags reach the right dock, images show the latest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gui.plots import PlotDocks
+from gui.plots.curves import CurveSet
+from gui.plots.decimate import Series, minmax_decimate
+from gui.plots.docks import make_plot
+
+
+def test_short_histories_are_drawn_unchanged():
+    x, y = np.arange(10.0), np.arange(10.0) ** 2
+    dx, dy = minmax_decimate(x, y, 2000)
+    assert dx is x and dy is y
+
+
+@pytest.mark.parametrize("n", [2001, 4097, 100_000, 100_003])
+def test_decimation_keeps_every_bucket_extreme_and_both_ends(n):
+    rng = np.random.default_rng(n)
+    x = np.arange(n, dtype=float)
+    y = rng.normal(size=n)
+    y[rng.integers(n)] = 50.0  # a spike must survive
+    y[rng.integers(n)] = -50.0
+    dx, dy = minmax_decimate(x, y, 2000)
+    assert len(dx) <= 2003
+    assert dy.max() == y.max() and dy.min() == y.min()
+    assert dx[0] == 0 and dx[-1] == n - 1
+    assert np.all(np.diff(dx) > 0)
+    assert np.array_equal(dy, y[dx.astype(int)])  # points are real samples, not averages
+
+
+def test_decimation_ignores_nan_when_choosing_extremes():
+    y = np.ones(10_000)
+    y[::7] = np.nan
+    y[5000] = 3.0
+    _, dy = minmax_decimate(np.arange(10_000.0), y, 1000)
+    assert np.nanmax(dy) == 3.0
+
+
+def test_series_keeps_every_point_as_it_grows():
+    series = Series(capacity=4)
+    for i in range(1000):
+        series.append(i, 2 * i)
+    series.extend([1000, 1001], [7, 8])
+    assert len(series) == 1002
+    assert np.array_equal(series.x[:1000], np.arange(1000))
+    assert np.array_equal(series.y[-3:], [1998, 7, 8])
+
+
+def test_a_100k_point_curve_is_drawn_with_at_most_about_2000_points(qtbot):
+    plot = make_plot("loss")
+    qtbot.addWidget(plot)
+    curves = CurveSet(plot.getPlotItem())
+    values = np.exp(-np.arange(100_000) / 20_000.0)
+    for step, value in enumerate(values):
+        curves.append("train/loss", step, value)
+    curves.refresh()
+    x, y = curves.curves["train/loss"].getData()
+    assert len(curves.series["train/loss"]) == 100_000
+    assert len(x) <= 2003
+    assert y[0] == values[0] and y[-1] == values[-1] and x[-1] == 99_999
+
+
+@pytest.fixture
+def docks(qtbot):
+    docks = PlotDocks()
+    for dock in docks.all:
+        qtbot.addWidget(dock)
+    return docks
+
+
+def test_tags_are_routed_to_their_docks(docks):
+    docks.scalar("train/loss", 1, 0.5)
+    docks.scalar("val/loss", 1, 0.6)
+    docks.scalar("train/accuracy", 1, 0.75)
+    docks.scalar("grad_norm/h1", 1, 0.01)
+    docks.scalar("energy", 1, -3.0)
+    docks.scalar("train/energy", 1, -2.0)
+    docks.refresh()
+    assert set(docks.errors.losses.curves) == {"train/loss", "val/loss"}
+    assert set(docks.errors.accuracies.curves) == {"train/accuracy"}
+    assert set(docks.grad_norms.curves.curves) == {"grad_norm/h1"}
+    assert set(docks.scalars.curves.curves) == {"energy", "train/energy"}
+    assert docks.errors.curve("val/loss").name() == "val/loss"
+    assert docks.grad_norms.curves.curves["grad_norm/h1"].name() == "h1"  # legend: the node
+    assert list(docks.scalars.curves.curves["energy"].getData()[1]) == [-3.0]
+
+
+def test_curves_appear_on_first_sight_and_redraw_only_on_refresh(docks):
+    docks.scalar("train/loss", 1, 0.5)
+    docks.refresh()
+    docks.scalar("train/loss", 2, 0.25)
+    curve = docks.errors.curve("train/loss")
+    assert list(curve.getData()[1]) == [0.5]  # stored, not drawn yet
+    docks.refresh()
+    assert list(curve.getData()[1]) == [0.5, 0.25]
+
+
+def test_log_scale_toggle_switches_the_loss_axis(docks):
+    item = docks.errors.loss_plot.getPlotItem()
+    assert not item.getAxis("left").logMode
+    docks.errors.log_scale.setChecked(True)
+    assert item.getAxis("left").logMode
+    docks.errors.log_scale.setChecked(False)
+    assert not item.getAxis("left").logMode
+
+
+def test_weight_dock_shows_the_latest_array_of_the_chosen_tag(docks):
+    first, newer = np.zeros((3, 4)), np.arange(12.0).reshape(3, 4)
+    other = np.ones((2, 2))
+    docks.image("weights/h1", first)
+    docks.image("weights/h2", other)
+    docks.image("weights/h1", newer)
+    docks.refresh()
+    weights = docks.weights
+    assert weights.shown_tag == "weights/h1"
+    assert np.array_equal(weights.image.image, newer)
+    assert "weights/h1" in weights.plot.getPlotItem().titleLabel.text
+    weights.chooser.setCurrentText("weights/h2")
+    assert np.array_equal(weights.image.image, other)
+    docks.clear()
+    assert weights.chooser.count() == 0 and not weights.latest
