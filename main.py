@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Dendrite's entry point: the GUI by default, `run`, `validate` and `nodes` in a terminal.
 
-    python main.py [GRAPH]                 open GRAPH (default: the digits example) in the GUI
+    python main.py [GRAPH]                 open GRAPH in the GUI (default: the last file, or the
+                                           digits example on first launch)
     python main.py run GRAPH [options]     train GRAPH headless, write a run record
     python main.py validate GRAPH          list every problem of GRAPH
     python main.py nodes [--category C]    list the node types, their docs and parameters
@@ -57,14 +58,14 @@ def open_gui(graph: str | None) -> int:
         print(f"Dendrite: {why}; running {_shown(path)} headless instead "
               f"(use `python main.py run GRAPH` for options).", flush=True)
         return run_graph(path)
-    if graph is None and not DEFAULT_GRAPH.exists():
-        path = None
     try:
         from gui.app import main as gui_main
     except ImportError as exc:
         raise CliError(f"The GUI cannot start ({type(exc).__name__}: {exc}). "
                        "Run `python main.py run GRAPH` to train without it.") from None
-    return int(gui_main(None if path is None else str(path)) or 0)
+    # Without a file argument the GUI picks: a crash-recovery copy, the last file, or the
+    # default example on first launch.
+    return int(gui_main(graph) or 0)
 
 
 # -- run ---------------------------------------------------------------------------------------
