@@ -85,7 +85,7 @@ class NodeItem(QGraphicsItem):
     def _make_ports(self, spec: NodeSpec | None) -> None:
         if spec is None:
             return
-        top = theme.TITLE_HEIGHT + 6 + theme.PORT_ROW / 2 - 5
+        top = theme.TITLE_HEIGHT + 6 + 7  # level with the port name
         for row, port in enumerate(spec.inputs):
             item = PortItem(self.node_id, port, True, self)
             item.setPos(0.0, top + row * theme.PORT_ROW)
