@@ -124,8 +124,8 @@ class Session:
         probe never sees a half-written buffer and never starves behind the step loop.
         """
         thread = self._thread
-        if thread is None or not thread.is_alive():
-            with self._lock:
+        if thread is None or not thread.is_alive() or thread is threading.current_thread():
+            with self._lock:  # idle, ended, or asked by an observer on the worker itself
                 return self.program.peek(node_id, port)
         answer: dict = {"done": threading.Event()}
         self._peeks.put((node_id, port, answer))

@@ -193,3 +193,17 @@ def test_early_stopping_node_ends_the_run_with_a_reason(registry):
     assert finished[-1].reason == "early_stopped"
     assert len(session.history) < 50 and session.history[-1]["train/loss"] <= 0.2
     assert any("target" in e.message for e in events if isinstance(e, Log))
+
+
+def test_an_observer_on_the_worker_thread_may_peek(registry):
+    program = compile_graph(xor_mlp(), registry)
+    seen = []
+
+    def observer(event):
+        if isinstance(event, Scalar) and event.tag == "train/loss":
+            seen.append(session.peek("d2", "W").shape)
+
+    session = Session(program, epochs=3, observers=[observer])
+    session.start()
+    assert session.join(TIMEOUT)
+    assert seen == [(4, 1)] * 3
