@@ -51,7 +51,8 @@ def stop_reason(history: list, key: str, stop_factor: float, min_epochs: int,
 
 def build_early_stopping(ctx):
     loss_node, _port = ctx.source("loss")
-    program, live, label = ctx.program, ctx.params, ctx.label
+    program, live = ctx.program, ctx.params
+    label = ctx.spec.title if ctx.node.label == ctx.spec.title else ctx.label
 
     def rule(history):
         if not history:
