@@ -3,7 +3,8 @@
 Kernels write into preallocated outputs and accumulate x.grad through a scratch buffer, so a
 step allocates nothing. `threshold` is a hard step: it passes zero gradient, so anything
 upstream of it learns nothing from a loss downstream (use it for McCulloch-Pitts neurons
-with hand-set or perceptron-rule weights, not under a gradient optimizer).
+with hand-set or perceptron-rule weights, not under a gradient optimizer). Its spec carries
+the tag "no_gradient" so validation can warn about that wiring.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ _IN = (PortSpec("x", PortKind.TENSOR),)
 _OUT = (PortSpec("y", PortKind.TENSOR),)
 
 
-def _spec(name, title, doc, params=()):
+def _spec(name, title, doc, params=(), tags=()):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Activations", doc=doc,
                     inputs=_IN, outputs=_OUT, params=tuple(params),
-                    infer_shapes=no_params_same_shape)
+                    infer_shapes=no_params_same_shape, tags=frozenset(tags))
 
 
 def _bind(ctx):
@@ -128,13 +129,16 @@ def build_elu(ctx):
 
 def build_softplus(ctx):
     xp, x, y, work = _bind(ctx)
+    positive = ctx.scratch(y.storage.shape)
 
     def forward():  # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), stable for large |x|
         xp.abs(x.value, out=y.value)
         xp.negative(y.value, out=y.value)
         xp.exp(y.value, out=y.value)
         xp.log1p(y.value, out=y.value)
-        y.value += xp.maximum(x.value, 0)
+        relu = positive[:x.value.shape[0]]
+        xp.maximum(x.value, 0, out=relu)
+        y.value += relu
 
     def grad(out):  # sigmoid(x) = 1 - e^-y, stable since y >= 0
         xp.negative(y.value, out=out)
@@ -219,6 +223,7 @@ NODES = [
     (_spec("threshold", "Threshold",
            "McCulloch-Pitts hard step: 1 if x >= 0 else 0 (or -1 when bipolar). Passes zero "
            "gradient: nodes upstream of it do not learn from a loss through it.",
-           [ParamSpec("bipolar", ParamType.BOOL, False, "Output -1/1 instead of 0/1.")]),
+           [ParamSpec("bipolar", ParamType.BOOL, False, "Output -1/1 instead of 0/1.")],
+           tags=("no_gradient",)),
      build_threshold),
 ]
