@@ -164,3 +164,15 @@ def check_gradients(type_id: str, inputs: dict, params: dict | None = None,
         result.numeric[name] = numeric
         result.errors[name] = relative_error(analytic, numeric)
     return result
+
+
+def assert_gradients(type_id: str, inputs: dict, params: dict | None = None,
+                     tolerance: float = 1e-6, **options) -> GradCheckResult:
+    """check_gradients, raising AssertionError (with every array's error) above tolerance."""
+    result = check_gradients(type_id, inputs, params, **options)
+    if not result.errors:
+        raise AssertionError(f"{type_id}: no gradient was checked (no trainable parameter "
+                             "and no input in wrt)")
+    if result.max_error > tolerance:
+        raise AssertionError(f"{type_id}: {result}")
+    return result

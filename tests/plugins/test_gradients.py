@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engines.gradcheck import NodeHarness, check_gradients
+from engines.gradcheck import NodeHarness, assert_gradients, check_gradients
 from engines.program import Step
 from graph.registry import Registry
 from graph.spec import NodeSpec, PortKind, PortSpec, no_params_same_shape
@@ -114,3 +114,9 @@ def test_checker_catches_a_wrong_gradient():
                                infer_shapes=no_params_same_shape), _wrong_tanh, pack="test")
     result = check_gradients("test.wrong_tanh", X, registry=registry)
     assert result.max_error > 1e-2
+
+
+def test_assert_gradients_reports_the_failing_arrays():
+    assert assert_gradients("core.tanh", X).max_error < TOL
+    with pytest.raises(AssertionError, match="no gradient was checked"):
+        assert_gradients("core.tanh", X, wrt=())

@@ -184,3 +184,23 @@ def test_gathered_parameters_stay_views_of_the_optimizer_storage():
     x = program.outputs[("data", "x")].value
     np.testing.assert_allclose(program.outputs[("dense", "y")].value, 2.0 * x - 1.0)
     assert set(program.weights_to_host()) == {"dense/W", "dense/b"}
+
+
+def test_two_optimizers_on_one_loss_both_update_the_shared_parameters():
+    graph = build("two", [
+        ("data", "core.dataset", {"dataset": "sine", "samples": 32, "batch_size": 32,
+                                  "val_split": 0.0, "shuffle": False}),
+        ("dense", "core.dense", {"units": 1}),
+        ("loss", "core.mse", {}),
+        ("opt", "core.sgd", {"lr": 0.1}),
+        ("opt2", "core.sgd", {"lr": 0.2}),
+    ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
+        "loss.loss -> opt.loss", "loss.loss -> opt2.loss"])
+    program = compile_graph(graph, seed=1, dtype=np.float64)
+    x, y = batch(program)
+    W0, b0 = weights(program)
+    program.train_step(0)
+    gW, gb = gradient(x, y, W0, b0)
+    W1, b1 = weights(program)
+    np.testing.assert_allclose(W1, W0 - 0.3 * gW, rtol=1e-12)
+    np.testing.assert_allclose(b1, b0 - 0.3 * gb, rtol=1e-12)

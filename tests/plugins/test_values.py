@@ -117,3 +117,11 @@ def test_binary_cross_entropy_value_clipping_and_multi_output_accuracy():
     per_sample = -(target * np.log(clipped) + (1 - target) * np.log(1 - clipped)).sum(axis=1)
     assert np.isfinite(loss) and np.isclose(loss, per_sample.mean())
     assert np.isclose(accuracy, 1 / 3)  # only the first row has both outputs right
+
+
+def test_dense_penalty_is_l1_abs_plus_half_l2_square():
+    out, harness = run("core.dense", {"x": np.ones((2, 3))}, {"units": 4, "l1": 0.1, "l2": 0.4})
+    W = harness.params["W"].value
+    expected = 0.1 * np.abs(W).sum() + 0.2 * (W ** 2).sum()
+    assert np.isclose(out["penalty"][0], expected)
+    np.testing.assert_allclose(out["y"], np.ones((2, 3)) @ W + harness.params["b"].value)
