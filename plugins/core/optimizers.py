@@ -211,6 +211,7 @@ def build_adam(ctx):
     groups = _groups(ctx, states=2)
     beta1, beta2, eps = ctx.params["beta1"], ctx.params["beta2"], ctx.params["eps"]
     state = {"t": 0}
+    fused = _cupy_adam_kernel() if ctx.backend.name == "cupy" else None
 
     def update():
         # m and v are kept divided by (1 - b1) and (1 - b2), which saves two passes:
@@ -220,6 +221,10 @@ def build_adam(ctx):
         k = math.sqrt((1.0 - beta2) / bias2)  # sqrt(v_hat) = k sqrt(v')
         step_size = live["lr"] * (1.0 - beta1) / (bias1 * k)
         eps_scaled = eps / k
+        if fused is not None:
+            for value, grad, _work, avg, sq_avg in groups:
+                fused(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
+            return
         for value, grad, work, avg, sq_avg in groups:
             avg *= beta1
             avg += grad
@@ -233,6 +238,20 @@ def build_adam(ctx):
             value -= work
 
     return Step(update=update)
+
+
+def _cupy_adam_kernel():
+    """One GPU launch per update instead of ten (same scaled-moment formula)."""
+    import cupy
+    return cupy.ElementwiseKernel(
+        "T grad, T beta1, T beta2, T eps_scaled, T step_size",
+        "T value, T avg, T sq_avg",
+        """
+        avg = beta1 * avg + grad;
+        sq_avg = beta2 * sq_avg + grad * grad;
+        value -= step_size * avg / (sqrt(sq_avg) + eps_scaled);
+        """,
+        "dendrite_adam")
 
 
 NODES = [(SGD_SPEC, build_sgd), (ADAGRAD_SPEC, build_adagrad), (ADADELTA_SPEC, build_adadelta),
