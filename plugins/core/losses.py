@@ -2,7 +2,9 @@
 
 Every loss is a mean over the batch of a per-sample sum over outputs, so for one sample MSE is
 E = 1/2 sum (y - t)^2 as in the lecture notes. Each registers itself with ctx.loss (its grad is
-seeded with 1) and reports the metrics 'loss' and 'accuracy'.
+seeded with 1) and reports the metrics 'loss' and 'accuracy'. Gradients flow into 'pred'; MSE
+also passes one into 'target' when the target is computed by the network, the
+cross-entropies treat the target as data.
 """
 
 from __future__ import annotations
@@ -56,11 +58,15 @@ def build_mse(ctx):
         accuracy.value[0] = xp.mean(xp.abs(d).max(axis=1) < 0.5)
 
     def backward():
+        if pred.grad is None and target.grad is None:
+            return
+        rows = pred.value.shape[0]
+        grad = work[:rows]
+        xp.multiply(diff[:rows], loss.grad[0] / rows, out=grad)
         if pred.grad is not None:
-            rows = pred.value.shape[0]
-            grad = work[:rows]
-            xp.multiply(diff[:rows], loss.grad[0] / rows, out=grad)
             pred.grad += grad
+        if target.grad is not None:  # a target computed by the network (e.g. a twin branch)
+            target.grad -= grad
 
     return Step(forward, backward)
 

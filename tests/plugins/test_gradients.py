@@ -36,6 +36,11 @@ CASES = [
 ]
 
 
+def test_mse_passes_a_gradient_into_a_computed_target():
+    result = check_gradients("core.mse", {"pred": (5, 3), "target": (5, 3)})
+    assert set(result.errors) == {"pred", "target"} and result.max_error < TOL
+
+
 @pytest.mark.parametrize("type_id, inputs, params", CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_kernel_gradients_match_finite_differences(type_id, inputs, params):
