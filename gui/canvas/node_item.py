@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen, QStaticText
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from graph.model import Node
 from graph.spec import NodeSpec
@@ -17,6 +17,27 @@ _TEXT_FONT = QFont("DejaVu Sans", 8)
 _SMALL_FONT = QFont("DejaVu Sans", 7)
 _PAD = 10.0
 _SUMMARY_HEIGHT = 18.0
+_DETAIL_ZOOM = 0.45  # below this scale cards are drawn as plain blocks
+_BODY_BRUSH = QBrush(theme.NODE_BODY)
+_DIVIDER_PEN = QPen(theme.NODE_BORDER, 1)
+_PORT_PEN = QPen(theme.NODE_BORDER, 1.5)
+_HOVER_PEN = QPen(theme.TEXT, 1.5)
+_SELECTED_PEN = QPen(theme.NODE_SELECTED, 2.5)
+_PROBLEM_PEN = QPen(theme.NODE_PROBLEM, 2.0)
+_BORDER_PEN = QPen(theme.NODE_BORDER, 1.2)
+_TITLE_PATHS: dict[float, QPainterPath] = {}
+
+
+def _title_path(width: float) -> QPainterPath:
+    """The title bar: rounded top corners, square bottom (one path per card width)."""
+    if width not in _TITLE_PATHS:
+        corner = theme.CORNER
+        rounded = QPainterPath()
+        rounded.addRoundedRect(QRectF(0, 0, width, theme.TITLE_HEIGHT + corner), corner, corner)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, width, theme.TITLE_HEIGHT))
+        _TITLE_PATHS[width] = rounded.intersected(clip)
+    return _TITLE_PATHS[width]
 
 
 def format_shape(shape) -> str:
@@ -57,7 +78,7 @@ class _Text:
         self.width = metrics.horizontalAdvance(text)
 
 
-class NodeItem(QGraphicsItem):
+class NodeItem(QGraphicsRectItem):
     """The drawing of one graph Node. The scene owns the state; this only shows it."""
 
     def __init__(self, node: Node, spec: NodeSpec | None):
@@ -78,7 +99,14 @@ class NodeItem(QGraphicsItem):
         self.width = theme.NODE_WIDTH
         self.height = (theme.TITLE_HEIGHT + 6 + rows * theme.PORT_ROW + _SUMMARY_HEIGHT
                        + theme.FOOTER_HEIGHT)
+        self._rect = QRectF(0, 0, self.width, self.height)
+        margin = theme.PORT_RADIUS + 3  # port dots stick out of the card's sides
+        # Qt's C++ boundingRect of this rect: no Python call per item per frame
+        self.setRect(QRectF(-margin, -2, self.width + 2 * margin, self.height + 4))
+        self.setPen(Qt.PenStyle.NoPen)
+        self._title_brush = QBrush(self._colour)
         self._make_ports(spec)
+        self._port_list = list(self.ports())
         self.setPos(*node.position)
         self.refresh(node, {}, None)
 
@@ -157,38 +185,54 @@ class NodeItem(QGraphicsItem):
         return list(self._problems)
 
     # -- painting ----------------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:
-        return QRectF(-2, -2, self.width + 4, self.height + 4)
-
     def paint(self, painter, option, widget=None):
-        rect = QRectF(0, 0, self.width, self.height)
+        detail = option.levelOfDetailFromTransform(painter.worldTransform())
+        if detail < _DETAIL_ZOOM:
+            self._paint_overview(painter)
+            return
         corner = theme.CORNER
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QBrush(theme.NODE_BODY))
-        painter.drawRoundedRect(rect, corner, corner)
-        title = QPainterPath()
-        title.addRoundedRect(QRectF(0, 0, self.width, theme.TITLE_HEIGHT + corner), corner,
-                             corner)
-        clip = QPainterPath()
-        clip.addRect(QRectF(0, 0, self.width, theme.TITLE_HEIGHT))
-        painter.setBrush(QBrush(self._colour))
-        painter.drawPath(title.intersected(clip))
-        painter.setPen(QPen(theme.NODE_BORDER, 1))
+        painter.setBrush(_BODY_BRUSH)
+        painter.drawRoundedRect(self._rect, corner, corner)
+        painter.setBrush(self._title_brush)
+        painter.drawPath(_title_path(self.width))
+        painter.setPen(_DIVIDER_PEN)
         footer_top = self.height - theme.FOOTER_HEIGHT
         painter.drawLine(QPointF(1, footer_top), QPointF(self.width - 1, footer_top))
         for point, text, colour in self._texts:
             painter.setFont(text.font)
             painter.setPen(colour)
             painter.drawStaticText(point, text.static)
-        if self.isSelected():
-            outline = QPen(theme.NODE_SELECTED, 2.5)
-        elif self._problems:
-            outline = QPen(theme.NODE_PROBLEM, 2.0)
-        else:
-            outline = QPen(theme.NODE_BORDER, 1.2)
-        painter.setPen(outline)
+        painter.setPen(self._outline())
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, corner, corner)
+        painter.drawRoundedRect(self._rect, corner, corner)
+        radius = theme.PORT_RADIUS
+        for port in self._port_list:
+            painter.setOpacity(0.2 if port.dimmed else 1.0)
+            painter.setBrush(port.brush)
+            grow = 2.0 if port.hovered else 0.0
+            painter.setPen(_HOVER_PEN if port.hovered else _PORT_PEN)
+            painter.drawEllipse(port.pos(), radius + grow, radius + grow)
+        painter.setOpacity(1.0)
+
+    def _paint_overview(self, painter) -> None:
+        """Far zoomed out: blocks of colour, no text (unreadable there, and the costly part)."""
+        painter.setPen(self._outline())
+        painter.setBrush(_BODY_BRUSH)
+        painter.drawRect(self._rect)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._title_brush)
+        painter.drawRect(QRectF(0, 0, self.width, theme.TITLE_HEIGHT))
+        size = 2 * theme.PORT_RADIUS
+        for port in self._port_list:
+            painter.setBrush(port.brush)
+            point = port.pos()
+            painter.drawRect(QRectF(point.x() - size / 2, point.y() - size / 2, size, size))
+
+    def _outline(self) -> QPen:
+        if self.isSelected():
+            return _SELECTED_PEN
+        return _PROBLEM_PEN if self._problems else _BORDER_PEN
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:

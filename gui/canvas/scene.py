@@ -5,7 +5,7 @@ their own beyond what they draw."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from graph import commands
 from graph.model import Edge, Graph, Node
@@ -193,6 +193,14 @@ class GraphScene(QGraphicsScene):
     def select_all(self) -> None:
         for item in self.nodes.values():
             item.setSelected(True)
+
+    def set_caching(self, enabled: bool) -> None:
+        """Cache card pixmaps (fast panning) or paint directly (fast zooming, since every
+        zoom step would re-render every cached card)."""
+        mode = (QGraphicsItem.CacheMode.DeviceCoordinateCache if enabled
+                else QGraphicsItem.CacheMode.NoCache)
+        for item in self.nodes.values():
+            item.setCacheMode(mode)
 
     def items_rect(self) -> QRectF:
         rect = QRectF()

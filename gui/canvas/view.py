@@ -3,7 +3,7 @@ drop from the palette, search-to-add, copy/paste/delete and fit-to-view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
@@ -43,6 +43,10 @@ class GraphView(QGraphicsView):
         self._space_used = False
         self._pan_from: QPointF | None = None
         self.search: NodeSearch | None = None
+        self._zoom_settled = QTimer(self)  # card caches come back once zooming pauses
+        self._zoom_settled.setSingleShot(True)
+        self._zoom_settled.setInterval(250)
+        self._zoom_settled.timeout.connect(lambda: self.graph_scene.set_caching(True))
 
     # -- zoom and pan ------------------------------------------------------------------------
     def zoom_factor(self) -> float:
@@ -51,6 +55,11 @@ class GraphView(QGraphicsView):
     def zoom_by(self, factor: float) -> None:
         current = self.zoom_factor()
         target = max(_ZOOM_RANGE[0], min(_ZOOM_RANGE[1], current * factor))
+        if target == current:
+            return
+        if not self._zoom_settled.isActive():
+            self.graph_scene.set_caching(False)
+        self._zoom_settled.start()
         self.scale(target / current, target / current)
 
     def wheelEvent(self, event):
