@@ -110,27 +110,47 @@ def build_sgd(ctx):
     return Step(update=update)
 
 
+def _momentum_params():
+    return [ParamSpec("momentum", ParamType.FLOAT, 0.0, "Momentum mu on the adaptive step.",
+                      range=(0.0, 1.0), live=True),
+            ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "L2 factor rho.",
+                      range=(0.0, 10.0), live=True)]
+
+
+def _apply_step(xp, value, step, velocity, scratch, lr, decay, mu):
+    """The notes' outer rule around an adaptive direction `step` (overwritten):
+    dW = -lr (step + decay W) + mu dW_prev; W += dW."""
+    if decay:
+        xp.multiply(value, decay, out=scratch)
+        step += scratch
+    step *= lr
+    velocity *= mu
+    velocity -= step
+    value += velocity
+
+
 ADAGRAD_SPEC = _spec(
     "adagrad", "AdaGrad",
-    "Per-weight rates from the summed squared gradients: G += g^2; W -= lr g / (sqrt(G) + eps).",
-    [_lr(0.01), _eps(1e-10)])
+    "Per-weight rates from the summed squared gradients: G += g^2; "
+    "dW = -lr (g / (sqrt(G) + eps) + decay W) + momentum dW_prev (momentum and decay 0: "
+    "plain AdaGrad).",
+    [_lr(0.01), _eps(1e-10), *_momentum_params()])
 
 
 def build_adagrad(ctx):
     xp, live = ctx.xp, ctx.params
-    groups = _groups(ctx, states=1)
+    groups = _groups(ctx, states=3)
     eps = ctx.params["eps"]
 
     def update():
-        lr = live["lr"]
-        for value, grad, work, total in groups:
+        lr, decay, mu = live["lr"], live["weight_decay"], live["momentum"]
+        for value, grad, work, total, velocity, scratch in groups:
             xp.multiply(grad, grad, out=work)
             total += work
             xp.sqrt(total, out=work)
             work += eps
             xp.divide(grad, work, out=work)
-            work *= lr
-            value -= work
+            _apply_step(xp, value, work, velocity, scratch, lr, decay, mu)
 
     return Step(update=update)
 
@@ -138,19 +158,21 @@ def build_adagrad(ctx):
 ADADELTA_SPEC = _spec(
     "adadelta", "AdaDelta",
     "S = a S + (1-a) g^2; step = sqrt(D + eps) / sqrt(S + eps) g; D = b D + (1-b) step^2; "
-    "W -= lr step (lr = 1 is Zeiler's method; D accumulates the step before lr).",
+    "dW = -lr (step + decay W) + momentum dW_prev. lr = 1 with no momentum or decay is "
+    "Zeiler's method; D accumulates the step before lr, decay and momentum.",
     [_lr(1.0), _decay("alpha", 0.9, "Decay a of the squared-gradient average S."),
-     _decay("beta", 0.9, "Decay b of the squared-step average D."), _eps(1e-6)])
+     _decay("beta", 0.9, "Decay b of the squared-step average D."), _eps(1e-6),
+     *_momentum_params()])
 
 
 def build_adadelta(ctx):
     xp, live = ctx.xp, ctx.params
-    groups = _groups(ctx, states=3)
+    groups = _groups(ctx, states=5)
     alpha, beta, eps = ctx.params["alpha"], ctx.params["beta"], ctx.params["eps"]
 
     def update():
-        lr = live["lr"]
-        for value, grad, work, sq_grad, sq_step, step in groups:
+        lr, decay, mu = live["lr"], live["weight_decay"], live["momentum"]
+        for value, grad, work, sq_grad, sq_step, step, velocity, scratch in groups:
             sq_grad *= alpha
             xp.multiply(grad, grad, out=work)
             work *= 1 - alpha
@@ -164,8 +186,7 @@ def build_adadelta(ctx):
             xp.multiply(step, step, out=work)
             work *= 1 - beta
             sq_step += work
-            step *= lr
-            value -= step
+            _apply_step(xp, value, step, velocity, scratch, lr, decay, mu)
 
     return Step(update=update)
 

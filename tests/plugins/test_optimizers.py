@@ -116,6 +116,23 @@ def test_adagrad_matches_formula():
     run_reference(regression("core.adagrad", {"lr": lr}), rule)
 
 
+def test_adagrad_with_the_notes_momentum_and_decay():
+    lr, eps, mu, rho = 0.1, 1e-10, 0.5, 0.01
+
+    def rule(params, grads, state):  # dW = -lr (g / sqrt(sum g^2) + rho W) + mu dW_prev
+        total = state.setdefault("G", [np.zeros_like(p) for p in params])
+        deltas = state.setdefault("dW", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            total[i] = total[i] + g * g
+            deltas[i] = -lr * (g / (np.sqrt(total[i]) + eps) + rho * p) + mu * deltas[i]
+            out.append(p + deltas[i])
+        return out
+
+    run_reference(regression("core.adagrad", {"lr": lr, "momentum": mu, "weight_decay": rho}),
+                  rule)
+
+
 def test_adadelta_matches_models_md_form():
     a, b, eps, lr = 0.9, 0.95, 1e-6, 1.0
 
