@@ -198,6 +198,40 @@ def build_threshold(ctx):
     return Step(forward)  # no backward: the step's derivative is zero almost everywhere
 
 
+def build_stochastic_binary(ctx):
+    xp, x, y, work = _bind(ctx)
+    probability = ctx.scratch(y.storage.shape)
+    phase = ctx.phase
+    seed = int(ctx.rng.integers(2**31))
+    generator = xp.random.default_rng(seed)
+    if ctx.backend.name == "numpy":
+        def uniform(out):
+            generator.random(out=out, dtype=out.dtype)
+    else:
+        def uniform(out):
+            out[...] = generator.random(out.shape, dtype=out.dtype)
+
+    def forward():  # p = sigmoid(x); y = 1 with probability p (training), p >= 0.5 otherwise
+        p = probability[:x.value.shape[0]]
+        xp.negative(x.value, out=p)
+        xp.exp(p, out=p)
+        p += 1
+        xp.reciprocal(p, out=p)
+        if phase.training:
+            uniform(y.value)
+            xp.less(y.value, p, out=y.value)
+        else:
+            xp.greater_equal(p, 0.5, out=y.value)
+
+    def grad(out):  # straight-through: the derivative of the expectation, p (1 - p)
+        p = probability[:out.shape[0]]
+        xp.subtract(1, p, out=out)
+        out *= p
+        out *= y.grad
+
+    return Step(forward, _accumulate(x, work, grad))
+
+
 _ALPHA = "Slope for x < 0."
 
 NODES = [
@@ -226,4 +260,9 @@ NODES = [
            [ParamSpec("bipolar", ParamType.BOOL, False, "Output -1/1 instead of 0/1.")],
            tags=("no_gradient",)),
      build_threshold),
+    (_spec("stochastic_binary", "Stochastic binary",
+           "Outputs 1 with probability p = 1 / (1 + e^-x), else 0, while training (seeded); "
+           "1 where p >= 0.5 in evaluation. Backward passes the straight-through gradient "
+           "p (1 - p), the derivative of the expected output."),
+     build_stochastic_binary),
 ]

@@ -181,5 +181,46 @@ def build_binary_cross_entropy(ctx):
     return Step(forward, backward)
 
 
+KL_SPEC = NodeSpec(
+    type_id="core.kl_divergence", title="KL divergence", category="Losses",
+    doc="E = mean over the batch of KL(target || pred) = sum t log(t / p); pred and target are "
+        "probability rows (e.g. after a softmax), pred clipped to at least 1e-7, terms with "
+        "t = 0 count 0. Accuracy: argmax of pred equals argmax of target.",
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+
+
+def build_kl_divergence(ctx):
+    xp = ctx.xp
+    pred, target = ctx.input("pred"), ctx.input("target")
+    loss, accuracy = _loss_outputs(ctx)
+    clipped = ctx.scratch(pred.storage.shape)
+    work = ctx.scratch(pred.storage.shape)
+
+    def forward():
+        t = target.value
+        rows = t.shape[0]
+        p, w = clipped[:rows], work[:rows]
+        xp.maximum(pred.value, _CLIP, out=p)
+        # sum t log t - sum t log p, with 0 log 0 = 0 (t clipped inside the log only)
+        xp.maximum(t, 1e-30, out=w)
+        xp.log(w, out=w)
+        w *= t
+        entropy_part = w.sum()
+        xp.log(p, out=w)
+        loss.value[0] = (entropy_part - xp.vdot(t, w)) / rows
+        accuracy.value[0] = xp.mean(pred.value.argmax(axis=1) == t.argmax(axis=1))
+
+    def backward():  # dE/dp = -t / p / n
+        if pred.grad is None:
+            return
+        rows = pred.value.shape[0]
+        w = work[:rows]
+        xp.divide(target.value, clipped[:rows], out=w)
+        w *= -loss.grad[0] / rows
+        pred.grad += w
+
+    return Step(forward, backward)
+
+
 NODES = [(MSE_SPEC, build_mse), (CE_SPEC, build_softmax_cross_entropy),
-         (BCE_SPEC, build_binary_cross_entropy)]
+         (BCE_SPEC, build_binary_cross_entropy), (KL_SPEC, build_kl_divergence)]

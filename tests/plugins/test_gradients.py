@@ -83,6 +83,23 @@ def test_binary_cross_entropy_gradient_several_outputs():
     assert result.max_error < TOL, str(result)
 
 
+def test_kl_divergence_gradient():
+    rng = np.random.default_rng(5)
+    values = {"pred": rng.dirichlet(np.ones(4), 6), "target": rng.dirichlet(np.ones(4), 6)}
+    values["target"][0] = [0.0, 1.0, 0.0, 0.0]  # zero-probability terms count zero
+    result = check_gradients("core.kl_divergence", {"pred": (6, 4), "target": (6, 4)},
+                             values=values, wrt=("pred",))
+    assert result.max_error < TOL, str(result)
+
+
+def test_stochastic_binary_passes_the_sigmoid_derivative():
+    harness = NodeHarness("core.stochastic_binary", {"x": (40, 5)})
+    harness.backward()
+    p = 1 / (1 + np.exp(-harness.inputs["x"].value))
+    assert set(np.unique(harness.outputs["y"].value)) <= {0.0, 1.0}
+    np.testing.assert_allclose(harness.inputs["x"].grad, harness.weights["y"] * p * (1 - p))
+
+
 def test_threshold_passes_zero_gradient():
     harness = NodeHarness("core.threshold", {"x": (3, 2)})
     harness.backward()

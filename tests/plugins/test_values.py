@@ -125,3 +125,21 @@ def test_dense_penalty_is_l1_abs_plus_half_l2_square():
     expected = 0.1 * np.abs(W).sum() + 0.2 * (W ** 2).sum()
     assert np.isclose(out["penalty"][0], expected)
     np.testing.assert_allclose(out["y"], np.ones((2, 3)) @ W + harness.params["b"].value)
+
+
+def test_stochastic_binary_fires_with_the_sigmoid_probability():
+    x = np.tile([[-2.0, 0.0, 1.0]], (4000, 1))
+    y = run("core.stochastic_binary", {"x": x})[0]["y"]
+    p = 1 / (1 + np.exp(-x[0]))
+    assert np.all(np.abs(y.mean(axis=0) - p) < 0.03)  # 4000 draws: > 3.8 standard deviations
+    evaluated = run("core.stochastic_binary", {"x": x[:1]}, training=False)[0]["y"]
+    assert evaluated.tolist() == [[0, 1, 1]]
+
+
+def test_kl_divergence_value():
+    pred = np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]])
+    target = np.array([[1.0, 0.0, 0.0], [0.2, 0.6, 0.2]])
+    loss, accuracy = loss_and_accuracy("core.kl_divergence", pred, target)
+    expected = (np.log(1 / 0.5) + (target[1] * np.log(target[1] / pred[1])).sum()) / 2
+    assert np.isclose(loss, expected)
+    assert accuracy == 1.0
