@@ -32,3 +32,12 @@ def registry():
     """The default registry with every built-in pack loaded."""
     from plugins import default_registry
     return default_registry()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Empty Qt's clipboard before the interpreter exits: with data on it (the canvas copy
+    tests), PySide6's offscreen platform segfaults during shutdown, after every test passed."""
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    app = widgets.QApplication.instance() if widgets is not None else None
+    if app is not None:
+        app.clipboard().clear()
