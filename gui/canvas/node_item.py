@@ -3,8 +3,10 @@ parameter summary and the parameter count. Text is laid out once per change, not
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPen, QStaticText
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
 
 from graph.model import Node
@@ -25,6 +27,8 @@ _HOVER_PEN = QPen(theme.TEXT, 1.5)
 _SELECTED_PEN = QPen(theme.NODE_SELECTED, 2.5)
 _PROBLEM_PEN = QPen(theme.NODE_PROBLEM, 2.0)
 _BORDER_PEN = QPen(theme.NODE_BORDER, 1.2)
+_ID_COLOUR = QColor(255, 255, 255, 150)
+_MAX_WIDTH = 320.0
 _TITLE_PATHS: dict[float, QPainterPath] = {}
 
 
@@ -62,6 +66,18 @@ def _summary(spec: NodeSpec | None, node: Node) -> str:
     return "  ·  ".join(parts)
 
 
+def _card_width(spec: NodeSpec | None) -> float:
+    """The standard width, wider only when port names need it (steps of 8). Examples are laid
+    out for the standard width, so long titles are elided rather than widening the card."""
+    needed = theme.NODE_WIDTH
+    if spec is not None:
+        text = QFontMetricsF(_TEXT_FONT)
+        widest_in = max((text.horizontalAdvance(p.name) for p in spec.inputs), default=0)
+        widest_out = max((text.horizontalAdvance(p.name) for p in spec.outputs), default=0)
+        needed = max(needed, widest_in + widest_out + 4 * _PAD + 16)
+    return float(math.ceil(min(needed, _MAX_WIDTH) / 8) * 8)
+
+
 class _Text:
     """A QStaticText with the font it was prepared for."""
 
@@ -96,7 +112,7 @@ class NodeItem(QGraphicsRectItem):
                       | flags.ItemSendsScenePositionChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         rows = max(len(spec.inputs), len(spec.outputs), 1) if spec else 1
-        self.width = theme.NODE_WIDTH
+        self.width = _card_width(spec)
         self.height = (theme.TITLE_HEIGHT + 6 + rows * theme.PORT_ROW + _SUMMARY_HEIGHT
                        + theme.FOOTER_HEIGHT)
         self._rect = QRectF(0, 0, self.width, self.height)
@@ -133,10 +149,12 @@ class NodeItem(QGraphicsRectItem):
         spec, width = self.spec, self.width
         texts = []
         title = node.title or (spec.title if spec else node.type_id)
+        room = width - 2 * _PAD
+        title_text = _Text(title, _TITLE_FONT, room)
         id_text = _Text(node.id, _SMALL_FONT)
-        texts.append((QPointF(width - _PAD - id_text.width, 8), id_text, theme.TEXT_DIM))
-        texts.append((QPointF(_PAD, 5), _Text(title, _TITLE_FONT, width - 3 * _PAD
-                                              - id_text.width), theme.TEXT))
+        if title_text.width + id_text.width + _PAD <= room:  # the id only where it fits
+            texts.append((QPointF(width - _PAD - id_text.width, 8), id_text, _ID_COLOUR))
+        texts.append((QPointF(_PAD, 5), title_text, theme.TEXT))
         top = theme.TITLE_HEIGHT + 6
         half = width / 2 - _PAD - 4
         if spec is not None:

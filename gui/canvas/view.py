@@ -39,6 +39,9 @@ class GraphView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSceneRect(-50000, -50000, 100000, 100000)
+        # an endless canvas: panning is by middle drag or Space+drag, not scroll bars
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._space_down = False
         self._space_used = False
         self._pan_from: QPointF | None = None
