@@ -76,7 +76,7 @@ def build(ctx):
     a = ctx.param("a", (n_visible,), init="zeros", trainable=False)
     b = ctx.param("b", (n_hidden,), init="zeros", trainable=False)
     rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
-    kernel = RBMKernel(xp, rng, W.value, a.value, b.value, rows_max, live["visible"], ctx.dtype)
+    kernel = RBMKernel(xp, rng, W, a, b, rows_max, live["visible"], ctx.dtype)
     persistent = live["method"] == "pcd"
     recon_error = ctx.output("recon_error", (1,), batched=False)
     ctx.metric("recon_error", recon_error)

@@ -20,15 +20,18 @@ from plugins.energy.kernels import fill_normal, sample_bernoulli_, sigmoid_, sof
 class RBMKernel:
     """Buffers and CD-k / PCD updates for one RBM with parameters W (V, H), a (V,), b (H,).
 
-    W, a, b are device arrays updated in place (parameter buffers' storage). batch is the
-    largest minibatch; shorter ones use the first rows of every work array.
+    W, a, b are parameter Buffers (read through .value at call time, since an optimizer may
+    re-point them at shared storage after this is built) or plain device arrays; they are
+    updated in place. batch is the largest minibatch; shorter ones use the first rows of
+    every work array.
     """
 
     def __init__(self, xp, rng: np.random.Generator, W, a, b, batch: int,
                  visible: str = "binary", dtype=np.float32):
-        self.xp, self.rng, self.W, self.a, self.b = xp, rng, W, a, b
+        self.xp, self.rng = xp, rng
+        self._params = (W, a, b)
         self.gaussian = visible == "gaussian"
-        n_visible, n_hidden = W.shape
+        n_visible, n_hidden = self.W.shape
 
         def zeros(*shape):
             return xp.zeros(shape, dtype=dtype)
@@ -44,6 +47,18 @@ class RBMKernel:
         self.fe_work = zeros(batch, n_hidden)
         self.error = zeros(1)
         self.chain: object | None = None  # PCD's persistent hidden states, made on first use
+
+    @property
+    def W(self):
+        return _array(self._params[0])
+
+    @property
+    def a(self):
+        return _array(self._params[1])
+
+    @property
+    def b(self):
+        return _array(self._params[2])
 
     # -- conditionals --------------------------------------------------------------------------
     def hidden_probs(self, v, out):
@@ -115,7 +130,8 @@ class RBMKernel:
         self.vel_W *= momentum
         self.grad_W *= step
         self.vel_W += self.grad_W
-        self.W += self.vel_W
+        W, a, b = self.W, self.a, self.b
+        W += self.vel_W
         diff_v, diff_h = self.diff_v[:rows], self.diff_h[:rows]
         xp.subtract(v_data, v_model, out=diff_v)
         xp.subtract(h_data, h_model, out=diff_h)
@@ -123,8 +139,8 @@ class RBMKernel:
         self.vel_a += step * diff_v.sum(axis=0)
         self.vel_b *= momentum
         self.vel_b += step * diff_h.sum(axis=0)
-        self.a += self.vel_a
-        self.b += self.vel_b
+        a += self.vel_a
+        b += self.vel_b
 
     def _store_error(self, v_data, v_mean):
         diff = self.diff_v[:v_data.shape[0]]
@@ -156,3 +172,7 @@ class RBMKernel:
         else:
             visible_term = -(v @ self.a)
         return visible_term - hidden_term
+
+
+def _array(param):
+    return param.value if hasattr(param, "value") else param
