@@ -133,9 +133,9 @@ def torch_trainer(workload: Workload, x, labels, program, device):
             loss.backward()
             optimizer.step()
             total = total + loss.detach()
-        float(total)  # one host sync per epoch, as Dendrite reads its metrics
+        mean_loss = float(total) / -(-n // batch)  # one host sync per epoch, like Dendrite
         sync()
-        return time.perf_counter() - start, n
+        return time.perf_counter() - start, n, mean_loss
 
     return epoch
 
@@ -171,15 +171,16 @@ def bench(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
     for _ in range(2):  # warm-up
         dendrite_epoch(program, dendrite_sync)
         torch_epoch(torch_sync)
-    ours, theirs, last = [], [], {}
+    ours, theirs, last, torch_loss = [], [], {}, float("nan")
     for _ in range(repeats):
         seconds, samples, last = dendrite_epoch(program, dendrite_sync)
         ours.append(samples / seconds)
-        seconds, samples = torch_epoch(torch_sync)
+        seconds, samples, torch_loss = torch_epoch(torch_sync)
         theirs.append(samples / seconds)
     ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
     return {"workload": workload.name, "dendrite": ours_median, "torch": theirs_median,
-            "ratio": ours_median / theirs_median, "loss": last.get("loss", float("nan"))}
+            "ratio": ours_median / theirs_median, "loss": last.get("loss", float("nan")),
+            "torch_loss": torch_loss}
 
 
 def main(argv=None) -> int:
@@ -211,7 +212,8 @@ def main(argv=None) -> int:
             row = bench(WORKLOADS[name], args.engine, args.repeats, Path(folder))
             print(f"{row['workload']}: Dendrite {row['dendrite']:,.0f} samples/s, "
                   f"PyTorch {row['torch']:,.0f} samples/s, ratio {row['ratio']:.2f} "
-                  f"(last epoch loss {row['loss']:.3f})")
+                  f"(last epoch's mean loss: Dendrite {row['loss']:.3f}, "
+                  f"PyTorch {row['torch_loss']:.3f})")
     return 0
 
 
