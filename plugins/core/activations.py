@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, no_params_same_shape
+from plugins.core.noise import uniform_filler
 
 _IN = (PortSpec("x", PortKind.TENSOR),)
 _OUT = (PortSpec("y", PortKind.TENSOR),)
@@ -202,14 +203,7 @@ def build_stochastic_binary(ctx):
     xp, x, y, work = _bind(ctx)
     probability = ctx.scratch(y.storage.shape)
     phase = ctx.phase
-    seed = int(ctx.rng.integers(2**31))
-    generator = xp.random.default_rng(seed)
-    if ctx.backend.name == "numpy":
-        def uniform(out):
-            generator.random(out=out, dtype=out.dtype)
-    else:
-        def uniform(out):
-            out[...] = generator.random(out.shape, dtype=out.dtype)
+    uniform = uniform_filler(ctx)
 
     def forward():  # p = sigmoid(x); y = 1 with probability p (training), p >= 0.5 otherwise
         p = probability[:x.value.shape[0]]

@@ -18,21 +18,26 @@ def _spec(name, title, doc, param):
                     params=(param,), infer_shapes=no_params_same_shape)
 
 
-def _generator(ctx):
-    """A per-node generator on the backend, seeded from the compile's seeded rng."""
-    seed = int(ctx.rng.integers(2**31))
-    return ctx.xp.random.default_rng(seed)
+def _seed(ctx) -> int:
+    return int(ctx.rng.integers(2**31))
 
 
-def _fill_uniform(ctx, generator):
+def uniform_filler(ctx):
+    """fill(out): out <- U[0, 1) draws from a per-node generator seeded at compile time."""
     if ctx.backend.name == "numpy":
+        generator = ctx.xp.random.default_rng(_seed(ctx))
         return lambda out: generator.random(out=out, dtype=out.dtype)
-    return lambda out: out.__setitem__(Ellipsis, generator.random(out.shape, dtype=out.dtype))
+    generator = ctx.xp.random.RandomState(_seed(ctx))  # CuPy: draws on the device
+    return lambda out: out.__setitem__(Ellipsis,
+                                       generator.random_sample(out.shape, dtype=out.dtype))
 
 
-def _fill_normal(ctx, generator):
+def normal_filler(ctx):
+    """fill(out): out <- N(0, 1) draws from a per-node generator seeded at compile time."""
     if ctx.backend.name == "numpy":
+        generator = ctx.xp.random.default_rng(_seed(ctx))
         return lambda out: generator.standard_normal(out=out, dtype=out.dtype)
+    generator = ctx.xp.random.RandomState(_seed(ctx))
     return lambda out: out.__setitem__(Ellipsis,
                                        generator.standard_normal(out.shape, dtype=out.dtype))
 
@@ -43,7 +48,7 @@ def build_dropout(ctx):
     x, y = ctx.input("x"), ctx.output("y")
     scale = ctx.scratch(y.storage.shape)  # mask / (1 - rate), reused by backward
     work = ctx.scratch(y.storage.shape)
-    uniform = _fill_uniform(ctx, _generator(ctx))
+    uniform = uniform_filler(ctx)
     state = {"training": True}
 
     def forward():
@@ -75,7 +80,7 @@ def build_gaussian_noise(ctx):
     """y = x + N(0, stddev^2) while training, y = x in evaluation; dy/dx = 1."""
     xp, phase, live = ctx.xp, ctx.phase, ctx.params
     x, y = ctx.input("x"), ctx.output("y")
-    normal = _fill_normal(ctx, _generator(ctx))
+    normal = normal_filler(ctx)
 
     def forward():
         stddev = live["stddev"]
