@@ -33,7 +33,7 @@ class GraphView(QGraphicsView):
                             | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)  # zoom_by anchors
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setAcceptDrops(True)
@@ -55,7 +55,11 @@ class GraphView(QGraphicsView):
     def zoom_factor(self) -> float:
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
+    def zoom_by(self, factor: float, anchor=None) -> None:
+        """Scale by factor, keeping the scene point under viewport point `anchor` (or the
+        centre) where it is."""
+        anchor = self.viewport().rect().center() if anchor is None else anchor
+        fixed = self.mapToScene(anchor)
         current = self.zoom_factor()
         target = max(_ZOOM_RANGE[0], min(_ZOOM_RANGE[1], current * factor))
         if target == current:
@@ -64,11 +68,13 @@ class GraphView(QGraphicsView):
             self.graph_scene.set_caching(False)
         self._zoom_settled.start()
         self.scale(target / current, target / current)
+        drift = self.mapFromScene(fixed) - anchor
+        self.pan_by(drift.x(), drift.y())
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(_ZOOM_STEP ** steps)
+            self.zoom_by(_ZOOM_STEP ** steps, event.position().toPoint())
 
     def fit_to_view(self) -> None:
         rect = self.graph_scene.items_rect()

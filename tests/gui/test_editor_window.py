@@ -1,0 +1,82 @@
+"""Window-level behaviour: app.main opens a graph, the Examples menu, zoom anchored at the
+mouse, keyboard pan and search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from graph.fileio import save_graph
+from tests.gui.conftest import mouse, xor_graph
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path):
+    from gui.app import main
+    from gui.files import app_settings
+    from gui.main_window import MainWindow
+    path = tmp_path / "given.dgraph"
+    save_graph(xor_graph(), path)
+    seen = {}
+
+    def inspect_and_quit():
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+                      and w.isVisible())
+        seen["path"], seen["nodes"] = window.graph_path, len(window.graph.nodes)
+        seen["title"] = window.windowTitle()
+        window.close()
+        qapp.quit()
+
+    QTimer.singleShot(300, inspect_and_quit)
+    assert main(str(path)) == 0
+    assert seen == {"path": str(path), "nodes": 7, "title": "given.dgraph[*] — Dendrite"}
+    assert app_settings().value("last_file") == str(path.resolve())
+
+
+def test_examples_menu_lists_each_example_with_a_description(window):
+    examples = sorted((ROOT / "examples").glob("*.dgraph"))
+    texts = [a.text() for a in window.menus["Examples"].actions()]
+    assert len(texts) == len(examples)
+    if examples:
+        assert texts[0].startswith(examples[0].stem + " — ")
+        assert len(texts[0]) > len(examples[0].stem) + 3
+
+
+def test_wheel_zoom_keeps_the_point_under_the_mouse(window):
+    window.set_graph(xor_graph(), None)
+    view = window.canvas
+    point = QPoint(300, 200)
+    before_scene = view.mapToScene(point)
+    before_zoom = view.zoom_factor()
+    event = QWheelEvent(QPointF(point), QPointF(view.viewport().mapToGlobal(point)),
+                        QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+    assert view.zoom_factor() > before_zoom * 1.3  # two notches of 1.15
+    after_scene = view.mapToScene(point)
+    assert abs(after_scene.x() - before_scene.x()) < 2
+    assert abs(after_scene.y() - before_scene.y()) < 2
+
+
+def test_space_drag_pans_and_tab_opens_the_search(window, qtbot):
+    view = window.canvas
+    view.setFocus()
+    start = view.mapToScene(QPoint(200, 200))
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    viewport = view.viewport()
+    mouse(viewport, QEvent.Type.MouseButtonPress, QPoint(200, 200))
+    mouse(viewport, QEvent.Type.MouseMove, QPoint(260, 230), button=Qt.MouseButton.NoButton)
+    mouse(viewport, QEvent.Type.MouseButtonRelease, QPoint(260, 230),
+          buttons=Qt.MouseButton.NoButton)
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    moved = view.mapToScene(QPoint(200, 200)) - start
+    assert abs(moved.x() + 60) < 2 and abs(moved.y() + 30) < 2  # content follows the hand
+    assert view.search is None  # a Space used for panning does not open the search
+    assert window.graph.nodes == {}  # and the press did not start a rubber band edit
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert view.search is not None and view.search.isVisible()
+    view.search.close()
