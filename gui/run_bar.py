@@ -50,6 +50,7 @@ class RunBar(QToolBar):
         self.seed_spin.setToolTip("Random seed for initial weights and shuffling.")
         self.start_action = self._action("Start", "F5", "Compile the graph and train it.")
         self.pause_action = self._action("Pause", "Space", "Pause or resume the run.")
+        self.pause_action.setAutoRepeat(False)  # holding Space must not toggle repeatedly
         self.step_action = self._action("Step", "F10", "Run one training step, then pause.")
         self.stop_action = self._action("Stop", "Shift+F5", "Stop the run.")
         self.progress = QProgressBar()

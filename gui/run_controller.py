@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from engines.backend import cupy_backend, select_backend
@@ -63,15 +63,15 @@ class RunController(QObject):
         self._install(window)
         self.run_bar.load_settings(getattr(window.graph, "settings", {}) or {})
         self._show_engine_label(cupy is not None, why_not)
+        if hasattr(window, "restore_layout"):
+            window.restore_layout()  # the saved layout includes the docks made just now
 
     # -- wiring into the window --------------------------------------------------------------
     def _install(self, window) -> None:
         window.addToolBar(self.run_bar)
-        self.plots.add_to(window)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.probe)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_panel)
-        window.tabifyDockWidget(self.probe, self.runs_panel)
-        self.probe.hide()
+        self.plots.add_to(window, beside=(self.runs_panel,))
+        window.tabifyDockWidget(self.runs_panel, self.probe)
+        self.runs_panel.raise_()
         bar = self.run_bar
         bar.start_action.triggered.connect(self.start)
         bar.pause_action.triggered.connect(self.toggle_pause)
@@ -86,7 +86,16 @@ class RunController(QObject):
         self.runs_panel.run_opened.connect(self.show_record)
         window.graph_replaced.connect(self._graph_replaced)
         window.canvas.wire_clicked.connect(self.probe_wire)
+        window.canvas.installEventFilter(self)
         window.inspector.live_param_edited.connect(self.set_live_param)
+
+    def eventFilter(self, watched, event) -> bool:
+        """While a run is active Space is the pause shortcut; its key release must not
+        reach the canvas, which reads a Space tap as 'open the add-node search'."""
+        if (event.type() == QEvent.Type.KeyRelease and self.state != "idle"
+                and event.key() == Qt.Key.Key_Space):
+            return True
+        return super().eventFilter(watched, event)
 
     def _show_engine_label(self, cupy_usable: bool, why_not: str) -> None:
         label = getattr(self.window, "engine_label", None)

@@ -82,6 +82,7 @@ class RunsPanel(QDockWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([140, 320])
         self.setWidget(splitter)
         self.refresh()
 

@@ -25,15 +25,18 @@ class PlotDocks:
         self.scalars = ScalarDock(parent)
         self.all = (self.errors, self.weights, self.grad_norms, self.scalars)
 
-    def add_to(self, window) -> None:
-        """Dock them on the right of window (stacked) and list them in its View menu."""
-        area = Qt.DockWidgetArea.RightDockWidgetArea
-        window.addDockWidget(area, self.errors)
-        window.addDockWidget(area, self.grad_norms)
+    def add_to(self, window, beside: tuple = (), height: int = 300) -> None:
+        """Dock them side by side under the canvas (then `beside`, e.g. the runs panel), with
+        the scalar dock as a tab behind the gradient norms; list them in the View menu."""
+        row = [self.errors, self.grad_norms, self.weights, *beside]
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, row[0])
+        for left, right in zip(row, row[1:]):
+            window.splitDockWidget(left, right, Qt.Orientation.Horizontal)
         window.tabifyDockWidget(self.grad_norms, self.scalars)
-        window.addDockWidget(area, self.weights)
-        self.errors.raise_()
         self.grad_norms.raise_()
+        window.resizeDocks([row[0]], [height], Qt.Orientation.Vertical)
+        window.resizeDocks(row, [5, 3, 3, 4][:len(row)] + [3] * (len(row) - 4),
+                           Qt.Orientation.Horizontal)
         view = getattr(window, "menus", {}).get("View")
         if view is not None:
             for dock in self.all:
