@@ -52,12 +52,12 @@ class MainWindow(QMainWindow):
         self._connect()
         self.set_graph(self.graph, None)
         self.resize(1400, 900)
-        self.restore_layout()
         try:
             from gui.run_controller import RunController
             self.run_controller = RunController(self)
         except ImportError:
             self.run_controller = None
+        self.restore_layout()  # after the run side's docks exist, so their places come back
 
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from gui import theme
-from gui.canvas.clipboard import MIME_TYPE, paste_command, subgraph_json
+from gui.canvas.clipboard import MIME_TYPE, PASTE_OFFSET, paste_command, subgraph_json
 from gui.canvas.scene import GraphScene
 from gui.canvas.search import NodeSearch
 
@@ -46,6 +46,7 @@ class GraphView(QGraphicsView):
         self._space_used = False
         self._pan_from: QPointF | None = None
         self.search: NodeSearch | None = None
+        self._last_paste, self._paste_count = "", 0
         self._zoom_settled = QTimer(self)  # card caches come back once zooming pauses
         self._zoom_settled.setSingleShot(True)
         self._zoom_settled.setInterval(250)
@@ -208,7 +209,11 @@ class GraphView(QGraphicsView):
         if mime is None:
             return
         text = bytes(mime.data(MIME_TYPE)).decode() if mime.hasFormat(MIME_TYPE) else mime.text()
-        command, new_ids = paste_command(self.graph_scene.graph, text)
+        # pasting the same thing again steps further out, so copies do not pile up
+        self._paste_count = self._paste_count + 1 if text == self._last_paste else 1
+        self._last_paste = text
+        command, new_ids = paste_command(self.graph_scene.graph, text,
+                                         PASTE_OFFSET * self._paste_count)
         if command is None:
             return
         if self.graph_scene.undo.push(command):

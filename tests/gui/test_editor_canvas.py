@@ -124,6 +124,9 @@ def test_copy_paste_makes_new_ids_offset_positions_and_inner_wires(window):
     assert [str(e) for e in graph.edges[-1:]] == ["dense.y -> tanh.x"]
     assert len(graph.edges) == 8  # 7 + the wire between the pasted pair only
     assert sorted(window.scene.selected_node_ids()) == ["dense", "tanh"]
+    window.actions_by_name["paste"].trigger()  # again: steps further out, not on top
+    assert graph.nodes["dense_2"].position == (240.0 + 80, 0.0 + 80)
+    window.actions_by_name["undo"].trigger()
     window.actions_by_name["undo"].trigger()
     assert len(graph.nodes) == 7 and len(graph.edges) == 7
 
@@ -143,6 +146,21 @@ def test_delete_selection_is_one_undo_step_and_restores_exactly(window):
     window.actions_by_name["undo"].trigger()
     assert graph.snapshot() == before
     assert len(window.scene.wires) == 7
+
+
+def test_delete_key_while_typing_in_the_inspector_does_not_delete_the_node(window, qtbot):
+    graph = xor_graph()
+    window.set_graph(graph, None)
+    window.scene.nodes["act"].setSelected(True)
+    field = window.inspector.title_field
+    field.setFocus()
+    qtbot.keyClicks(field, "ab")
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClick(field, Qt.Key.Key_Delete)
+    assert "act" in graph.nodes and field.text() == "a"
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert "act" not in graph.nodes
 
 
 def test_search_box_adds_the_typed_node(window, qtbot):
