@@ -89,20 +89,38 @@ def _view_menu(window, menu) -> None:
     menu.addAction(window.inspector_dock.toggleViewAction())
 
 
-def example_description(path: Path) -> str:
-    """The file's "description" field, else its "name", else the file name."""
+def example_description(path: Path, limit: int = 72) -> str:
+    """One line for the Examples menu: the file's "description" field when it has one, else a
+    sketch of its nodes in file order ("digits: Hidden (128) → ReLU → … → Adam")."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        text = document.get("description") or document.get("name") or path.stem
-    except (OSError, ValueError, AttributeError):
-        text = path.stem
-    return str(text).strip().splitlines()[0] if str(text).strip() else path.stem
+        text = document.get("description")
+        if not text:
+            text = _sketch(document.get("nodes", []))
+    except (OSError, ValueError, AttributeError, TypeError):
+        text = ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _sketch(nodes: list) -> str:
+    names, dataset = [], ""
+    for node in nodes:
+        params = node.get("params") or {}
+        if "dataset" in params and not dataset:
+            dataset = str(params["dataset"])
+            continue
+        names.append(node.get("title") or node.get("type", "?").rsplit(".", 1)[-1])
+    chain = " → ".join(names)
+    return f"{dataset}: {chain}" if dataset else chain
 
 
 def _examples_menu(window, menu) -> None:
     paths = sorted(EXAMPLES_DIR.glob("*.dgraph")) if EXAMPLES_DIR.is_dir() else []
     for path in paths:
-        action = _action(menu, f"{path.stem} — {example_description(path)}",
+        description = example_description(path)
+        label = f"{path.stem} — {description}" if description else path.stem
+        action = _action(menu, label,
                          lambda p=path: window.files.open(str(p)))
         action.setStatusTip(str(path))
     if not paths:
