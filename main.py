@@ -7,6 +7,7 @@
     python main.py validate GRAPH          list every problem of GRAPH
     python main.py nodes [--category C]    list the node types, their docs and parameters
 
+Expected errors print one line on stderr; set DENDRITE_DEBUG=1 to see their tracebacks.
 Dendrite runs from its checkout: this file puts its own folder first on sys.path, so the
 project's packages (graph, engines, plugins, gui) are never installed into site-packages.
 """
@@ -233,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Interrupted.", file=sys.stderr)
         return 130
     except Exception as exc:
-        if not isinstance(exc, _expected_errors()):
-            raise
+        if not isinstance(exc, _expected_errors()) or os.environ.get("DENDRITE_DEBUG"):
+            raise  # a bug, or asked for: show the traceback
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return getattr(exc, "code", 1) if isinstance(exc, CliError) else 1
 

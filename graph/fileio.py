@@ -183,7 +183,8 @@ def graph_from_json(text: str | bytes, registry: Registry, *, source: Any = "<gr
     except MemoryError:
         raise GraphFileError(source, "is too large to read.") from None
     except Exception as exc:  # anything else the decoder may raise on hostile input
-        raise GraphFileError(source, f"cannot be parsed ({type(exc).__name__}).") from None
+        raise GraphFileError(source, f"cannot be parsed ({type(exc).__name__}: "
+                                     f"{str(exc)[:120]}).") from None
     return graph_from_dict(document, registry, source=source, default_name=default_name)
 
 
