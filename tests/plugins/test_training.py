@@ -81,3 +81,20 @@ def test_a_softmax_node_then_mse_also_trains():
         "soft.y -> loss.pred", "data.y -> loss.target", "loss.loss -> opt.loss"])
     _, val = train(compile_graph(graph, seed=0), epochs=4)
     assert val["accuracy"] > 0.8, val
+
+
+def test_validation_warns_when_a_threshold_blocks_the_gradient(registry):
+    from graph.validate import validate
+    graph = build("mp", [
+        ("data", "core.dataset", {"dataset": "and", "batch_size": 4}),
+        ("d1", "core.dense", {"units": 1}),
+        ("step", "core.threshold", {}),
+        ("loss", "core.mse", {}),
+        ("opt", "core.sgd", {}),
+    ], ["data.x -> d1.x", "d1.y -> step.x", "step.y -> loss.pred", "data.y -> loss.target",
+        "loss.loss -> opt.loss"])
+    warnings = [p for p in validate(graph, registry) if p.severity == "warning"]
+    assert [p.node_id for p in warnings] == ["step"]
+    assert "'d1'" in warnings[0].message
+    graph.nodes["step"].type_id = "core.sigmoid"
+    assert not [p for p in validate(graph, registry) if p.severity == "warning"]

@@ -1,0 +1,66 @@
+"""Warnings about wiring where gradient descent cannot reach trainable nodes.
+
+A node type tagged "no_gradient" (e.g. core.threshold, a hard step) passes zero gradient. When
+one sits between trainable nodes and a loss that an optimizer minimises, those nodes never
+learn from that loss; the run is legal (perceptron-style or hand-set weights), so this is a
+warning, not an error. Pure Python, used by graph.validate.
+"""
+
+from __future__ import annotations
+
+from graph.model import Graph
+from graph.registry import Registry
+from graph.spec import PortKind
+
+
+def _reach(graph: Graph, start: str, forward: bool) -> set:
+    seen, stack = set(), [start]
+    while stack:
+        node_id = stack.pop()
+        edges = graph.edges_from(node_id) if forward else graph.edges_into(node_id)
+        for edge in edges:
+            other = edge.dst if forward else edge.src
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
+def _optimised_losses(graph: Graph, registry: Registry) -> set:
+    """Nodes whose LOSS output feeds a node tagged 'optimizer'."""
+    found = set()
+    for edge in graph.edges:
+        src, dst = registry.find(graph.nodes[edge.src].type_id), \
+            registry.find(graph.nodes[edge.dst].type_id)
+        if src is None or dst is None or "optimizer" not in dst.spec.tags:
+            continue
+        port = src.spec.output(edge.src_port)
+        if port is not None and port.kind is PortKind.LOSS:
+            found.add(edge.src)
+    return found
+
+
+def gradient_blockers(graph: Graph, registry: Registry, param_counts: dict) -> list:
+    """Problems (severity 'warning') for each no-gradient node cutting trainable nodes off an
+    optimised loss. param_counts: node_id -> trainable parameter count (ShapeInfo's)."""
+    from graph.validate import Problem
+
+    problems = []
+    losses = None
+    for node in graph.nodes.values():
+        node_type = registry.find(node.type_id)
+        if node_type is None or "no_gradient" not in node_type.spec.tags:
+            continue
+        if losses is None:
+            losses = _optimised_losses(graph, registry)
+        if not losses & _reach(graph, node.id, forward=True):
+            continue
+        trainable = [graph.nodes[n].label for n in sorted(_reach(graph, node.id, forward=False))
+                     if param_counts.get(n)]
+        if trainable:
+            problems.append(Problem(
+                f"{node_type.spec.title} '{node.label}' passes no gradient, so "
+                f"{', '.join(repr(t) for t in trainable)} before it will not learn from the "
+                "loss after it. Use a sigmoid or tanh while training, or set those weights "
+                "by hand or by a perceptron rule.", node.id, severity="warning"))
+    return problems
