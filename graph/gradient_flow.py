@@ -13,13 +13,10 @@ from graph.registry import Registry
 from graph.spec import PortKind
 
 
-def _reach(graph: Graph, start: str, forward: bool) -> set:
+def _reach(neighbours: dict, start: str) -> set:
     seen, stack = set(), [start]
     while stack:
-        node_id = stack.pop()
-        edges = graph.edges_from(node_id) if forward else graph.edges_into(node_id)
-        for edge in edges:
-            other = edge.dst if forward else edge.src
+        for other in neighbours.get(stack.pop(), ()):
             if other not in seen:
                 seen.add(other)
                 stack.append(other)
@@ -53,9 +50,13 @@ def gradient_blockers(graph: Graph, registry: Registry, param_counts: dict) -> l
             continue
         if losses is None:
             losses = _optimised_losses(graph, registry)
-        if not losses & _reach(graph, node.id, forward=True):
+            after, before = {}, {}
+            for edge in graph.edges:
+                after.setdefault(edge.src, []).append(edge.dst)
+                before.setdefault(edge.dst, []).append(edge.src)
+        if not losses & _reach(after, node.id):
             continue
-        trainable = [graph.nodes[n].label for n in sorted(_reach(graph, node.id, forward=False))
+        trainable = [graph.nodes[n].label for n in sorted(_reach(before, node.id))
                      if param_counts.get(n)]
         if trainable:
             problems.append(Problem(
