@@ -27,6 +27,8 @@ def _optimised_losses(graph: Graph, registry: Registry) -> set:
     """Nodes whose LOSS output feeds a node tagged 'optimizer'."""
     found = set()
     for edge in graph.edges:
+        if edge.src not in graph.nodes or edge.dst not in graph.nodes:
+            continue  # reported by validate's wire checks
         src, dst = registry.find(graph.nodes[edge.src].type_id), \
             registry.find(graph.nodes[edge.dst].type_id)
         if src is None or dst is None or "optimizer" not in dst.spec.tags:
