@@ -14,6 +14,19 @@ def matches(query: str, spec) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
+def rank(query: str, spec) -> int:
+    """Lower is better: title starts with the query, a title word does, the title or id
+    contains it, only the category does."""
+    query, title = query.lower().strip(), spec.title.lower()
+    if title.startswith(query):
+        return 0
+    if any(word.startswith(query) for word in title.replace("(", " ").split()):
+        return 1
+    if query in title or query in spec.type_id.lower():
+        return 2
+    return 3
+
+
 class NodeSearch(QFrame):
     """Popup: type to filter, Enter or click adds the highlighted type (`chosen(type_id)`)."""
 
@@ -39,13 +52,14 @@ class NodeSearch(QFrame):
 
     def _filter(self, query: str) -> None:
         self.list.clear()
-        for category, specs in self.registry.categories().items():
-            for spec in specs:
-                if matches(query, spec):
-                    item = QListWidgetItem(f"{spec.title}    ({category})")
-                    item.setData(Qt.ItemDataRole.UserRole, spec.type_id)
-                    item.setToolTip(spec.doc)
-                    self.list.addItem(item)
+        found = [spec for specs in self.registry.categories().values() for spec in specs
+                 if matches(query, spec)]
+        found.sort(key=lambda spec: (rank(query, spec), spec.title.lower()))
+        for spec in found:
+            item = QListWidgetItem(f"{spec.title}    ({spec.category})")
+            item.setData(Qt.ItemDataRole.UserRole, spec.type_id)
+            item.setToolTip(spec.doc)
+            self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
 

@@ -23,6 +23,7 @@ class WireDrag:
         self.origin = origin
         self.reasons: dict[PortItem, str] = {}
         self.preview = WireItem(None, theme.port_colour(origin.port.kind))
+        self.preview.setZValue(10)  # above the cards while it follows the mouse
         scene.addItem(self.preview)
         self._mark_targets()
         self.move(position)
