@@ -16,7 +16,7 @@ import numpy as np
 from engines.events import Image, Scalar
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
-from plugins.energy.kernels import glyph_shape, tile_images, to_host
+from plugins.energy.kernels import glyph_shape, matmul_into, tile_images, to_host
 
 MAX_OVERLAP_SCALARS = 32
 MAX_STATE_TILES = 64
@@ -42,9 +42,11 @@ def pseudo_inverse_weights(patterns: np.ndarray) -> np.ndarray:
 STORAGE_RULES = {"hebbian": hebbian_weights, "pseudo_inverse": pseudo_inverse_weights}
 
 
-def energy(xp, weights, states, field, threshold: float):
-    """E per row of states (B, N): -1/2 s W s - x.s + T sum(s)."""
-    quadratic = xp.einsum("bi,ij,bj->b", states, weights, states)
+def energy(xp, weights, states, field, threshold: float, local=None):
+    """E per row of states (B, N): -1/2 s W s - x.s + T sum(s); local = s W if known."""
+    if local is None:
+        local = states @ weights
+    quadratic = (states * local).sum(axis=1)
     return -0.5 * quadratic - (field * states).sum(axis=1) + threshold * states.sum(axis=1)
 
 
@@ -55,7 +57,7 @@ def threshold_rule(xp, activation, threshold: float, old):
 
 def synchronous_step(xp, weights, states, field, threshold: float, work) -> None:
     """All neurons at once: states (B, N) updated in place; `work` is a (B, N) scratch."""
-    xp.matmul(states, weights, out=work)
+    matmul_into(xp, states, weights, work)
     work += field
     states[...] = threshold_rule(xp, work, threshold, states)
 
@@ -65,10 +67,13 @@ def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
     """One sweep of single-neuron updates in `order`, vectorised over the batch.
 
     Works in the transposed layout (N, B) so a neuron's row is contiguous; local_t holds
-    W s and is patched by a rank-1 update only when neuron i flips somewhere. Returns the
-    number of flips.
+    W s and is patched by a rank-1 update (row i of the symmetric W) only when neuron i
+    flips somewhere. Returns the number of flips.
     """
-    xp.matmul(weights, states_t, out=local_t)
+    matmul_into(xp, weights, states_t, local_t)
+    if states_t.shape[1] == 1 and xp is np:
+        return _single_cue_sweep(weights, states_t[:, 0], field_t[:, 0], threshold, order,
+                                 local_t[:, 0])
     flips = 0
     for i in order:
         old = states_t[i]
@@ -78,7 +83,27 @@ def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
         if changed:
             flips += changed
             states_t[i] = new
-            local_t += weights[:, i:i + 1] * delta[None, :]
+            local_t += weights[i][:, None] * delta[None, :]
+    return flips
+
+
+def _single_cue_sweep(weights, state, field, threshold, order, local) -> int:
+    """The one-cue sweep on scalars: no array call unless a neuron flips."""
+    flips = 0
+    patch = np.empty_like(local)
+    for i in np.asarray(order).tolist():
+        activation = local[i] + field[i]
+        if activation > threshold:
+            new = 1.0
+        elif activation < threshold:
+            new = -1.0
+        else:
+            continue
+        if new != state[i]:
+            state[i] = new
+            np.multiply(weights[i], 2.0 * new, out=patch)  # delta = new - old = 2 new
+            local += patch
+            flips += 1
     return flips
 
 
@@ -189,7 +214,11 @@ def build(ctx):
             if not asynchronous and bool(xp.array_equal(previous[1][:rows], s)):
                 status["converged"] = "a 2-cycle"
                 break
-        status["energy"] = float(energy(xp, weights.value, s, field, threshold).mean())
+        if asynchronous:
+            local = local_t[:, :rows].T  # W s of the final states, kept by the sweep
+        else:
+            local = matmul_into(xp, s, weights.value, work[:rows])
+        status["energy"] = float(energy(xp, weights.value, s, field, threshold, local).mean())
 
     def report(phase):
         step = phase.step
