@@ -3,6 +3,7 @@
 A file holds data only, never code:
 
     {"format": "dendrite-graph", "version": 1, "name": "xor",
+     "description": "optional one line for the Examples menu",
      "settings": {"epochs": 100, "seed": 0, "engine": "auto"},
      "nodes": [{"id": "h", "type": "core.dense", "title": "", "params": {"units": 4},
                 "position": [120.0, 40.0]}],
@@ -29,7 +30,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".dgraph"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real graph; stops a stray huge file early
 
-_TOP_KEYS = {"format", "version", "name", "settings", "nodes", "edges"}
+_TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges"}
 _NODE_KEYS = {"id", "type", "title", "params", "position"}
 _EDGE_KEYS = {"from", "to"}
 
@@ -50,10 +51,11 @@ class _Bad(Exception):
 # -- writing -----------------------------------------------------------------------------------
 def graph_to_dict(graph: Graph) -> dict:
     """The JSON-ready document for graph (lists, not tuples; positions as [x, y])."""
-    return {
+    document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "name": graph.name,
+        "description": graph.description,
         "settings": dict(graph.settings),
         "nodes": [
             {"id": node.id, "type": node.type_id, "title": node.title,
@@ -64,6 +66,9 @@ def graph_to_dict(graph: Graph) -> dict:
         "edges": [{"from": f"{e.src}.{e.src_port}", "to": f"{e.dst}.{e.dst_port}"}
                   for e in graph.edges],
     }
+    if not graph.description:
+        del document["description"]
+    return document
 
 
 def _plain(value: Any) -> Any:
@@ -234,7 +239,11 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
     name = document.get("name", default_name)
     if not isinstance(name, str):
         raise _Bad(f"'name' must be text; got {name!r}.")
+    description = document.get("description", "")
+    if not isinstance(description, str):
+        raise _Bad(f"'description' must be text; got {description!r}.")
     graph = Graph(name)
+    graph.description = description
     graph.settings.update(_read_settings(document.get("settings", {})))
     nodes = document.get("nodes", [])
     if not isinstance(nodes, list):

@@ -90,6 +90,7 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.settings: dict = dict(DEFAULT_SETTINGS)
+        self.description = ""  # one line shown in the Examples menu; saved when not empty
         self.changed = Signal()
 
     # -- queries -----------------------------------------------------------------------------
@@ -204,6 +205,7 @@ class Graph:
                       for n in self.nodes.values()],
             "edges": [(e.src, e.src_port, e.dst, e.dst_port) for e in self.edges],
             "settings": dict(self.settings),
+            "description": self.description,
         }
 
     def copy(self) -> Graph:
@@ -213,6 +215,7 @@ class Graph:
                                         tuple(node.position), node.title)
         other.edges = list(self.edges)
         other.settings = dict(self.settings)
+        other.description = self.description
         return other
 
 

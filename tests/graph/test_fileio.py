@@ -39,6 +39,7 @@ def rich_graph():
     graph.set_title("p", "Pair one")
     graph.move_node("p", (-12.5, 3e3))
     graph.settings.update({"epochs": 12, "seed": 3, "engine": "numpy"})
+    graph.description = "Everything a file can hold."
     return graph
 
 
@@ -58,6 +59,7 @@ def test_document_layout(rich_graph):
     document = json.loads(graph_to_json(rich_graph))
     assert document["format"] == FORMAT_NAME and document["version"] == FORMAT_VERSION
     assert document["settings"] == {"epochs": 12, "seed": 3, "engine": "numpy"}
+    assert document["description"] == "Everything a file can hold."
     assert document["nodes"][2] == {"id": "p", "type": "toy.pair", "title": "Pair one",
                                     "params": {}, "position": [-12.5, 3000.0]}
     assert {"from": "h.1.y", "to": "loss.pred"} in document["edges"]
@@ -76,7 +78,8 @@ def test_core_graph_round_trip(tmp_path, registry):
 def test_missing_name_and_settings_take_defaults(toy_registry):
     graph = graph_from_dict({"format": FORMAT_NAME, "version": 1}, toy_registry,
                             default_name="stem")
-    assert graph.name == "stem" and graph.nodes == {}
+    assert graph.name == "stem" and graph.nodes == {} and graph.description == ""
+    assert "description" not in graph_to_dict(graph)  # left out when empty
     assert graph.settings == {"epochs": 100, "seed": 0, "engine": "auto"}
 
 
@@ -115,6 +118,7 @@ def test_malformed_json_gives_line_and_column(toy_registry):
     (lambda d: d.update(version=True), "unknown format version True"),
     (lambda d: d.update(extra=1), "unknown field(s) 'extra'"),
     (lambda d: d.update(name=3), "'name' must be text"),
+    (lambda d: d.update(description=["x"]), "'description' must be text"),
     (lambda d: d.update(settings=[]), "'settings' must be an object"),
     (lambda d: d["settings"].update(epochs=0), "setting 'epochs'"),
     (lambda d: d["settings"].update(turbo=True), "no run setting 'turbo'"),
