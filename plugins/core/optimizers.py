@@ -36,30 +36,38 @@ def _spec(name, title, doc, params):
 
 
 def coalesce(xp, params) -> list:
-    """[(value, grad)] for params: one flat pair when they can share storage, else one each.
+    """[(value, grad)] arrays an optimizer updates in place, covering every param with a grad.
 
-    Parameters already views of something (e.g. gathered by another optimizer) keep their own
-    storage, so two optimizers over the same parameters stay correct.
+    Parameters that own their storage are gathered into one flat value and one flat gradient
+    buffer per dtype, and their Buffers re-pointed at views of them. Parameters that are
+    already views (gathered by another optimizer) stay as they are, one pair each; since a
+    view is never re-pointed again, two optimizers over the same parameters stay correct.
     """
-    def own_storage(p):
-        return (p.grad is not None and p.value.base is None and p.grad.base is None
-                and p.value.dtype == params[0].value.dtype)
+    with_grad = [p for p in params if p.grad is not None]
+    owners = {id(p) for p in with_grad if p.value.base is None and p.grad.base is None}
+    pairs = [(p.value, p.grad) for p in with_grad if id(p) not in owners]
+    by_dtype: dict = {}
+    for p in with_grad:
+        if id(p) in owners:
+            by_dtype.setdefault(p.value.dtype, []).append(p)
+    for members in by_dtype.values():
+        pairs.append(_gather(xp, members))
+    return pairs
 
-    if len(params) < 2 or not all(own_storage(p) for p in params):
-        return [(p.value.reshape(-1), p.grad.reshape(-1)) for p in params
-                if p.grad is not None]
-    total = sum(int(p.value.size) for p in params)
-    values = xp.empty(total, dtype=params[0].value.dtype)
-    grads = xp.zeros(total, dtype=params[0].value.dtype)
+
+def _gather(xp, members) -> tuple:
+    total = sum(int(p.value.size) for p in members)
+    values = xp.empty(total, dtype=members[0].value.dtype)
+    grads = xp.zeros(total, dtype=members[0].value.dtype)
     start = 0
-    for p in params:
+    for p in members:
         size, shape = int(p.value.size), p.value.shape
         value_view = values[start:start + size].reshape(shape)
         value_view[...] = p.value
         p.storage = p.value = value_view
         p.grad_storage = p.grad = grads[start:start + size].reshape(shape)
         start += size
-    return [(values, grads)]
+    return values, grads
 
 
 def _groups(ctx, states: int):

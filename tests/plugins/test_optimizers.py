@@ -221,3 +221,31 @@ def test_two_optimizers_on_one_loss_both_update_the_shared_parameters():
     W1, b1 = weights(program)
     np.testing.assert_allclose(W1, W0 - 0.3 * gW, rtol=1e-12)
     np.testing.assert_allclose(b1, b0 - 0.3 * gb, rtol=1e-12)
+
+
+def test_optimizers_over_overlapping_parameter_sets_update_the_real_weights():
+    """optA (built first) sees only d2's W; optB sees d1's and d2's. Each gets the gradient of
+    the total loss, so W2 moves twice and W1 once; no update may land on a stale copy."""
+    graph = build("overlap", [
+        ("data", "core.dataset", {"dataset": "sine", "samples": 16, "batch_size": 16,
+                                  "val_split": 0.0, "shuffle": False}),
+        ("d1", "core.dense", {"units": 1, "bias": False}),
+        ("d2", "core.dense", {"units": 1, "bias": False}),
+        ("lossA", "core.mse", {}),
+        ("optA", "core.sgd", {"lr": 0.1}),
+        ("sum", "core.add", {}),
+        ("lossB", "core.mse", {}),
+        ("optB", "core.sgd", {"lr": 0.1}),
+    ], ["data.x -> d1.x", "data.x -> d2.x", "d2.y -> lossA.pred", "data.y -> lossA.target",
+        "lossA.loss -> optA.loss", "d1.y -> sum.a", "d2.y -> sum.b", "sum.y -> lossB.pred",
+        "data.y -> lossB.target", "lossB.loss -> optB.loss"])
+    program = compile_graph(graph, seed=2, dtype=np.float64)
+    assert program.order.index("optA") < program.order.index("optB")
+    x, y = batch(program)
+    W1, W2 = (program.params[(n, "W")].value.copy() for n in ("d1", "d2"))
+    program.train_step(0)
+    n = len(x)
+    grad_a = x.T @ (x @ W2 - y) / n
+    grad_b = x.T @ (x @ (W1 + W2) - y) / n
+    np.testing.assert_allclose(program.params[("d2", "W")].value, W2 - 0.2 * (grad_a + grad_b))
+    np.testing.assert_allclose(program.params[("d1", "W")].value, W1 - 0.1 * grad_b)
