@@ -80,3 +80,28 @@ def test_space_drag_pans_and_tab_opens_the_search(window, qtbot):
     qtbot.keyClick(view, Qt.Key.Key_Tab)
     assert view.search is not None and view.search.isVisible()
     view.search.close()
+
+
+def test_problems_mark_the_card_and_fill_the_status_bar(window):
+    graph = xor_graph()
+    graph.disconnect(graph.edges[0])  # data.x no longer feeds the hidden layer
+    window.set_graph(graph, None)
+    card = window.scene.nodes["hidden"]
+    assert any("needs a wire into its 'x' input" in m for m in card.problems)
+    assert "needs a wire into its 'x' input" in card.toolTip()
+    assert window.scene.nodes["act"].problems == []
+    assert window.validation_label.text().startswith("1 problem: ")
+
+
+def test_dock_layout_and_geometry_persist(make_window, qtbot, registry):
+    from gui.files import app_settings
+    from gui.main_window import MainWindow
+    first = make_window()
+    first.inspector_dock.hide()
+    first.close()
+    # the offscreen screen clamps window sizes, so geometry is only checked as stored
+    assert len(app_settings().value("window/geometry")) > 0
+    second = MainWindow(registry)  # restores the layout in __init__
+    qtbot.addWidget(second)
+    assert second.inspector_dock.isHidden()
+    assert not second.palette_dock.isHidden()
