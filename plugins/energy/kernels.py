@@ -41,10 +41,11 @@ def matmul_into(xp, a, b, out):
 
 
 def fill_uniform(xp, rng: np.random.Generator, out):
-    """Fill `out` with U[0, 1) draws: in place on NumPy, one device draw on CuPy."""
+    """Fill `out` with U[0, 1) draws: in place on NumPy; on CuPy one draw on the device from
+    CuPy's generator (seed_device_generator seeds it from the run's seed)."""
     if xp is np:
         rng.random(out=out, dtype=out.dtype)
-    else:  # CuPy: draw on the device, seeded once from the host generator
+    else:
         out[...] = xp.random.random(out.shape, dtype=out.dtype)
     return out
 
@@ -56,6 +57,12 @@ def fill_normal(xp, rng: np.random.Generator, out):
     else:
         out[...] = xp.random.standard_normal(out.shape, dtype=out.dtype)
     return out
+
+
+def seed_device_generator(xp, rng: np.random.Generator) -> None:
+    """Seed CuPy's generator from the host generator, so GPU runs repeat too."""
+    if xp is not np:
+        xp.random.seed(int(rng.integers(2**31)))
 
 
 def sample_bernoulli_(xp, rng, probs, uniform, out):

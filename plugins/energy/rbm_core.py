@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugins.energy.kernels import fill_normal, sample_bernoulli_, sigmoid_, softplus_
+from plugins.energy.kernels import (fill_normal, sample_bernoulli_, seed_device_generator,
+                                    sigmoid_, softplus_)
 
 
 class RBMKernel:
@@ -29,6 +30,7 @@ class RBMKernel:
     def __init__(self, xp, rng: np.random.Generator, W, a, b, batch: int,
                  visible: str = "binary", dtype=np.float32):
         self.xp, self.rng = xp, rng
+        seed_device_generator(xp, rng)
         self._params = (W, a, b)
         self.gaussian = visible == "gaussian"
         n_visible, n_hidden = self.W.shape

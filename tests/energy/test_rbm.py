@@ -110,3 +110,28 @@ def test_cd1_reconstruction_error_falls_on_digits_and_views_are_emitted():
     assert {"free_energy/train", "free_energy/val", "weights/rbm", "hidden/rbm", "recon/rbm",
             "samples/rbm"} <= tags
     assert program.outputs[("rbm", "h")].value.shape[1] == 25
+
+
+def test_gaussian_free_energy_matches_enumeration_over_hidden_states():
+    W, a, b = random_rbm(3)
+    v = np.random.default_rng(4).normal(size=(5, VISIBLE))
+    kernel = RBMKernel(np, np.random.default_rng(0), W, a, b, 5, visible="gaussian",
+                       dtype=np.float64)
+    # E(v, h) = |v - a|^2 / 2 - b.h - v W h
+    neg = -0.5 * ((v - a) ** 2).sum(axis=1)[:, None] + (ALL_H @ b)[None, :] + v @ W @ ALL_H.T
+    assert np.allclose(kernel.free_energy(v), -logsumexp(neg, axis=1), atol=1e-10)
+
+
+def test_gaussian_rbm_learns_the_standardised_pca3d_cloud():
+    graph = Graph("gaussian rbm")
+    graph.add_node(Node("data", "core.dataset", {"dataset": "pca3d", "samples": 400,
+                                                 "noise": 0.1, "batch_size": 40,
+                                                 "val_split": 0.25}))
+    graph.add_node(Node("rbm", "energy.rbm", {"hidden": 16, "visible": "gaussian",
+                                              "lr": 0.01, "init_scale": 0.1}))
+    graph.connect(Edge("data", "x", "rbm", "x"))
+    program = compile_graph(graph, seed=0)
+    events = Session(program, epochs=30).run()
+    errors = [e.value for e in events if isinstance(e, Scalar) and e.tag == "val/recon_error"]
+    assert errors[-1] < 0.7 * errors[0], errors
+    assert np.isfinite(errors).all()
