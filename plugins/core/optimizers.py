@@ -84,28 +84,43 @@ SGD_SPEC = _spec(
     "sgd", "SGD",
     "Gradient descent with momentum and L2 weight decay: "
     "dW = -lr (grad + decay W) + momentum dW_prev; W += dW. Nesterov takes the gradient at "
-    "the look-ahead point W + momentum dW_prev.",
+    "the look-ahead point W + momentum dW_prev. Local gains scale each weight's step by its "
+    "own gain: + bonus while the step keeps its sign, x penalty when it flips, clipped to "
+    "[gain_min, gain_max] (Jacobs' and Hinton's rule; MODELS.md writes x (1 + bonus)).",
     [_lr(0.1),
      ParamSpec("momentum", ParamType.FLOAT, 0.0, "Momentum.", range=(0.0, 1.0), live=True),
      ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "L2 factor.", range=(0.0, 10.0),
                live=True),
-     ParamSpec("nesterov", ParamType.BOOL, False, "Nesterov accelerated gradient.")])
+     ParamSpec("nesterov", ParamType.BOOL, False, "Nesterov accelerated gradient."),
+     ParamSpec("local_gains", ParamType.BOOL, False,
+               "Per-weight gains on the step (the notes' NeuronLocalGainLimit)."),
+     ParamSpec("gain_bonus", ParamType.FLOAT, 0.05, "Added to a gain while its weight's "
+               "step keeps its sign.", range=(0.0, 10.0), live=True),
+     ParamSpec("gain_penalty", ParamType.FLOAT, 0.95, "Multiplies a gain when its weight's "
+               "step flips sign.", range=(0.0, 1.0), live=True),
+     ParamSpec("gain_min", ParamType.FLOAT, 0.1, "Lower gain limit.", range=(0.0, 1e6),
+               live=True),
+     ParamSpec("gain_max", ParamType.FLOAT, 10.0, "Upper gain limit.", range=(0.0, 1e6),
+               live=True)])
 
 
 def build_sgd(ctx):
     xp, live = ctx.xp, ctx.params
     groups = _groups(ctx, states=1)
     nesterov = ctx.params["nesterov"]
+    gains = _local_gains(ctx, groups) if ctx.params["local_gains"] else None
 
     def update():
         lr, mu, decay = live["lr"], live["momentum"], live["weight_decay"]
-        for value, grad, work, velocity in groups:
+        for index, (value, grad, work, velocity) in enumerate(groups):
             if decay:  # work = lr (grad + decay W)
                 xp.multiply(value, decay, out=work)
                 work += grad
                 work *= lr
             else:
                 xp.multiply(grad, lr, out=work)
+            if gains is not None:
+                gains(index, work)
             velocity *= mu
             velocity -= work
             if nesterov:  # with Phi = W + mu dW: Phi += mu dW_new - lr grad(Phi)
@@ -116,6 +131,31 @@ def build_sgd(ctx):
                 value += velocity
 
     return Step(update=update)
+
+
+def _local_gains(ctx, groups):
+    """adjust(index, step): update group index's gains from the sign of `step` against the
+    previous step, then scale `step` by them in place."""
+    xp, live = ctx.xp, ctx.params
+    state = []
+    for value, *_ in groups:
+        state.append((xp.ones_like(value), xp.zeros_like(value), xp.zeros_like(value),
+                      xp.zeros(value.shape, dtype=bool), xp.zeros(value.shape, dtype=bool)))
+
+    def adjust(index, step):
+        gain, previous, work, kept, flipped = state[index]
+        xp.multiply(step, previous, out=work)
+        xp.greater(work, 0, out=kept)
+        xp.less(work, 0, out=flipped)
+        xp.add(gain, live["gain_bonus"], out=work)
+        xp.copyto(gain, work, where=kept)
+        xp.multiply(gain, live["gain_penalty"], out=work)
+        xp.copyto(gain, work, where=flipped)
+        xp.clip(gain, live["gain_min"], live["gain_max"], out=gain)
+        xp.copyto(previous, step)
+        step *= gain
+
+    return adjust
 
 
 def _momentum_params():

@@ -164,7 +164,48 @@ def test_rmsprop_matches_formula():
     run_reference(regression("core.rmsprop", {"lr": lr, "decay": a}), rule)
 
 
-OPTIMIZERS = [("core.sgd", {"lr": 0.3}), ("core.sgd", {"lr": 0.1, "momentum": 0.9}),
+def test_rprop_matches_the_notes_rule():
+    eta0, a, b, lo, hi = 0.05, 1.2, 0.5, 1e-6, 50.0
+
+    def rule(params, grads, state):  # eta x a on the same sign, x b on a flip; dW = -eta sign g
+        etas = state.setdefault("eta", [np.full_like(p, eta0) for p in params])
+        previous = state.setdefault("g", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s = g * previous[i]
+            etas[i] = np.where(s > 0, np.minimum(etas[i] * a, hi),
+                               np.where(s < 0, np.maximum(etas[i] * b, lo), etas[i]))
+            previous[i] = g
+            out.append(p - etas[i] * np.sign(g))
+        return out
+
+    run_reference(regression("core.rprop", {"lr": eta0}), rule, steps=6)
+
+
+def test_sgd_local_gains_match_the_rule():
+    lr, mu, bonus, penalty, lo, hi = 0.1, 0.5, 0.05, 0.95, 0.1, 10.0
+
+    def rule(params, grads, state):
+        gains = state.setdefault("gain", [np.ones_like(p) for p in params])
+        previous = state.setdefault("step", [np.zeros_like(p) for p in params])
+        deltas = state.setdefault("dW", [np.zeros_like(p) for p in params])
+        out = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            s = lr * g * previous[i]
+            gains[i] = np.clip(np.where(s > 0, gains[i] + bonus,
+                                        np.where(s < 0, gains[i] * penalty, gains[i])), lo, hi)
+            previous[i] = lr * g
+            deltas[i] = -lr * gains[i] * g + mu * deltas[i]
+            out.append(p + deltas[i])
+        return out
+
+    run_reference(regression("core.sgd", {"lr": lr, "momentum": mu, "local_gains": True}),
+                  rule, steps=6)
+
+
+OPTIMIZERS = [("core.rprop", {"lr": 0.01}),
+              ("core.sgd", {"lr": 0.1, "momentum": 0.9, "local_gains": True}),
+              ("core.sgd", {"lr": 0.3}), ("core.sgd", {"lr": 0.1, "momentum": 0.9}),
               ("core.sgd", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
               ("core.adagrad", {"lr": 0.1}), ("core.adadelta", {}),
               ("core.rmsprop", {"lr": 0.01}), ("core.adam", {"lr": 0.05})]
