@@ -14,8 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugins.energy.kernels import (fill_normal, sample_bernoulli_, seed_device_generator,
-                                    sigmoid_, softplus_)
+from plugins.energy.kernels import (
+    fill_normal,
+    sample_bernoulli_,
+    seed_device_generator,
+    sigmoid_,
+    softplus_,
+)
 
 
 class RBMKernel:
