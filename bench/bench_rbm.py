@@ -5,7 +5,7 @@ h0 = sigma(v W + b), sampled; v1 = sigma(h0 W^T + a) (means); h1 = sigma(v1 W + 
 momentum/weight-decay updates of W, a, b; the batch is gathered from the data set each step.
 Prints updates per second of each and the ratio Dendrite / PyTorch (target >= 1.0).
 
-    .venv/bin/python bench/bench_rbm.py [--steps 60] [--repeats 3]
+    .venv/bin/python bench/bench_rbm.py [--steps 60] [--repeats 3] [--threads N]
 """
 
 from __future__ import annotations
@@ -95,8 +95,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS threads for both (0: each library's default)")
     args = parser.parse_args(argv)
     import torch
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+        torch.set_num_threads(args.threads)
     data = make_data()
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "rbm_data.npy")
