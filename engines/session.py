@@ -258,7 +258,8 @@ class Session:
                 why = rule(self.history)
                 if why:
                     self._emit(Log(why))
-                    return "early_stopped"
+                    # a simulation that settled (a Hopfield fixed point) says "converged: ..."
+                    return "converged" if why.startswith("converged") else "early_stopped"
         return "completed"
 
     def _end_epoch(self, program: Program, epoch: int) -> dict | None:

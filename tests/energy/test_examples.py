@@ -25,7 +25,7 @@ def test_hopfield_letters_recalls_every_letter_from_noise(registry):
     letters = program.outputs[("letters", "patterns")].value
     assert state.shape == (8, 144)
     assert np.array_equal(state, letters)
-    assert [e.reason for e in events if isinstance(e, Finished)] == ["early_stopped"]
+    assert [e.reason for e in events if isinstance(e, Finished)] == ["converged"]
 
 
 def test_boltzmann_encoder_example_learns_the_code(registry):

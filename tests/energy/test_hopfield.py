@@ -65,6 +65,7 @@ def test_stored_patterns_are_fixed_points_when_few():
     assert np.array_equal(state, patterns)
     finished = [e for e in events if isinstance(e, Finished)][0]
     assert finished.summary["steps"] == 1  # the first sweep changes nothing: converged
+    assert finished.reason == "converged"
     assert any(isinstance(e, Log) and e.message.startswith("converged") for e in events)
 
 
