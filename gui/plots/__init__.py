@@ -1,7 +1,7 @@
 """Live plot docks: error history, weight images, gradient norms and any other scalar.
 
 PlotDocks routes Scalar and Image events to the dock that claims their tag; docks only store
-points on arrival and redraw once per GUI tick in refresh().
+points on arrival; refresh() / refresh_one() redraw them when the pacer allows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class PlotDocks:
         self.grad_norms = GradNormDock(parent)
         self.scalars = ScalarDock(parent)
         self.all = (self.errors, self.weights, self.grad_norms, self.scalars)
+        self._next_dock = 0
 
     def add_to(self, window, beside: tuple = (), height: int = 300) -> None:
         """Dock them side by side under the canvas (then `beside`, e.g. the runs panel), with
@@ -56,8 +57,22 @@ class PlotDocks:
         self.weights.add(tag, array)
 
     def refresh(self) -> None:
+        """Redraw every dock with new data."""
         for dock in self.all:
             dock.refresh()
+
+    def refresh_one(self) -> bool:
+        """Redraw the next dock (round robin) that has new data; False when none has.
+
+        One dock per call keeps each paint pass short, so the event loop stays responsive.
+        """
+        for _ in range(len(self.all)):
+            dock = self.all[self._next_dock]
+            self._next_dock = (self._next_dock + 1) % len(self.all)
+            if dock.pending:
+                dock.refresh()
+                return True
+        return False
 
     def clear(self) -> None:
         for dock in self.all:

@@ -62,6 +62,11 @@ class CurveSet:
         series.extend(xs, ys)
         self._dirty.add(tag)
 
+    @property
+    def pending(self) -> bool:
+        """True when some curve has points not drawn yet."""
+        return bool(self._dirty)
+
     def refresh(self) -> None:
         """Redraw the curves that changed since the last refresh."""
         for tag in self._dirty:

@@ -32,6 +32,10 @@ class CurveDock(QDockWidget):
     def add(self, tag: str, step: float, value: float) -> None:
         self.curves.append(tag, step, value)
 
+    @property
+    def pending(self) -> bool:
+        return self.curves.pending
+
     def refresh(self) -> None:
         self.curves.refresh()
 

@@ -47,6 +47,10 @@ class ErrorHistoryDock(QDockWidget):
         target = self.accuracies if tag.endswith("/accuracy") else self.losses
         return target.curves.get(tag)
 
+    @property
+    def pending(self) -> bool:
+        return self.losses.pending or self.accuracies.pending
+
     def refresh(self) -> None:
         self.losses.refresh()
         self.accuracies.refresh()

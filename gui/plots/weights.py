@@ -51,6 +51,10 @@ class WeightImageDock(QDockWidget):
         if tag == self.shown_tag:
             self._dirty = True
 
+    @property
+    def pending(self) -> bool:
+        return self._dirty
+
     def refresh(self) -> None:
         if self._dirty:
             self._dirty = False

@@ -123,3 +123,36 @@ def test_weight_dock_shows_the_latest_array_of_the_chosen_tag(docks):
     assert np.array_equal(weights.image.image, other)
     docks.clear()
     assert weights.chooser.count() == 0 and not weights.latest
+
+
+def test_refresh_one_redraws_one_pending_dock_per_call(docks):
+    docks.scalar("train/loss", 1, 0.5)
+    docks.scalar("energy", 1, -1.0)
+    assert docks.errors.pending and docks.scalars.pending
+    assert docks.refresh_one()
+    assert sum(dock.pending for dock in docks.all) == 1
+    assert docks.refresh_one()
+    assert not any(dock.pending for dock in docks.all)
+    assert not docks.refresh_one()
+    assert list(docks.scalars.curves.curves["energy"].getData()[1]) == [-1.0]
+
+
+def test_pacer_slows_redraws_when_the_gui_thread_is_busy_and_speeds_up_when_idle(monkeypatch):
+    from gui.plots import pacer as pacer_module
+    cpu = {"t": 0.0}
+    monkeypatch.setattr(pacer_module.time, "thread_time", lambda: cpu["t"])
+    pacer = pacer_module.RedrawPacer(budget=0.04, min_interval_s=0.03, max_interval_s=2.0)
+    pacer.reset(now=0.0)
+    start = pacer.interval_s
+    cpu["t"] = 0.2  # 20 % of the first second spent on the GUI thread
+    assert pacer.due(1.0)
+    assert pacer.share == pytest.approx(0.2) and pacer.interval_s > start
+    for second in range(2, 40):
+        cpu["t"] += 0.2
+        pacer.due(float(second))
+    assert pacer.interval_s == 2.0  # capped
+    pacer.drawn(40.0)
+    assert not pacer.due(41.0) and pacer.due(42.5)
+    for second in range(43, 90):  # idle GUI thread: back to the fastest rate
+        pacer.due(float(second))
+    assert pacer.interval_s == pytest.approx(0.03)
