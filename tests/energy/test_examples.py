@@ -52,3 +52,15 @@ def test_dbn_arms_are_the_same_net_but_for_pretraining(registry):
     assert random_start.nodes["dbn"].params["pretrain_epochs"] == 0
     # the fine-tuning budget is the same: 4 layers x 5 pretraining epochs, then 20 epochs
     assert pretrained.settings["epochs"] - 4 * 5 == random_start.settings["epochs"] == 20
+
+
+def test_examples_read_left_to_right(registry):
+    from graph.validate import validate
+    for name in ("hopfield_letters", "boltzmann_encoder", "rbm_digits", "dbn_letters",
+                 "dbn_letters_random_init"):
+        graph = load_graph(EXAMPLES / f"{name}.dgraph", registry)
+        assert not [p for p in validate(graph, registry) if p.severity == "error"]
+        x = {node_id: node.position[0] for node_id, node in graph.nodes.items()}
+        assert all(x[e.src] < x[e.dst] for e in graph.edges), name
+        positions = [tuple(node.position) for node in graph.nodes.values()]
+        assert len(set(positions)) == len(positions), name
