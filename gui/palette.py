@@ -3,6 +3,8 @@ the canvas. Packs that failed to load are listed greyed with their reason."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -75,7 +77,8 @@ class Palette(QWidget):
             for spec in specs:
                 item = QTreeWidgetItem(group, [spec.title])
                 item.setData(0, _TYPE_ROLE, spec.type_id)
-                item.setToolTip(0, f"<b>{spec.title}</b> <i>({spec.type_id})</i><br>{spec.doc}")
+                item.setToolTip(0, f"<b>{escape(spec.title)}</b> <i>({spec.type_id})</i><br>"
+                                   f"{escape(spec.doc)}")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
             group.setExpanded(True)

@@ -3,7 +3,7 @@ drop from the palette, search-to-add, copy/paste/delete and fit-to-view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QMimeData, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
@@ -230,19 +230,13 @@ class GraphView(QGraphicsView):
         left = int(rect.left()) - int(rect.left()) % _GRID
         top = int(rect.top()) - int(rect.top()) % _GRID
         minor, major = [], []
-        x = left
-        while x < rect.right():
+        for x in range(left, int(rect.right()) + 1, _GRID):
             (major if x % (_GRID * 5) == 0 else minor).append(
-                (QPointF(x, rect.top()), QPointF(x, rect.bottom())))
-            x += _GRID
-        y = top
-        while y < rect.bottom():
+                QLineF(x, rect.top(), x, rect.bottom()))
+        for y in range(top, int(rect.bottom()) + 1, _GRID):
             (major if y % (_GRID * 5) == 0 else minor).append(
-                (QPointF(rect.left(), y), QPointF(rect.right(), y)))
-            y += _GRID
+                QLineF(rect.left(), y, rect.right(), y))
         painter.setPen(theme.GRID_MINOR)
-        for line in minor:
-            painter.drawLine(*line)
+        painter.drawLines(minor)
         painter.setPen(theme.GRID_MAJOR)
-        for line in major:
-            painter.drawLine(*line)
+        painter.drawLines(major)
