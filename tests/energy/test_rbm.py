@@ -135,3 +135,20 @@ def test_gaussian_rbm_learns_the_standardised_pca3d_cloud():
     errors = [e.value for e in events if isinstance(e, Scalar) and e.tag == "val/recon_error"]
     assert errors[-1] < 0.7 * errors[0], errors
     assert np.isfinite(errors).all()
+
+
+def test_rbms_stack_through_their_hidden_probabilities():
+    graph = Graph("stacked rbms")
+    graph.add_node(Node("data", "core.dataset", {"dataset": "digits", "batch_size": 50}))
+    graph.add_node(Node("rbm1", "energy.rbm", {"hidden": 32, "lr": 0.1}))
+    graph.add_node(Node("rbm2", "energy.rbm", {"hidden": 16, "lr": 0.1, "method": "pcd"}))
+    graph.connect(Edge("data", "x", "rbm1", "x"))
+    graph.connect(Edge("rbm1", "h", "rbm2", "x"))
+    program = compile_graph(graph, seed=0)
+    session = Session(program, epochs=6)
+    session.run()
+    top = program.outputs[("rbm2", "h")].value
+    assert top.shape[1] == 16 and np.all((top >= 0) & (top <= 1))
+    first, last = session.history[0], session.history[-1]
+    assert last["train/recon_error"] < first["train/recon_error"]
+    assert "train/rbm2.recon_error" in last  # the second RBM's metric keeps its own name
