@@ -167,7 +167,8 @@ def build(ctx):
     last_cue = xp.full(cue.storage.shape, np.nan, dtype=ctx.dtype)
     last_patterns = xp.full(patterns.storage.shape, np.nan, dtype=ctx.dtype)
     order_rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
-    status = {"converged": None, "steps": 0, "energy": 0.0, "new_memory": False}
+    status = {"converged": None, "steps": 0, "energy": 0.0, "new_memory": False,
+              "new_cue": False}
 
     def store():
         host = to_host(backend, patterns.value)
@@ -183,7 +184,7 @@ def build(ctx):
         last_cue[:rows] = cue.value
         for buf in previous:
             buf.fill(np.nan)
-        status.update(converged=None, steps=0)
+        status.update(converged=None, steps=0, new_cue=True)
 
     def forward():
         rows = cue.value.shape[0]
@@ -237,6 +238,11 @@ def build(ctx):
         shape = glyph_shape(n)
         events.append(Image(f"state/{ctx.node_id}", step,
                             tile_images(s_host[:MAX_STATE_TILES], shape, normalize="all")))
+        if status["new_cue"]:  # the noisy start, before any update
+            status["new_cue"] = False
+            cue_host = to_host(backend, cue.value)[:MAX_STATE_TILES]
+            events.append(Image(f"cue/{ctx.node_id}", step,
+                                tile_images(cue_host, shape, normalize="all")))
         if status["new_memory"]:
             status["new_memory"] = False
             events.append(Image(f"patterns/{ctx.node_id}", step,

@@ -79,7 +79,7 @@ def test_recall_from_twenty_percent_corruption():
                 and e.tag.startswith("overlap/")}
     assert overlaps["overlap/0"] == 1.0
     tags = {e.tag for e in events if isinstance(e, Image)}
-    assert {"state/hop", "patterns/hop", "weights/hop"} <= tags
+    assert {"state/hop", "cue/hop", "patterns/hop", "weights/hop"} <= tags
 
 
 def test_letters_recall_with_synchronous_pseudo_inverse():
