@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
@@ -15,7 +15,7 @@ from tests.gui.conftest import mouse, xor_graph
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path):
+def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path, monkeypatch):
     from gui.app import main
     from gui.files import app_settings
     from gui.main_window import MainWindow
@@ -23,15 +23,17 @@ def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path):
     save_graph(xor_graph(), path)
     seen = {}
 
-    def inspect_and_quit():
+    def event_loop(app):
+        """Stands in for app.exec(): a real exec/quit would fire aboutToQuit for the
+        whole test session."""
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
                       and w.isVisible())
         seen["path"], seen["nodes"] = window.graph_path, len(window.graph.nodes)
         seen["title"] = window.windowTitle()
         window.close()
-        qapp.quit()
+        return 0
 
-    QTimer.singleShot(300, inspect_and_quit)
+    monkeypatch.setattr(QApplication, "exec", event_loop)
     assert main(str(path)) == 0
     assert seen == {"path": str(path), "nodes": 7, "title": "given.dgraph[*] — Dendrite"}
     assert app_settings().value("last_file") == str(path.resolve())
