@@ -107,3 +107,17 @@ def test_dock_layout_and_geometry_persist(make_window, qtbot, registry):
     qtbot.addWidget(second)
     assert second.inspector_dock.isHidden()
     assert not second.palette_dock.isHidden()
+
+
+def test_double_click_on_empty_canvas_opens_the_search_there(window, qtbot):
+    window.set_graph(xor_graph(), None)
+    view = window.canvas
+    empty = QPoint(15, view.viewport().height() - 15)  # a corner the fitted graph leaves free
+    assert view.itemAt(empty) is None
+    where = view.mapToScene(empty)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=empty)
+    assert view.search is not None and view.search.isVisible()
+    qtbot.keyClicks(view.search.field, "relu")
+    qtbot.keyClick(view.search.field, Qt.Key.Key_Return)
+    relu = window.graph.nodes["relu"]
+    assert (relu.position[0], relu.position[1]) == (round(where.x()), round(where.y()))
