@@ -41,7 +41,8 @@ def big_graph(rows: int = 20):
             previous = chain[-1]
             if type_id == "core.add":
                 graph.connect(Edge(previous, "y", node_id, "a"))
-                graph.connect(Edge(chain[-2], "y" if chain[-2] != data else "x", node_id, "b"))
+                skip = chain[-2] if chain[-2] != data else previous  # same width as 'a'
+                graph.connect(Edge(skip, "y", node_id, "b"))
             elif type_id == "core.mse":
                 graph.connect(Edge(previous, "y", node_id, "pred"))
                 graph.connect(Edge(data, "y", node_id, "target"))
@@ -93,7 +94,9 @@ def main() -> int:
     for _ in range(5):
         app.processEvents()
     view = window.canvas
-    print(f"graph: {len(graph.nodes)} nodes, {len(graph.edges)} wires; "
+    window.scene.flush()
+    assert not window.scene.problems, window.scene.problems[:3]
+    print(f"graph: {len(graph.nodes)} nodes, {len(graph.edges)} wires (valid); "
           f"viewport {view.viewport().width()}x{view.viewport().height()}; "
           f"build scene {load_ms:.0f} ms")
 

@@ -29,6 +29,7 @@ _SMALL_FONT = QFont("DejaVu Sans", 7)
 _PAD = 10.0
 _SUMMARY_HEIGHT = 18.0
 _DETAIL_ZOOM = 0.45  # below this scale cards are drawn as plain blocks
+_SMALL_TEXT_ZOOM = 0.6  # below this the 7 pt texts (shapes, counts) are unreadable: skip them
 _BODY_BRUSH = QBrush(theme.NODE_BODY)
 _DIVIDER_PEN = QPen(theme.NODE_BORDER, 1)
 _PORT_PEN = QPen(theme.NODE_BORDER, 1.5)
@@ -196,7 +197,9 @@ class NodeItem(QGraphicsRectItem):
             badge = _Text(f"⚠ {len(self._problems)} {noun}", _SMALL_FONT)
             texts.append((QPointF(width - _PAD - badge.width, footer_y), badge,
                           theme.NODE_PROBLEM))
-        self._texts = texts
+        fonts = {id(_TITLE_FONT): 0, id(_TEXT_FONT): 1, id(_SMALL_FONT): 2}
+        texts.sort(key=lambda item: (fonts[id(item[1].font)], item[2].rgba()))
+        self._texts = texts  # grouped, so painting changes font and pen as little as it can
         doc = spec.doc if spec else ""
         tip = f"{title} ({node.type_id})" + (f"\n{doc}" if doc else "")
         if self._problems:
@@ -230,9 +233,17 @@ class NodeItem(QGraphicsRectItem):
         painter.setPen(_DIVIDER_PEN)
         footer_top = self.height - theme.FOOTER_HEIGHT
         painter.drawLine(QPointF(1, footer_top), QPointF(self.width - 1, footer_top))
-        for point, text, colour in self._texts:
-            painter.setFont(text.font)
-            painter.setPen(colour)
+        skip_small = detail < _SMALL_TEXT_ZOOM
+        font = colour = None
+        for point, text, text_colour in self._texts:  # sorted by font and colour
+            if skip_small and text.font is _SMALL_FONT:
+                continue
+            if text.font is not font:
+                font = text.font
+                painter.setFont(font)
+            if text_colour is not colour:
+                colour = text_colour
+                painter.setPen(colour)
             painter.drawStaticText(point, text.static)
         painter.setPen(self._outline())
         painter.setBrush(Qt.BrushStyle.NoBrush)
