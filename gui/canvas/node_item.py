@@ -29,7 +29,7 @@ _SMALL_FONT = QFont("DejaVu Sans", 7)
 _PAD = 10.0
 _SUMMARY_HEIGHT = 18.0
 _DETAIL_ZOOM = 0.45  # below this scale cards are drawn as plain blocks
-_SMALL_TEXT_ZOOM = 0.6  # below this the 7 pt texts (shapes, counts) are unreadable: skip them
+_SMALL_TEXT_ZOOM = 0.6  # below this only titles are readable; the rest costs glyphs per zoom
 _BODY_BRUSH = QBrush(theme.NODE_BODY)
 _DIVIDER_PEN = QPen(theme.NODE_BORDER, 1)
 _PORT_PEN = QPen(theme.NODE_BORDER, 1.5)
@@ -233,10 +233,10 @@ class NodeItem(QGraphicsRectItem):
         painter.setPen(_DIVIDER_PEN)
         footer_top = self.height - theme.FOOTER_HEIGHT
         painter.drawLine(QPointF(1, footer_top), QPointF(self.width - 1, footer_top))
-        skip_small = detail < _SMALL_TEXT_ZOOM
+        titles_only = detail < _SMALL_TEXT_ZOOM
         font = colour = None
         for point, text, text_colour in self._texts:  # sorted by font and colour
-            if skip_small and text.font is _SMALL_FONT:
+            if titles_only and text.font is not _TITLE_FONT:
                 continue
             if text.font is not font:
                 font = text.font
