@@ -121,3 +121,17 @@ def test_double_click_on_empty_canvas_opens_the_search_there(window, qtbot):
     qtbot.keyClick(view.search.field, Qt.Key.Key_Return)
     relu = window.graph.nodes["relu"]
     assert (relu.position[0], relu.position[1]) == (round(where.x()), round(where.y()))
+
+
+def test_window_works_without_the_run_side(qtbot, registry, monkeypatch):
+    import sys
+
+    from gui.main_window import MainWindow
+    monkeypatch.setitem(sys.modules, "gui.run_controller", None)  # import now fails
+    window = MainWindow(registry)
+    qtbot.addWidget(window)
+    assert window.run_controller is None
+    assert set(window.menus) == {"File", "Edit", "View", "Run", "Examples", "Help"}
+    window.set_graph(xor_graph(), None)
+    assert window.validation_label.text() == "Valid: 7 nodes, 17 parameters"
+    window.undo_stack.set_clean()
