@@ -166,4 +166,4 @@ class ProbeDock(QDockWidget):
         self.image_plot.setVisible(picture is not None)
         if picture is not None:
             self.image.setImage(np.nan_to_num(picture.astype(np.float32)), autoLevels=True)
-            self.image_plot.autoRange(padding=0.0)
+            self.image_plot.autoRange(padding=0.03)

@@ -75,9 +75,7 @@ class RunController(QObject):
     # -- wiring into the window --------------------------------------------------------------
     def _install(self, window) -> None:
         window.addToolBar(self.run_bar)
-        self.plots.add_to(window, beside=(self.runs_panel,))
-        window.tabifyDockWidget(self.runs_panel, self.probe)
-        self.runs_panel.raise_()
+        self.plots.add_to(window, beside=(self.runs_panel,), tabs=((self.runs_panel, self.probe),))
         bar = self.run_bar
         bar.start_action.triggered.connect(self.start)
         bar.pause_action.triggered.connect(self.toggle_pause)

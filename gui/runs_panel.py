@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +38,18 @@ def make_recorder(runs_dir: Path, graph, graph_path):
         return None
 
 
+_RUN_NAME = re.compile(r"^(\d{8})-(\d{2})(\d{2})(\d{2})-(.+)$")
+
+
+def display_name(folder_name: str) -> str:
+    """'20261123-120138-digits_mlp' -> '12:01:38 digits_mlp' (other names unchanged)."""
+    match = _RUN_NAME.match(folder_name)
+    if match is None:
+        return folder_name
+    _day, hours, minutes, seconds, rest = match.groups()
+    return f"{hours}:{minutes}:{seconds} {rest}"
+
+
 def _run_dir(entry) -> Path:
     """list_runs may give folders or records; both name a folder."""
     for name in ("path", "directory", "dir"):
@@ -69,7 +82,8 @@ class RunsPanel(QDockWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.plot = make_plot("loss")
         self.plot.setLogMode(y=False)
-        self.curves = CurveSet(self.plot.getPlotItem(), colour_of=self._colour)
+        self.curves = CurveSet(self.plot.getPlotItem(), colour_of=self._colour,
+                               label_of=self._label)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -82,13 +96,23 @@ class RunsPanel(QDockWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([140, 320])
+        splitter.setSizes([150, 300])
         self.setWidget(splitter)
         self.refresh()
 
     # -- listing -----------------------------------------------------------------------------
     def run_names(self) -> list[str]:
-        return [self.run_list.item(i).text() for i in range(self.run_list.count())]
+        """Folder names of the listed runs, newest first."""
+        return [Path(self.run_list.item(i).data(RUN_DIR_ROLE)).name
+                for i in range(self.run_list.count())]
+
+    def item(self, name: str) -> QListWidgetItem:
+        """The list item of the run whose folder is called name."""
+        for i in range(self.run_list.count()):
+            item = self.run_list.item(i)
+            if Path(item.data(RUN_DIR_ROLE)).name == name:
+                return item
+        raise KeyError(f"There is no run '{name}' in {self.runs_dir}.")
 
     def refresh(self) -> None:
         """Re-read the runs folder, keeping ticks on runs that are still there."""
@@ -103,7 +127,8 @@ class RunsPanel(QDockWidget):
         self.run_list.clear()
         for entry in entries:
             folder = _run_dir(entry)
-            item = QListWidgetItem(folder.name)
+            item = QListWidgetItem(display_name(folder.name))
+            item.setToolTip(str(folder))
             item.setData(RUN_DIR_ROLE, str(folder))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if str(folder) in ticked
@@ -118,13 +143,9 @@ class RunsPanel(QDockWidget):
                 if self.run_list.item(i).checkState() == Qt.CheckState.Checked]
 
     def set_ticked(self, name: str, ticked: bool = True) -> None:
-        """Tick or untick the run called name (as a user would)."""
-        for i in range(self.run_list.count()):
-            item = self.run_list.item(i)
-            if item.text() == name:
-                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
-                return
-        raise KeyError(f"There is no run '{name}' in {self.runs_dir}.")
+        """Tick or untick the run whose folder is called name (as a user would)."""
+        state = Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
+        self.item(name).setCheckState(state)
 
     # -- overlaying --------------------------------------------------------------------------
     def record(self, folder: str):
@@ -156,6 +177,12 @@ class RunsPanel(QDockWidget):
     def _hide(self, folder: str) -> None:
         for tag in COMPARED_TAGS:
             self.curves.remove(f"{Path(folder).name}|{tag}")
+
+    @staticmethod
+    def _label(curve_tag: str) -> str:
+        """Legend text: the run's time and the split, e.g. '12:01:38 val'."""
+        name, _, tag = curve_tag.partition("|")
+        return f"{display_name(name).split(' ')[0]} {tag.split('/')[0]}"
 
     def _colour(self, curve_tag: str) -> str:
         name = curve_tag.split("|")[0]

@@ -26,17 +26,26 @@ class PlotDocks:
         self.all = (self.errors, self.weights, self.grad_norms, self.scalars)
         self._next_dock = 0
 
-    def add_to(self, window, beside: tuple = (), height: int = 300) -> None:
-        """Dock them side by side under the canvas (then `beside`, e.g. the runs panel), with
-        the scalar dock as a tab behind the gradient norms; list them in the View menu."""
-        row = [self.errors, self.grad_norms, self.weights, *beside]
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, row[0])
+    def add_to(self, window, beside: tuple = (), tabs: tuple = (), height: int = 300) -> None:
+        """Dock them side by side under the canvas, then the docks `beside`; each (front,
+        back) pair of `tabs` shares one place. The scalar dock stays hidden until a tag
+        arrives for it. The plot docks are listed in the window's View menu.
+
+        Only one tabbed group is made: Qt 6.11 leaves a stray tab bar on screen when a
+        second group is tabified in the same dock area.
+        """
+        area = Qt.DockWidgetArea.BottomDockWidgetArea
+        row = [self.errors, self.grad_norms, self.scalars, self.weights, *beside]
+        for dock in row + [back for _front, back in tabs]:
+            window.addDockWidget(area, dock)  # a dock must be in the window before it moves
         for left, right in zip(row, row[1:]):
             window.splitDockWidget(left, right, Qt.Orientation.Horizontal)
-        window.tabifyDockWidget(self.grad_norms, self.scalars)
-        self.grad_norms.raise_()
+        for front, back in tabs:
+            window.tabifyDockWidget(front, back)
+            front.raise_()
+        self.scalars.hide()
         window.resizeDocks([row[0]], [height], Qt.Orientation.Vertical)
-        window.resizeDocks(row, [5, 3, 3, 4][:len(row)] + [3] * (len(row) - 4),
+        window.resizeDocks(row, [5, 3, 3, 3, 4][:len(row)] + [3] * (len(row) - 5),
                            Qt.Orientation.Horizontal)
         view = getattr(window, "menus", {}).get("View")
         if view is not None:
@@ -50,6 +59,8 @@ class PlotDocks:
         elif tag.startswith(GradNormDock.PREFIX):
             self.grad_norms.add(tag, step, value)
         else:
+            if not self.scalars.curves.curves and self.scalars.isHidden():
+                self.scalars.show()  # the first tag of its kind: make room for it
             self.scalars.add(tag, step, value)
 
     def image(self, tag: str, array) -> None:

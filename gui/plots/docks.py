@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDockWidget
 
 from gui.plots.curves import CurveSet
 
 
+class LogFriendlyAxis(pg.AxisItem):
+    """Log-scale ticks that stay readable on short plots: decades, plus 2x and 5x labels
+    only where a decade has room for them (pyqtgraph labels 1x..9x and they overlap)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        low, high = math.floor(minVal), math.ceil(maxVal)
+        ticks = [(1.0, [float(v) for v in range(low, high + 1) if minVal <= v <= maxVal])]
+        if size / max(maxVal - minVal, 1e-9) > 60:  # pixels per decade
+            steps = [v + math.log10(m) for v in range(low, high) for m in (2, 5)]
+            ticks.append((None, [v for v in steps if minVal < v < maxVal]))
+        return ticks
+
+
 def make_plot(left: str, bottom: str = "step") -> pg.PlotWidget:
     """A plot with a grid, axis labels and a legend (shared look of every dock)."""
-    plot = pg.PlotWidget()
+    plot = pg.PlotWidget(axisItems={"left": LogFriendlyAxis("left")})
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.setLabel("left", left)
     plot.setLabel("bottom", bottom)

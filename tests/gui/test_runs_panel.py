@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
 from engines.records import load_run
 from gui.run_controller import RunController
+from gui.runs_panel import display_name
 from tests.gui._fake_window import FakeWindow, xor_graph
 
 WAIT_MS = 30_000
@@ -33,6 +33,8 @@ def test_finished_runs_are_listed_newest_first(finished_runs):
     panel = controller.runs_panel
     names = panel.run_names()
     assert len(names) == 2 and all("xor" in name for name in names)
+    shown = panel.run_list.item(0).text()  # '12:01:38 xor': the time, then the graph
+    assert shown == display_name(names[0]) and " xor" in shown
     folders = sorted((controller.runs_dir).iterdir())
     assert names == [f.name for f in reversed(folders)]
     summary = load_run(folders[0]).summary
@@ -53,6 +55,7 @@ def test_ticking_runs_overlays_their_recorded_losses(finished_runs):
         assert len(y) == 60
     finals = [panel.curve(n, "train/loss").getData()[1][-1] for n in (first, second)]
     assert finals[0] != finals[1]  # two different runs, two different curves
+    assert panel.curve(first, "val/loss") is None  # no validation split in XOR
     panel.set_ticked(first, False)
     assert panel.curve(first, "train/loss") is None
     assert panel.curve(second, "train/loss") is not None
@@ -64,8 +67,13 @@ def test_double_clicking_a_run_redraws_it_in_the_plot_docks(qtbot, finished_runs
     _, controller = finished_runs
     panel = controller.runs_panel
     older = panel.run_names()[-1]  # lr 0.5, not the run the plots show now
-    item = panel.run_list.findItems(older, Qt.MatchFlag.MatchExactly)[0]
-    panel.run_list.itemDoubleClicked.emit(item)
+    panel.run_list.itemDoubleClicked.emit(panel.item(older))
     steps, values = load_run(controller.runs_dir / older).metrics["train/loss"]
     x, y = controller.plots.errors.curve("train/loss").getData()
     assert np.array_equal(x, steps) and np.allclose(y, values)
+
+
+def test_display_names_read_as_time_and_graph():
+    assert display_name("20261123-120138-digits_mlp") == "12:01:38 digits_mlp"
+    assert display_name("20261123-120138-xor-2") == "12:01:38 xor-2"
+    assert display_name("my-run") == "my-run"
