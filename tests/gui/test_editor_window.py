@@ -22,12 +22,13 @@ def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path, monkeypatch
     path = tmp_path / "given.dgraph"
     save_graph(xor_graph(), path)
     seen = {}
+    earlier = list(QApplication.topLevelWidgets())  # other tests' windows (kept alive here)
 
     def event_loop(app):
         """Stands in for app.exec(): a real exec/quit would fire aboutToQuit for the
         whole test session."""
         window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
-                      and w.isVisible())
+                      and not any(w is old for old in earlier))
         seen["path"], seen["nodes"] = window.graph_path, len(window.graph.nodes)
         seen["title"] = window.windowTitle()
         window.close()
