@@ -90,19 +90,20 @@ def encoder_graph():
     return graph
 
 
-def test_learns_the_4_2_4_encoder_on_most_seeds():
+def test_learns_the_4_2_4_encoder_on_7_of_8_seeds():
+    # 1200 learning steps with the defaults (the paper's procedure plus weight decay 0.01).
     # Learned: with V1 clamped to each one-hot row, the exact (enumerated) conditional
     # probability that V2 is the matching one-hot row is >= 0.9 at the recall temperature.
     learned = []
     for seed in range(8):
         program = compile_graph(encoder_graph(), seed=seed)
-        events = Session(program, epochs=80).run()
+        events = Session(program, epochs=120).run()
         weights, thresholds = (np.asarray(b.value, dtype=np.float64)
                                for b in program.params_of("bm"))
         learned.append(exact_recall(weights, thresholds, 4, 8, 1.0).min() >= 0.9)
         tags = {e.tag for e in events if isinstance(e, (Image, Scalar))}
         assert {"weights/bm", "completion/bm", "boltzmann/worst_recall"} <= tags
-    assert sum(learned) >= 6, learned
+    assert sum(learned) >= 7, learned
 
 
 def test_sampled_recall_matches_the_exact_conditional():
