@@ -2,7 +2,7 @@
 
 Why a thread and not a process: NumPy/BLAS and CuPy release the GIL in the heavy kernels, the
 program's buffers stay shared with probes without copying, and the GUI latency benchmark
-(bench/gui_latency.py) shows the event loop stays responsive. Commands from other threads
+(bench/bench_gui_latency.py) shows the event loop stays responsive. Commands from other threads
 (pause, step, set_param) are queued and applied between steps, never inside one.
 """
 
