@@ -29,7 +29,8 @@ from gui.runs_panel import RunsPanel, make_recorder
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33
-MAX_EVENTS_PER_TICK = 20_000  # a backlog is worked off over several ticks, never in one
+EVENT_CHUNK = 2000
+DRAIN_BUDGET_S = 0.015  # a backlog is worked off over several ticks, never in one
 PROGRESS_INTERVAL_S = 0.1
 PROGRESS_DISPLAY_S = 0.25  # repainting the progress bar costs more than reading it is worth
 
@@ -59,6 +60,7 @@ class RunController(QObject):
         self.probe = ProbeDock(window)
         self.runs_panel = RunsPanel(self.runs_dir, window)
         self.failure_box: QMessageBox | None = None
+        self._scalar_batch: dict = {}  # tag -> (steps, values) gathered during one drain
         self._recorders: list = []  # (session, recorder, seed): finished once the worker ends
         self._handlers = {Progress: self._on_progress, Scalar: self._on_scalar,
                           Image: self._on_image, Trace: self._on_trace, Log: self._on_log,
@@ -248,18 +250,16 @@ class RunController(QObject):
         """Handle the events that arrived since the last tick, then redraw what changed."""
         session = self.session
         if session is not None:
-            events = session.poll(MAX_EVENTS_PER_TICK)
-            for event in events:
-                self._handlers[type(event)](event)
+            handled, drained_all = self._handle_events(session)
             if self.state == "paused" and session.state == "paused":
                 self._sync_paused_step(session)
             now = time.perf_counter()
-            if self.last_progress is not None and events and (
+            if self.last_progress is not None and handled and (
                     now >= self._next_progress or self.state != "running"):
                 self._next_progress = now + PROGRESS_DISPLAY_S
                 p = self.last_progress
                 self.run_bar.show_progress(p.epoch, p.epochs, p.step, p.loss, p.eta_s)
-            if self.state == "idle" and len(events) < MAX_EVENTS_PER_TICK:
+            if self.state == "idle" and drained_all:
                 self.session_drained = True
                 self.plots.refresh()  # the run is over: draw everything it left
             elif self.pacer.due(time.perf_counter()) and self.plots.refresh_one():
@@ -267,6 +267,30 @@ class RunController(QObject):
         self._finish_records()
         if (session is None or self.session_drained) and not self._recorders:
             self.timer.stop()  # the worker is gone, its last events drawn, its record written
+
+    def _handle_events(self, session: Session) -> tuple[int, bool]:
+        """Dispatch waiting events for at most DRAIN_BUDGET_S; returns (count, all done).
+
+        A run of tiny epochs can emit tens of thousands of events a second: scalars are
+        collected per tag and handed to the plots as one batch per tick, and a backlog is
+        worked off over several ticks so the event loop never stalls."""
+        deadline = time.perf_counter() + DRAIN_BUDGET_S
+        handled = 0
+        while True:
+            events = session.poll(EVENT_CHUNK)
+            for event in events:
+                self._handlers[type(event)](event)
+            handled += len(events)
+            if len(events) < EVENT_CHUNK:
+                drained_all = True
+                break
+            if time.perf_counter() >= deadline:
+                drained_all = False
+                break
+        if self._scalar_batch:
+            self.plots.scalar_batch(self._scalar_batch)
+            self._scalar_batch = {}
+        return handled, drained_all
 
     def _finish_records(self) -> None:
         """Write the record of every run whose worker has ended (weights, summary)."""
@@ -296,7 +320,9 @@ class RunController(QObject):
         self.last_progress = event
 
     def _on_scalar(self, event: Scalar) -> None:
-        self.plots.scalar(event.tag, event.step, event.value)
+        steps, values = self._scalar_batch.setdefault(event.tag, ([], []))
+        steps.append(event.step)
+        values.append(event.value)
 
     def _on_image(self, event: Image) -> None:
         self.plots.image(event.tag, event.array)

@@ -54,14 +54,22 @@ class PlotDocks:
 
     def scalar(self, tag: str, step: float, value: float) -> None:
         """Route one scalar: error history, gradient norms, else the generic dock."""
+        self.dock_for(tag).add(tag, step, value)
+
+    def scalar_batch(self, batch: dict) -> None:
+        """Route {tag: (steps, values)} gathered over one GUI tick."""
+        for tag, (steps, values) in batch.items():
+            self.dock_for(tag).extend(tag, steps, values)
+
+    def dock_for(self, tag: str):
+        """The dock that draws scalar tag (the generic dock is shown on its first tag)."""
         if self.errors.accepts(tag):
-            self.errors.add(tag, step, value)
-        elif tag.startswith(GradNormDock.PREFIX):
-            self.grad_norms.add(tag, step, value)
-        else:
-            if not self.scalars.curves.curves and self.scalars.isHidden():
-                self.scalars.show()  # the first tag of its kind: make room for it
-            self.scalars.add(tag, step, value)
+            return self.errors
+        if tag.startswith(GradNormDock.PREFIX):
+            return self.grad_norms
+        if not self.scalars.curves.curves and self.scalars.isHidden():
+            self.scalars.show()  # the first tag of its kind: make room for it
+        return self.scalars
 
     def image(self, tag: str, array) -> None:
         """Images go to the image dock ('weights/*' and any model view such as a state)."""

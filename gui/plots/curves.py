@@ -54,6 +54,12 @@ class CurveSet:
         self.series[tag].append(x, y)
         self._dirty.add(tag)
 
+    def extend(self, tag: str, xs, ys) -> None:
+        """Append many points at once (one GUI tick's worth)."""
+        self.curve(tag)
+        self.series[tag].extend(xs, ys)
+        self._dirty.add(tag)
+
     def set(self, tag: str, xs, ys) -> None:
         """Replace a curve's whole history (reopened runs)."""
         self.curve(tag)

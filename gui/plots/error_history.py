@@ -42,6 +42,10 @@ class ErrorHistoryDock(QDockWidget):
         target = self.accuracies if tag.endswith("/accuracy") else self.losses
         target.append(tag, step, value)
 
+    def extend(self, tag: str, steps, values) -> None:
+        target = self.accuracies if tag.endswith("/accuracy") else self.losses
+        target.extend(tag, steps, values)
+
     def curve(self, tag: str):
         """The PlotDataItem drawing tag (tests and screenshots read it)."""
         target = self.accuracies if tag.endswith("/accuracy") else self.losses

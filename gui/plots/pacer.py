@@ -14,7 +14,7 @@ import time
 class RedrawPacer:
     """due(now) says whether a redraw may happen; drawn(now) books one."""
 
-    def __init__(self, budget: float = 0.04, min_interval_s: float = 0.033,
+    def __init__(self, budget: float = 0.025, min_interval_s: float = 0.033,
                  max_interval_s: float = 2.0, window_s: float = 1.0):
         self.budget = budget
         self.min_interval_s = min_interval_s

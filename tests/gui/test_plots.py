@@ -156,3 +156,15 @@ def test_pacer_slows_redraws_when_the_gui_thread_is_busy_and_speeds_up_when_idle
     for second in range(43, 90):  # idle GUI thread: back to the fastest rate
         pacer.due(float(second))
     assert pacer.interval_s == pytest.approx(0.03)
+
+
+@pytest.mark.parametrize("low, high", [(-2.0, 0.5), (-320.0, 2.0), (float("-inf"), 1.0),
+                                       (1.0, 1.0), (float("nan"), 2.0)])
+def test_log_axis_ticks_are_few_and_finite_for_any_view(qtbot, low, high):
+    from gui.plots.docks import LogFriendlyAxis
+    axis = LogFriendlyAxis("left")
+    levels = axis.logTickValues(low, high, 120, [])
+    values = [v for _spacing, level in levels for v in level]
+    assert len(values) <= 20 and all(np.isfinite(values))
+    if np.isfinite(low) and high > low:
+        assert values and all(low <= v <= high for v in values)

@@ -31,8 +31,15 @@ def click(controller, action):
 
 
 def wait_for_end(qtbot, controller):
-    qtbot.waitUntil(lambda: controller.state == "idle" and not controller.timer.isActive(),
-                    timeout=WAIT_MS)
+    session = controller.session
+    try:
+        qtbot.waitUntil(lambda: controller.state == "idle" and not controller.timer.isActive(),
+                        timeout=WAIT_MS)
+    except Exception:
+        raise AssertionError(f"run did not end: controller {controller.state}, session "
+                             f"{session.state if session else None}, failure "
+                             f"{controller.last_failure}, finish {controller.last_finish}, "
+                             f"stop flag {session._stop if session else None}") from None
 
 
 def test_xor_run_draws_a_falling_loss_and_reaches_accuracy_one(qtbot, make_window):
