@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox
 from engines.backend import cupy_backend, select_backend
 from engines.compiler import CompileError, compile_graph
 from engines.events import Failed, Finished, Image, Log, Progress, Scalar, Trace
+from engines.records import RunRecordError, load_initial_weights
 from engines.session import Session
 from gui.plots import PlotDocks
 from gui.plots.pacer import RedrawPacer
@@ -205,6 +206,7 @@ class RunController(QObject):
         except (RuntimeError, ValueError, KeyError) as exc:  # no CuPy, bad data file, ...
             self._blame(getattr(exc, "node_id", None), f"Cannot run: {exc}")
             return None
+        self._load_initial_weights(program)
         self.plots.clear()
         self.last_progress = self.last_failure = self.last_finish = None
         session = Session(program, self.run_bar.epochs_spin.value(),
@@ -220,6 +222,19 @@ class RunController(QObject):
         self.timer.start()
         self.run_started.emit()
         return session
+
+    def _load_initial_weights(self, program) -> None:
+        """Start from <graph>.npz beside the file when it fits (an example's fixed weights)."""
+        path = getattr(self.window, "graph_path", None)
+        if not path:
+            return
+        try:
+            loaded = load_initial_weights(program, path)
+        except RunRecordError as exc:  # the graph was edited since: train from its own init
+            self._status(f"Initial weights not used: {exc}", 8000)
+            return
+        if loaded is not None:
+            self._status(f"Starting from the weights in {loaded.name}", 5000)
 
     def _blame(self, node_id: str | None, text: str) -> None:
         """Tell the user what went wrong and select the node to blame on the canvas."""
