@@ -10,6 +10,7 @@ DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits_mlp
 
 def main(graph_path: str | None = None) -> int:
     """Open graph_path (or the last file, or the default example on first launch); run Qt."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
     from PySide6.QtWidgets import QApplication
 
     from gui.files import APPLICATION, ORGANISATION
@@ -18,6 +19,9 @@ def main(graph_path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    # Python's cyclic GC may run on whichever thread allocates; if the training thread frees a
+    # Qt object, Qt crashes. Collect on the GUI thread only, on a timer.
+    collector = GarbageCollector(interval=1.0)  # noqa: F841 (kept alive for the app's life)
     window = MainWindow()
     window.show()
     if not window.files.offer_recovery():

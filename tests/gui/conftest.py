@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from graph.model import Edge, Graph, Node
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread():
+    """As gui.app does: no cyclic GC on a session's worker thread, where freeing a Qt object
+    crashes Qt (seen as a segfault in a run test). Collect on this thread between tests."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)
