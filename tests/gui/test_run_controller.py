@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from graph.model import Graph, Node
 from gui.run_controller import RunController
 from tests.gui._fake_window import FakeWindow, diverging_graph, xor_graph
+from tests.gui._live_edit import assert_loss_freezes_after_lr_zero
 
 WAIT_MS = 30_000
 
@@ -115,16 +116,7 @@ def test_live_learning_rate_zero_freezes_the_loss_curve(qtbot, make_window):
     _, early = curve("train/loss").getData()
     assert len(set(early[-10:].tolist())) > 1  # still learning
     window.inspector.live_param_edited.emit("opt", "lr", 0.0)
-    live = controller.session.program.live["opt"].values
-    qtbot.waitUntil(lambda: live["lr"] == 0.0, timeout=WAIT_MS)
-    # every epoch that ends a full epoch after this step was trained with lr 0
-    frozen_from = controller.session.program.phase.step + 1
-    qtbot.waitUntil(lambda: curve("train/loss").getData()[0][-1] > frozen_from + 20,
-                    timeout=WAIT_MS)
-    steps, losses = curve("train/loss").getData()
-    # one epoch is one full batch of XOR: with lr 0 every later epoch has the same loss
-    frozen = losses[steps > frozen_from]
-    assert np.ptp(frozen) <= 1e-6 * frozen.max()  # equal up to summation order
+    assert_loss_freezes_after_lr_zero(qtbot, controller)
     controller.stop()
     wait_for_end(qtbot, controller)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from graph.model import Edge
+from tests.gui._live_edit import assert_loss_freezes_after_lr_zero
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "xor_mlp.dgraph"
 WAIT_MS = 30_000
@@ -94,16 +95,7 @@ def test_live_learning_rate_edit_in_the_inspector_reaches_the_run(qtbot, xor_win
     assert lr_field.isEnabled()  # live parameters stay editable during a run
     momentum_field.setValue(0.0)
     lr_field.setValue(0.0)
-    live = controller.session.program.live["opt"].values
-    qtbot.waitUntil(lambda: live["lr"] == 0.0, timeout=WAIT_MS)
-    # every epoch that ends a full epoch after this step was trained with lr 0
-    frozen_from = controller.session.program.phase.step + 1
-    qtbot.waitUntil(lambda: curve("train/loss").getData()[0][-1] > frozen_from + 20,
-                    timeout=WAIT_MS)
-    steps, losses = curve("train/loss").getData()
-    # one epoch is one full batch of XOR: with lr 0 every later epoch has the same loss
-    frozen = losses[steps > frozen_from]
-    assert np.ptp(frozen) <= 1e-6 * frozen.max()  # equal up to summation order
+    assert_loss_freezes_after_lr_zero(qtbot, controller)
     click(window, controller.run_bar.stop_action)
     wait_for_end(qtbot, controller)
     assert controller.last_finish.reason == "stopped"
