@@ -9,7 +9,7 @@ from engines.build import BuildContext, BuildError
 from engines.program import Buffer, Program
 from graph.model import Graph
 from graph.registry import Registry
-from graph.spec import ShapeError
+from graph.spec import NodeRole, ShapeError
 from graph.validate import topological_order, validate
 
 
@@ -235,7 +235,7 @@ def _batch_size_from_data_nodes(graph: Graph, registry: Registry) -> int:
     sizes = []
     for node in graph.nodes.values():
         spec = registry.spec(node.type_id)
-        if any(p.name == "batch_size" for p in spec.params) and "data" in spec.tags:
+        if any(p.name == "batch_size" for p in spec.params) and spec.role is NodeRole.DATA:
             sizes.append(int(node.params.get("batch_size", spec.param("batch_size").default)))
     return max(sizes) if sizes else 1
 

@@ -46,6 +46,38 @@ class Trace:
 
 
 @dataclass(frozen=True)
+class Points:
+    """2-D points to scatter (latent codes, embeddings, a SOM lattice over its data).
+
+    xy is (n, 2); labels (n,) ints colour the points; edges (m, 2) index pairs draw lines
+    between points (a lattice's neighbours)."""
+
+    tag: str
+    step: int
+    xy: Any
+    labels: Any = None
+    edges: Any = None
+
+
+@dataclass(frozen=True)
+class Raster:
+    """Spike events: times (ms or steps) and the index of the neuron that fired, same length."""
+
+    tag: str
+    times: Any
+    neurons: Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A short text to show (a generated sample, a category assignment)."""
+
+    tag: str
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Log:
     message: str
     level: str = "info"
@@ -67,4 +99,4 @@ class Failed:
     node_id: str | None = None
 
 
-EVENT_TYPES = (Progress, Scalar, Image, Trace, Log, Finished, Failed)
+EVENT_TYPES = (Progress, Scalar, Image, Trace, Points, Raster, Text, Log, Finished, Failed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from graph.model import Graph
 from graph.registry import Registry
-from graph.spec import PortKind
+from graph.spec import NodeRole, PortKind
 
 
 def _reach(neighbours: dict, start: str) -> set:
@@ -24,14 +24,14 @@ def _reach(neighbours: dict, start: str) -> set:
 
 
 def _optimised_losses(graph: Graph, registry: Registry) -> set:
-    """Nodes whose LOSS output feeds a node tagged 'optimizer'."""
+    """Nodes whose LOSS output feeds an optimizer node."""
     found = set()
     for edge in graph.edges:
         if edge.src not in graph.nodes or edge.dst not in graph.nodes:
             continue  # reported by validate's wire checks
         src, dst = registry.find(graph.nodes[edge.src].type_id), \
             registry.find(graph.nodes[edge.dst].type_id)
-        if src is None or dst is None or "optimizer" not in dst.spec.tags:
+        if src is None or dst is None or dst.spec.role is not NodeRole.OPTIMIZER:
             continue
         port = src.spec.output(edge.src_port)
         if port is not None and port.kind is PortKind.LOSS:
@@ -48,7 +48,7 @@ def gradient_blockers(graph: Graph, registry: Registry, param_counts: dict) -> l
     losses = None
     for node in graph.nodes.values():
         node_type = registry.find(node.type_id)
-        if node_type is None or "no_gradient" not in node_type.spec.tags:
+        if node_type is None or node_type.spec.differentiable:
             continue
         if losses is None:
             losses = _optimised_losses(graph, registry)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
+
+from graph.views import View
 
 Shape = Optional[tuple]  # noqa: UP045 (runtime alias)
 """A tensor shape: a tuple whose entries are ints, or None for the batch (or time) axis.
@@ -23,6 +25,15 @@ class PortKind(enum.Enum):
     SEQUENCE = "sequence"  # (batch, time, features) array
     LOSS = "loss"  # scalar objective an optimizer minimises
     SPIKES = "spikes"  # (batch, neurons) 0/1 spike events per time step
+
+
+class NodeRole(enum.Enum):
+    """What part a node plays in a program, beyond computing its outputs."""
+
+    LAYER = "layer"  # computes outputs from inputs (may own parameters): the default
+    DATA = "data"  # feeds batches; its batch_size follows the optimizer's needs
+    OPTIMIZER = "optimizer"  # consumes a loss and updates the parameters upstream of it
+    TRAINER = "trainer"  # drives training phases or stopping (early stopping, schedules)
 
 
 class ParamType(enum.Enum):
@@ -171,7 +182,9 @@ class NodeSpec:
     params: tuple = ()
     infer_shapes: ShapeFn | None = None
     delay: bool = False  # a z^-1 node: cycles through it are legal
-    tags: frozenset = field(default_factory=frozenset)  # free-form hints, e.g. {"trainer"}
+    role: NodeRole = NodeRole.LAYER
+    differentiable: bool = True  # False: no gradient flows back through this node
+    views: tuple[View, ...] = ()  # the docks this node type offers (graph.views)
 
     def param(self, name: str) -> ParamSpec:
         """The ParamSpec called name (KeyError naming the node type if absent)."""

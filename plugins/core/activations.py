@@ -17,10 +17,10 @@ _IN = (PortSpec("x", PortKind.TENSOR),)
 _OUT = (PortSpec("y", PortKind.TENSOR),)
 
 
-def _spec(name, title, doc, params=(), tags=()):
+def _spec(name, title, doc, params=(), differentiable=True):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Activations", doc=doc,
                     inputs=_IN, outputs=_OUT, params=tuple(params),
-                    infer_shapes=no_params_same_shape, tags=frozenset(tags))
+                    infer_shapes=no_params_same_shape, differentiable=differentiable)
 
 
 def _bind(ctx):
@@ -252,7 +252,7 @@ NODES = [
            "McCulloch-Pitts hard step: 1 if x >= 0 else 0 (or -1 when bipolar). Passes zero "
            "gradient: nodes upstream of it do not learn from a loss through it.",
            [ParamSpec("bipolar", ParamType.BOOL, False, "Output -1/1 instead of 0/1.")],
-           tags=("no_gradient",)),
+           differentiable=False),
      build_threshold),
     (_spec("stochastic_binary", "Stochastic binary",
            "Outputs 1 with probability p = 1 / (1 + e^-x), else 0, while training (seeded); "

@@ -16,7 +16,7 @@ import numpy as np
 from engines import datasets
 from engines.datafeed import NORMALISERS, ArrayFeed, class_targets, normalise, split_train_val
 from engines.datasets import DatasetError
-from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 
 _OUTPUTS = (PortSpec("x", PortKind.TENSOR, "Inputs (batch, features)."),
             PortSpec("y", PortKind.TENSOR, "Targets (batch, outputs)."))
@@ -129,7 +129,7 @@ DATASET_SPEC = NodeSpec(
         *_serving_params(4, 0.0),
     ),
     infer_shapes=infer_dataset_shapes,
-    tags=frozenset({"data"}),
+    role=NodeRole.DATA,
 )
 
 
@@ -238,7 +238,7 @@ CSV_SPEC = NodeSpec(
         *_file_params(False, "none"),
     ),
     infer_shapes=_file_shapes(read_csv),
-    tags=frozenset({"data"}),
+    role=NodeRole.DATA,
 )
 
 
@@ -269,7 +269,7 @@ NUMPY_SPEC = NodeSpec(
         *_file_params(False, "none"),
     ),
     infer_shapes=_file_shapes(read_numpy),
-    tags=frozenset({"data"}),
+    role=NodeRole.DATA,
 )
 
 
@@ -290,7 +290,7 @@ IDX_SPEC = NodeSpec(
         *_file_params(True, "max"),
     ),
     infer_shapes=_file_shapes(read_idx),
-    tags=frozenset({"data"}),
+    role=NodeRole.DATA,
 )
 
 NODES = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from engines.program import Step
-from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 
 _LOSS_IN = (PortSpec("loss", PortKind.LOSS, "The loss to minimise."),)
 
@@ -32,7 +32,7 @@ def _decay(name, default, doc):
 
 def _spec(name, title, doc, params):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Optimizers", doc=doc,
-                    inputs=_LOSS_IN, params=tuple(params), tags=frozenset({"optimizer"}))
+                    inputs=_LOSS_IN, params=tuple(params), role=NodeRole.OPTIMIZER)
 
 
 def coalesce(xp, params) -> list:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 
 # -- early stopping ---------------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ EARLY_STOPPING_SPEC = NodeSpec(
                   "or below this (0: off).", range=(0.0, 1e30), live=True),
     ),
     infer_shapes=lambda params, in_shapes: ({}, {}),
-    tags=frozenset({"trainer"}),
+    role=NodeRole.TRAINER,
 )
 
 
