@@ -36,6 +36,16 @@ class NodeRole(enum.Enum):
     TRAINER = "trainer"  # drives training phases or stopping (early stopping, schedules)
 
 
+class Batching(enum.Enum):
+    """What an optimizer needs from the data each step; the program and the data node's card
+    follow it (an optimizer with several evaluations per step gets the whole split once)."""
+
+    MINIBATCH = "minibatch"  # any batch: the data node's batch_size holds (SGD, Adam)
+    FULL_BATCH = "full_batch"  # the whole training split, one step per epoch (quickProp)
+    REEVALUATES = "reevaluates"  # full batch and several loss/gradient evaluations per step
+    # (line searches, Levenberg-Marquardt): assumes the loss is deterministic
+
+
 class ParamType(enum.Enum):
     """Value types a node parameter may take."""
 
@@ -185,6 +195,8 @@ class NodeSpec:
     role: NodeRole = NodeRole.LAYER
     differentiable: bool = True  # False: no gradient flows back through this node
     views: tuple[View, ...] = ()  # the docks this node type offers (graph.views)
+    batching: Batching = Batching.MINIBATCH  # optimizers: the data they need per step
+    stochastic: bool = False  # draws random numbers while training (dropout, noise)
 
     def param(self, name: str) -> ParamSpec:
         """The ParamSpec called name (KeyError naming the node type if absent)."""

@@ -15,7 +15,7 @@ def _spec(name, title, doc, param):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Layers", doc=doc,
                     inputs=(PortSpec("x", PortKind.TENSOR),),
                     outputs=(PortSpec("y", PortKind.TENSOR),),
-                    params=(param,), infer_shapes=no_params_same_shape)
+                    params=(param,), infer_shapes=no_params_same_shape, stochastic=True)
 
 
 def _seed(ctx) -> int:
