@@ -136,6 +136,35 @@ class BuildContext:
         """fn(history: list[dict]) -> reason string to stop after an epoch, or None."""
         self._c.program.stop_rules.append(fn)
 
+    # -- optimizers that need whole batches or several evaluations per step ------------------
+    @property
+    def full_batch(self) -> str | None:
+        """The optimizer ("Title 'label'") whose spec.batching needs the whole training split
+        each step, or None. Data nodes then serve their split as one batch (grow_batch)."""
+        return self._c.full_batch
+
+    def grow_batch(self, rows: int) -> None:
+        """Let every buffer allocated from now on hold `rows` rows (a full-batch data node
+        calls this before allocating its outputs)."""
+        if rows <= self._c.batch_size:
+            return
+        early = [b.name for b in self._c.program.outputs.values() if b.batched]
+        if early:
+            raise self.error(f"{self.label}: {self.full_batch} needs the whole training split "
+                             f"({rows} rows) in one batch, but {early[0]} was sized first; "
+                             "set this node's batch_size to at least the training rows.")
+        self._c.batch_size = self.batch_size = int(rows)
+
+    def reevaluate(self) -> Callable[[], float]:
+        """evaluate() -> objective: runs forward and backward again on the loaded batch and
+        returns the sum of the losses (host float); parameter grads then hold its gradient."""
+        return self._c.program.reevaluate
+
+    def sum_of_squares(self, loss: Buffer, pred: Buffer, target: Buffer) -> None:
+        """Declare that loss = 1/(2 rows) sum (pred - target)^2, so optimizers that need
+        residuals (Levenberg-Marquardt) can find them."""
+        self._c.program.residuals[loss.name] = (pred, target)
+
     def simulation_steps(self, steps: int) -> None:
         """Steps per epoch for programs without a data feed (simulations, energy models)."""
         self._c.program.simulation_steps = max(self._c.program.simulation_steps, int(steps))

@@ -9,7 +9,7 @@ from engines.build import BuildContext, BuildError
 from engines.program import Buffer, Program
 from graph.model import Graph
 from graph.registry import Registry
-from graph.spec import NodeRole, ShapeError
+from graph.spec import Batching, NodeRole, ShapeError
 from graph.validate import topological_order, validate
 
 
@@ -39,6 +39,7 @@ class Compilation:
         self.batch_size = batch_size
         self.program = Program(backend=backend, graph_name=graph.name, order=[])
         self.contexts: dict[str, BuildContext] = {}
+        self.full_batch: str | None = None  # the optimizer that needs whole-split batches
 
     def param_values(self, node, spec) -> dict:
         values = spec.defaults()
@@ -121,6 +122,7 @@ def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backe
     if batch_size is None:
         batch_size = _batch_size_from_data_nodes(graph, registry)
     comp = Compilation(graph, registry, backend, seed, dtype, batch_size)
+    comp.full_batch = _full_batch_optimizer(graph, registry)
     program = comp.program
     program.order = order
     for node_id in order:
@@ -205,6 +207,8 @@ def _collect(program: Program, node_id: str, step) -> None:
         program.epoch_ends.append((node_id, step.end_epoch))
     if getattr(step, "after_step", None) is not None:
         program.after_steps.append((node_id, step.after_step))
+    if getattr(step, "sample_grads", None) is not None:
+        program.sample_grads[node_id] = step.sample_grads
 
 
 def _allocate_grads(program: Program, graph: Graph, comp: Compilation) -> None:
@@ -229,6 +233,15 @@ def _allocate_grads(program: Program, graph: Graph, comp: Compilation) -> None:
                 buf.allocate_grad(comp.backend.xp)
     for buf in program.loss_seeds:
         buf.allocate_grad(comp.backend.xp)
+
+
+def _full_batch_optimizer(graph: Graph, registry: Registry) -> str | None:
+    """'Title 'label'' of the first optimizer that needs the whole training split, or None."""
+    for node in graph.nodes.values():
+        spec = registry.spec(node.type_id)
+        if spec.batching is not Batching.MINIBATCH:
+            return f"{spec.title} '{node.label}'"
+    return None
 
 
 def _batch_size_from_data_nodes(graph: Graph, registry: Registry) -> int:

@@ -71,6 +71,10 @@ class Step:
     begin: Callable | None = None
     end_epoch: Callable | None = None
     after_step: Callable | None = None  # runs once a step is over (delays latch their input)
+    # sample_grads(out): after a backward pass, write each row's own parameter gradients
+    # (rows, this node's parameter count, in ctx.param order) into out; for optimizers that
+    # need per-sample Jacobians (Levenberg-Marquardt). Only row-independent layers offer it.
+    sample_grads: Callable | None = None
 
 
 @dataclass
@@ -156,6 +160,8 @@ class Program:
     specs: dict = field(default_factory=dict)  # node_id -> NodeSpec (checks live edits)
     metric_keys: dict = field(default_factory=dict)  # (node_id, name) -> key in read_metrics
     simulation_steps: int = 0  # steps per epoch for programs without a data feed
+    sample_grads: dict = field(default_factory=dict)  # node_id -> Step.sample_grads
+    residuals: dict = field(default_factory=dict)  # loss Buffer name -> (pred, target) Buffers
     extras: dict[str, Any] = field(default_factory=dict)
 
     # -- running ---------------------------------------------------------------------------
@@ -223,6 +229,29 @@ class Program:
 
     def update(self) -> None:
         for fn in self._update_fns:
+            fn()
+
+    def reevaluate(self) -> float:
+        """Forward and backward passes again on the loaded batch; returns the objective (the
+        sum of every loss) as a host float. For optimizers that evaluate several points per
+        step (line searches), called from their update()."""
+        self.forward()
+        self.backward()
+        return self.objective()
+
+    def objective(self) -> float:
+        """Sum of the loss buffers' current values (what backward differentiates), on host."""
+        xp = self.backend.xp
+        total = sum(buf.value[0] for buf in self.loss_seeds)
+        return float(self.backend.to_host(xp.asarray(total)))
+
+    def backward_seeded(self, buffer: Buffer, seed) -> None:
+        """A backward pass with buffer.grad set to seed and every loss seed 0: a
+        vector-Jacobian product of `buffer` (its rows' grads stay per sample upstream)."""
+        for buf in self._grads:
+            buf.grad.fill(0)
+        buffer.grad[...] = seed
+        for fn in self._backward_fns:
             fn()
 
     def after_step(self) -> None:

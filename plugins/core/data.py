@@ -47,11 +47,15 @@ def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -
     if corrupt is not None:
         x_train, x_val = corrupt(x_train, "train"), corrupt(x_val, "val")
     x_train, x_val = normalise(x_train, x_val, method)
+    batch_size = p["batch_size"]
+    if ctx.full_batch:  # the optimizer evaluates the whole split per step (graph validation
+        batch_size = len(x_train)  # puts the same note on this node's card)
+        ctx.grow_batch(batch_size)
     if y_is_x:  # autoencoder targets: the same (normalised) inputs
         y_train, y_val = x_train, x_val
     out_x = ctx.output("x", (None, x.shape[1]))
     out_y = ctx.output("y", (None, y.shape[1]))
-    ctx.feed(ArrayFeed(ctx.backend, x_train, y_train, x_val, y_val, p["batch_size"],
+    ctx.feed(ArrayFeed(ctx.backend, x_train, y_train, x_val, y_val, batch_size,
                        int(ctx.rng.integers(2**31)), out_x, out_y, shuffle=p["shuffle"],
                        dtype=ctx.dtype))
 

@@ -72,8 +72,15 @@ def build(ctx):
             xp.matmul(grad_y, W.value.T, out=grad_x)
             x.grad += grad_x
 
+    def sample_grads(out):  # row i: x_i outer grad_y_i (W, row-major), then grad_y_i (b)
+        rows = y.grad.shape[0]
+        per_weight = out[:rows, :fan_in * units].reshape(rows, fan_in, units)
+        xp.multiply(x.value[:, :, None], y.grad[:, None, :], out=per_weight)
+        if b is not None:
+            out[:rows, fan_in * units:] = y.grad
+
     if regularise is None:
-        return Step(forward, backward)
+        return Step(forward, backward, sample_grads=sample_grads)
     penalty_forward, penalty_backward = regularise
 
     def forward_regularised():
@@ -84,7 +91,8 @@ def build(ctx):
         backward()
         penalty_backward()
 
-    return Step(forward_regularised, backward_regularised)
+    # the penalty is not a sum over samples, so per-sample gradients leave it out
+    return Step(forward_regularised, backward_regularised, sample_grads=sample_grads)
 
 
 def _penalty_kernels(ctx, W, l1, l2):

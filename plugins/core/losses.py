@@ -46,6 +46,7 @@ def build_mse(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
     loss, accuracy = _loss_outputs(ctx)
+    ctx.sum_of_squares(loss, pred, target)
     diff = ctx.scratch(pred.storage.shape)
     work = ctx.scratch(pred.storage.shape)
 
