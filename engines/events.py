@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
+
+
+class FinishReason(str, enum.Enum):
+    """Why a run ended normally. A str enum: its value is what run records store."""
+
+    COMPLETED = "completed"  # every planned epoch ran
+    STOPPED = "stopped"  # the user (or a script) stopped it
+    EARLY_STOPPED = "early_stopped"  # a trainer's stop rule ended it (validation stalled)
+    CONVERGED = "converged"  # a simulation settled (a Hopfield fixed point)
+
+    def __str__(self):
+        return self.value
+
+
+@dataclass(frozen=True)
+class Stop:
+    """What a stop rule returns to end the run: why, and a sentence for the log."""
+
+    reason: FinishReason
+    message: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,7 @@ class Image:
     tag: str
     step: int
     array: Any  # numpy array, 2-D (grey) or 3-D (rgb)
+    extent: tuple | None = None  # (x0, x1, y0, y1) the image covers in data units, or pixels
 
 
 @dataclass(frozen=True)
@@ -84,10 +106,26 @@ class Log:
 
 
 @dataclass(frozen=True)
-class Finished:
-    """The run ended normally (completed, stopped by the user or early-stopped)."""
+class LiveEdit:
+    """A live parameter changed during the run, applied before training step `step` + 1."""
 
-    reason: str  # "completed" | "stopped" | "early_stopped" | "converged"
+    step: int
+    node_id: str
+    name: str
+    old: Any
+    new: Any
+
+    @property
+    def label(self) -> str:
+        """'opt.lr 0.5 -> 0.01': how plots and logs name the edit."""
+        return f"{self.node_id}.{self.name} {self.old!r} -> {self.new!r}"
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The run ended normally (completed, stopped, early-stopped or converged)."""
+
+    reason: FinishReason
     summary: dict = field(default_factory=dict)
 
 
@@ -99,4 +137,5 @@ class Failed:
     node_id: str | None = None
 
 
-EVENT_TYPES = (Progress, Scalar, Image, Trace, Points, Raster, Text, Log, Finished, Failed)
+EVENT_TYPES = (Progress, Scalar, Image, Trace, Points, Raster, Text, Log, LiveEdit, Finished,
+               Failed)
