@@ -9,6 +9,7 @@ program's buffers stay shared with probes without copying, and the GUI latency b
 from __future__ import annotations
 
 import collections
+import enum
 import math
 import queue
 import threading
@@ -17,8 +18,25 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engines.events import Failed, Finished, Log, Progress, Scalar
+from engines.events import Failed, Finished, FinishReason, LiveEdit, Log, Progress, Scalar, Stop
 from engines.program import Program
+
+
+class SessionState(str, enum.Enum):
+    """Where a Session is. A str enum, so its value reads well in messages and records."""
+
+    IDLE = "idle"  # made, not started
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"  # ended normally (completed, early-stopped, converged)
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    def __str__(self):
+        return self.value
+
+
+ENDED = frozenset({SessionState.FINISHED, SessionState.FAILED, SessionState.STOPPED})
 
 
 class Session:
@@ -31,7 +49,7 @@ class Session:
         self.progress_interval_s = progress_interval_s
         self.monitor_budget = monitor_budget  # max share of run time spent in monitors
         self.observers = list(observers or [])  # called with each event on the worker thread
-        self.state = "idle"  # idle | running | paused | finished | failed | stopped
+        self.state = SessionState.IDLE
         self.history: list[dict] = []  # one dict of metrics per finished epoch
         self._events: collections.deque = collections.deque()
         self._commands: queue.Queue = queue.Queue()
@@ -51,7 +69,7 @@ class Session:
         if self._thread is not None:
             raise RuntimeError("This session has already been started.")
         self._paused = paused
-        self.state = "paused" if paused else "running"
+        self.state = SessionState.PAUSED if paused else SessionState.RUNNING
         self._thread = threading.Thread(target=self._run, name="dendrite-session", daemon=True)
         self._thread.start()
 
@@ -96,26 +114,29 @@ class Session:
         """Change a live parameter between steps; kernels read it on their next call.
 
         Raises KeyError for an unknown node or parameter and ValueError for a value the
-        parameter does not accept or a parameter that cannot change during a run.
+        parameter does not accept or a parameter that cannot change during a run. Each
+        applied change is emitted as a LiveEdit (the run record keeps it).
         """
+        value = self.accepted_value(node_id, name, value)
+        self._commands.put((node_id, name, value))
+        with self._wake:
+            self._wake.notify_all()
+
+    def accepted_value(self, node_id: str, name: str, value):
+        """value as set_param would apply it (resolved through the node's spec); raises
+        KeyError or ValueError, as set_param does, when the run cannot take it."""
         live = self.program.live.get(node_id)
         if live is None:
             raise KeyError(f"There is no node '{node_id}' in this run.")
         if name not in live.values:
             raise KeyError(f"Node '{node_id}' has no parameter '{name}'.")
         spec = self.program.specs.get(node_id)
-        if spec is not None:
-            param = spec.param(name)
-            if not param.live:
-                raise ValueError(f"'{name}' of node '{node_id}' is fixed when the run is "
-                                 "compiled; stop the run and edit the graph to change it.")
-            value = param.coerce(value)
-            problem = param.check(value)
-            if problem:
-                raise ValueError(f"'{name}' of node '{node_id}' {problem}.")
-        self._commands.put((node_id, name, value))
-        with self._wake:
-            self._wake.notify_all()
+        if spec is None:
+            return value
+        if not spec.param(name).live:
+            raise ValueError(f"'{name}' of node '{node_id}' is fixed when the run is "
+                             "compiled; stop the run and edit the graph to change it.")
+        return spec.resolve_value(name, value, where=f"node '{node_id}'")
 
     def peek(self, node_id: str, port: str, timeout: float = 5.0):
         """A NumPy copy of a wire's (or parameter's) current value, taken between steps.
@@ -156,12 +177,12 @@ class Session:
 
     @property
     def done(self) -> bool:
-        return self.state in ("finished", "failed", "stopped")
+        return self.state in ENDED
 
     def run(self) -> list:
         """Run to the end on the calling thread and return every event (tests, scripts)."""
         self._paused = False
-        self.state = "running"
+        self.state = SessionState.RUNNING
         self._run()
         return self.poll()
 
@@ -189,8 +210,10 @@ class Session:
                 node_id, name, value = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self.program.live[node_id].values[name] = value
-            self._emit(Log(f"Set {node_id}.{name} = {value!r}"))
+            values = self.program.live[node_id].values
+            old, values[name] = values[name], value
+            if old != value:
+                self._emit(LiveEdit(self.program.phase.step, node_id, name, old, value))
 
     def _checkpoint(self) -> bool:
         """Between steps: apply commands, honour pause/step; False means stop now."""
@@ -201,14 +224,14 @@ class Session:
                 if self._stop:
                     return False
                 if not self._paused:
-                    self.state = "running"
+                    self.state = SessionState.RUNNING
                     self._idle.clear()
                     return True
                 if self._steps_allowed > 0:
                     self._steps_allowed -= 1
                     self._idle.clear()
                     return True
-                self.state = "paused"
+                self.state = SessionState.PAUSED
                 self._idle.set()
                 self._wake.wait(0.05)
 
@@ -224,12 +247,13 @@ class Session:
         except Exception as exc:  # a kernel error must reach the user as an event
             node = getattr(exc, "node_id", None)
             self._emit(Failed(f"{type(exc).__name__}: {exc}", node))
-            self.state = "failed"  # after the event, so a caller seeing `done` finds it
+            self.state = SessionState.FAILED  # after the event, so a caller seeing `done` finds it
         finally:
             self._serve_peeks()
             self._idle.set()
 
-    def _train(self, program: Program) -> str:
+    def _train(self, program: Program) -> FinishReason | None:
+        """Run the epochs; the reason it ended, or None when it failed."""
         steps = program.steps_per_epoch()
         total = steps * self.epochs
         last_progress = 0.0
@@ -240,7 +264,7 @@ class Session:
                 feed.begin_epoch(epoch)
             for batch_index in range(steps):
                 if not self._checkpoint():
-                    return "stopped"
+                    return FinishReason.STOPPED
                 with self._lock:
                     program.train_step(batch_index)
                     now = time.perf_counter()
@@ -251,16 +275,18 @@ class Session:
             with self._lock:
                 metrics = self._end_epoch(program, epoch)
             if metrics is None:
-                return "failed"
+                return None
             last_loss = metrics.get("train/loss")
             self._emit(self._progress(epoch + 1, steps, total, last_loss, time.perf_counter()))
             for rule in program.stop_rules:
-                why = rule(self.history)
-                if why:
-                    self._emit(Log(why))
-                    # a simulation that settled (a Hopfield fixed point) says "converged: ..."
-                    return "converged" if why.startswith("converged") else "early_stopped"
-        return "completed"
+                stop = rule(self.history)
+                if stop is not None:
+                    if not isinstance(stop, Stop):
+                        raise TypeError(f"A stop rule returned {stop!r}; stop rules return "
+                                        "None or engines.events.Stop(reason, message).")
+                    self._emit(Log(stop.message))
+                    return stop.reason
+        return FinishReason.COMPLETED
 
     def _end_epoch(self, program: Program, epoch: int) -> dict | None:
         metrics = {f"train/{k}": v for k, v in program.read_metrics().items()}
@@ -285,7 +311,7 @@ class Session:
         where = f" The first node whose output is not finite is '{node_id}'." if node_id else ""
         self._emit(Failed(f"The run diverged: {bad} became NaN or infinite.{where} "
                           "Lower the learning rate or check the data.", node_id))
-        self.state = "failed"
+        self.state = SessionState.FAILED
 
     def _run_monitors(self, every: str, now: float) -> None:
         """Run due monitors; every="final" runs the step monitors once more at the end."""
@@ -309,8 +335,8 @@ class Session:
         eta = elapsed / done * (total - done) if done else None
         return Progress(epoch, self.epochs, done, steps, loss, eta)
 
-    def _finish(self, reason: str) -> None:
-        if reason == "failed":
+    def _finish(self, reason: FinishReason | None) -> None:
+        if reason is None:  # failed: the Failed event has been sent
             return
         with self._lock:
             self._run_monitors("final", time.perf_counter())
@@ -318,4 +344,5 @@ class Session:
         summary["steps"] = self.program.phase.step
         summary["seconds"] = round(time.perf_counter() - self._start_time, 3)
         self._emit(Finished(reason, summary))
-        self.state = "stopped" if reason == "stopped" else "finished"
+        self.state = SessionState.STOPPED if reason is FinishReason.STOPPED \
+            else SessionState.FINISHED

@@ -173,6 +173,17 @@ class ShapeError(ValueError):
     """Raised by infer_shapes when the inputs cannot feed this node; the message is shown."""
 
 
+class ParamError(ValueError):
+    """Parameter values a node type cannot take. `problems` lists (name, reason) pairs, each
+    reason a phrase such as "must be a number; got 'x'"; str() names the node when given."""
+
+    def __init__(self, problems: list[tuple[str, str]], where: str = ""):
+        self.problems = problems
+        self.where = where
+        text = "; ".join(f"parameter '{name}' {reason}" for name, reason in problems)
+        super().__init__(f"{where}: {text}." if where else f"{text[0].upper()}{text[1:]}.")
+
+
 def no_params_same_shape(params: dict, in_shapes: dict) -> tuple:
     """Shape rule for elementwise nodes: every output has the shape of the first input."""
     shape = next(iter(in_shapes.values()), None)
@@ -214,6 +225,39 @@ class NodeSpec:
     def defaults(self) -> dict:
         """A fresh dict of every parameter's default value."""
         return {p.name: _copy(p.default) for p in self.params}
+
+    def resolve_value(self, name: str, value: Any, *, where: str = "") -> Any:
+        """value for parameter name, coerced to its type and checked; ParamError if bad."""
+        try:
+            param = self.param(name)
+        except KeyError:
+            raise ParamError([(name, f"is not a parameter of {self.title}")], where) from None
+        value = param.coerce(value)
+        try:
+            reason = param.check(value)
+        except Exception as exc:  # a value no check foresaw (e.g. a list for a number)
+            reason = f"has an unusable value {value!r} ({type(exc).__name__})"
+        if reason:
+            raise ParamError([(name, reason)], where)
+        return value
+
+    def resolve(self, params: dict, *, where: str = "") -> dict:
+        """Every parameter's value: its default unless params sets it, coerced and checked.
+
+        The one place that works out a node's effective parameters (files, shapes, the
+        compiler, the session and the inspector use it). Raises ParamError listing every
+        unknown or unacceptable parameter at once; where ("Dense 'h1'") prefixes its message.
+        """
+        values = self.defaults()
+        problems = []
+        for name, value in params.items():
+            try:
+                values[name] = self.resolve_value(name, value)
+            except ParamError as exc:
+                problems += exc.problems
+        if problems:
+            raise ParamError(problems, where)
+        return values
 
 
 def _copy(value):

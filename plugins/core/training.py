@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from engines.events import FinishReason, Stop
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 
 # -- early stopping ---------------------------------------------------------------------------
@@ -58,8 +59,9 @@ def build_early_stopping(ctx):
         if not history:
             return None
         key = program.metric_keys.get((loss_node, "loss"), "loss")
-        return stop_reason(history, key, live["stop_factor"], live["min_epochs"],
-                           live["target_loss"], label)
+        why = stop_reason(history, key, live["stop_factor"], live["min_epochs"],
+                          live["target_loss"], label)
+        return None if why is None else Stop(FinishReason.EARLY_STOPPED, why)
 
     ctx.stop_rule(rule)
     return None

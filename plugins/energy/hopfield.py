@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Image, Scalar
+from engines.events import FinishReason, Image, Scalar, Stop
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from plugins.energy.kernels import glyph_shape, matmul_into, tile_images, to_host
@@ -253,8 +253,8 @@ def build(ctx):
 
     def stop_rule(history):
         if status["converged"] and live["stop_when_converged"]:
-            return (f"converged: {ctx.label} reached {status['converged']} after "
-                    f"{status['steps']} updates.")
+            return Stop(FinishReason.CONVERGED, f"converged: {ctx.label} reached "
+                        f"{status['converged']} after {status['steps']} updates.")
         return None
 
     ctx.simulation_steps(1)

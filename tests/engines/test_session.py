@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engines.compiler import compile_graph
-from engines.events import Failed, Finished, Image, Log, Progress, Scalar
+from engines.events import Failed, Finished, Image, LiveEdit, Log, Progress, Scalar
 from engines.session import Session
 from plugins.core.training import stop_reason
 from tests.engines.graphs import build, digits_mlp, xor_mlp
@@ -70,7 +70,10 @@ def test_set_param_lr_zero_freezes_the_weights(registry):
     assert session.wait_idle(TIMEOUT)
     np.testing.assert_array_equal(session.peek("d1", "W"), moved)
     assert program.live["opt"]["lr"] == 0.0
-    assert any("opt.lr" in e.message for e in _events(session, Log))
+    edits = _events(session, LiveEdit)  # the run remembers the edit and when it applied
+    assert [(e.step, e.node_id, e.name, e.old, e.new) for e in edits] == \
+        [(5, "opt", "lr", 0.5, 0.0)]
+    assert edits[0].label == "opt.lr 0.5 -> 0.0"
     session.stop()
     assert session.join(TIMEOUT)
 
