@@ -34,7 +34,7 @@ make_venv() {
 install() {
     local extra=${1:-} target=. stamp=$VENV/.installed
     if [[ -n $extra ]]; then target=".[$extra]"; stamp=$VENV/.installed-$extra; fi
-    if [[ $extra == dev ]]; then target=".[dev,export]"; fi  # tests cover the export extra
+    if [[ $extra == dev ]]; then target=".[dev,export,sweep]"; fi  # tests cover these extras
     if [[ -f $stamp && $stamp -nt pyproject.toml ]]; then
         return
     fi
