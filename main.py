@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_GRAPH = ROOT / "examples" / "digits_mlp.dgraph"
-COMMANDS = ("run", "validate", "nodes")
+COMMANDS = ("run", "validate", "nodes", "sweep")
 # Qt platforms that need no window system, so the GUI can start without DISPLAY.
 _HEADLESS_QT_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"}
 
@@ -154,6 +154,41 @@ def _describe_param(param) -> str:
     return f"{text}  {param.doc}" if param.doc else text
 
 
+# -- sweep -------------------------------------------------------------------------------------
+def add_sweep_parser(commands) -> None:
+    sweep = commands.add_parser("sweep", help="sweep parameters and seeds on Ray Tune")
+    sweep.add_argument("graph", help="a .dgraph file")
+    sweep.add_argument("--param", action="append", default=[], metavar="NODE.PARAM=V1,V2,...",
+                       help="grid over these values (repeatable)")
+    sweep.add_argument("--range", action="append", default=[], metavar="NODE.PARAM=LO:HI[:log]",
+                       help="random search in this range (repeatable; with --samples)")
+    sweep.add_argument("--samples", type=_positive_int, default=1,
+                       help="random draws from the ranges (default 1)")
+    sweep.add_argument("--seeds", type=_positive_int, default=1,
+                       help="repeat every point with this many seeds (default 1)")
+    sweep.add_argument("--metric", help="metric to rank by (default train/loss)")
+    sweep.add_argument("--mode", choices=("min", "max"),
+                       help="better is lower or higher (default: from the metric's name)")
+    sweep.add_argument("--scheduler", choices=("asha",), help="stop bad trials early (ASHA)")
+    sweep.add_argument("--workers", type=_positive_int, help="CPUs for a local Ray (default all)")
+    sweep.add_argument("--address", help="join this Ray cluster instead of starting one")
+    sweep.add_argument("--epochs", type=_positive_int, help="override the graph's epochs")
+    sweep.add_argument("--runs-dir", default="runs", help="where records go (default: runs)")
+
+
+def sweep(args) -> int:
+    path = Path(args.graph)
+    if not path.exists():
+        raise CliError(f"{_shown(path)}: no such graph file.")
+    from engines.sweep.command import sweep_command
+    from plugins import default_registry
+
+    return sweep_command(path, default_registry, params=args.param, ranges=args.range,
+                         samples=args.samples, seeds=args.seeds, metric=args.metric,
+                         mode=args.mode, scheduler=args.scheduler, workers=args.workers,
+                         address=args.address, runs_dir=args.runs_dir, epochs=args.epochs)
+
+
 # -- argument parsing --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -179,6 +214,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="list every problem of a graph")
     validate.add_argument("graph", help="a .dgraph file")
     nodes = commands.add_parser("nodes", help="list node types with their docs and parameters")
+    add_sweep_parser(commands)
     nodes.add_argument("--category", help="only this palette category (e.g. Layers)")
     return parser
 
@@ -208,6 +244,8 @@ def dispatch(argv: list[str]) -> int:
                              args.runs_dir, args.quiet)
         if args.command == "validate":
             return validate_file(Path(args.graph))
+        if args.command == "sweep":
+            return sweep(args)
         return list_nodes(args.category)
     args = build_parser().parse_args(argv)
     return open_gui(args.graph)
@@ -222,7 +260,7 @@ def _expected_errors() -> tuple:
     from graph.spec import ShapeError
 
     return (CliError, GraphFileError, CompileError, GraphError, RegistryError, ShapeError,
-            OSError, RuntimeError, ValueError)
+            OSError, RuntimeError, ValueError)  # SweepError and RayMissing are among these
 
 
 def main(argv: list[str] | None = None) -> int:
