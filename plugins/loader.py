@@ -18,7 +18,7 @@ from graph.registry import BrokenPack, Registry, RegistryError
 from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
-BUILTIN_PACKS = ("plugins.core", "plugins.energy")
+BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv")
 
 
 def user_plugin_dirs() -> list[Path]:
