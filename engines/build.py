@@ -105,6 +105,11 @@ class BuildContext:
         edge = self._c.graph.source_of(self.node_id, port)
         return None if edge is None else (edge.src, edge.src_port)
 
+    def consumers(self, port: str) -> list[tuple]:
+        """(node_id, input port) of every wire leaving output `port` of this node."""
+        return [(e.dst, e.dst_port) for e in self._c.graph.edges
+                if e.src == self.node_id and e.src_port == port]
+
     @property
     def program(self):
         """The Program being built (for run-time lookups such as metric keys)."""
