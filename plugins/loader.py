@@ -18,7 +18,7 @@ from graph.registry import BrokenPack, Registry, RegistryError
 from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
-BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv")
+BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv", "plugins.recurrent")
 
 
 def user_plugin_dirs() -> list[Path]:
@@ -53,8 +53,14 @@ def register_module(registry: Registry, module, pack: str) -> int:
             owner = registry.get(type_id).pack
             raise RegistryError(f"Node type '{type_id}' is already registered by pack "
                                 f"'{owner}'.")
+    rules = dict(getattr(module, "EXPORT_RULES", {}))  # type_id -> rule (engines.export)
+    clash = next((t for t in rules if t in registry.export_rules), None)
+    if clash is not None:
+        raise RegistryError(f"Node type '{clash}' already has an export rule; "
+                            f"{module.__name__} gives a second one.")
     for spec, builder in entries:
         registry.register(spec, builder, pack=pack)
+    registry.export_rules.update(rules)
     return len(entries)
 
 

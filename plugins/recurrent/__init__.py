@@ -1,0 +1,3 @@
+"""The recurrent pack: sequence data, recurrent cells, attention window, sequence losses."""
+
+MODULES = ["layers"]

@@ -1,0 +1,259 @@
+"""Recurrent layer nodes over whole sequences: SimpleRNN, LSTM (+ peephole) and GRU.
+
+Each node reads a sequence x (batch, time, features) and gives every step's hidden state on
+`y` (a sequence, when return_sequences is on) and the final state on `h` (and `c` for the
+LSTM); optional `h0` / `c0` inputs set the initial state. With bidirectional on, a second cell
+with its own weights (`W_back`, `U_back`, `b_back`) reads the sequence backwards and its states
+are concatenated after the forward ones on the feature axis, as PyTorch does. The kernels are
+in plugins.recurrent.kernels; this module turns a node's parameters into cells and buffers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engines.events import Image, Trace
+from engines.initializers import INITIALIZER_NAMES
+from engines.program import Step
+from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.views import Axis, View, ViewKind
+from plugins.recurrent.kernels import CELLS
+
+GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+GATE_NAMES = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
+MONITOR_INTERVAL_S = 0.5
+
+
+def directions(params) -> int:
+    return 2 if params.get("bidirectional") else 1
+
+
+def param_shapes(kind: str, params, features: int) -> dict:
+    """Trainable parameter shapes of a recurrent layer: its count shows on the node card."""
+    n, gates = params["units"], GATES[kind]
+    shapes = {}
+    for suffix in ("", "_back")[:directions(params)]:
+        shapes[f"W{suffix}"] = (features, gates * n)
+        shapes[f"U{suffix}"] = (n, gates * n)
+        shapes[f"b{suffix}"] = (gates * n,)
+        if kind == "lstm" and params.get("peephole"):
+            shapes[f"P{suffix}"] = (3, n)
+    return shapes
+
+
+def make_shape_rule(kind: str):
+    def infer_shapes(params, in_shapes):
+        shape = in_shapes["x"]
+        if shape is None:
+            return {}, {}
+        if len(shape) != 3:
+            raise ShapeError(f"needs a (batch, time, features) sequence on 'x'; it receives "
+                             f"{shape}.")
+        if shape[1] == 0:
+            raise ShapeError("its input sequence has length 0; give the data node a sequence "
+                             "length of at least 1.")
+        width = directions(params) * params["units"]
+        for port in ("h0", "c0"):
+            given = in_shapes.get(port)
+            if given is not None and tuple(given[1:]) != (width,):
+                raise ShapeError(f"its initial state '{port}' must have {width} features "
+                                 f"(units x directions); it receives {given}.")
+        outputs = {"y": (shape[0], shape[1], width), "h": (shape[0], width)}
+        if kind == "lstm":
+            outputs["c"] = (shape[0], width)
+        return outputs, param_shapes(kind, params, shape[2])
+    return infer_shapes
+
+
+def common_params(units: int = 32) -> tuple:
+    return (
+        ParamSpec("units", ParamType.INT, units, "Hidden units n.", range=(1, 65536)),
+        ParamSpec("return_sequences", ParamType.BOOL, True,
+                  "Give every step's state on 'y' (off: only the final state on 'h')."),
+        ParamSpec("bidirectional", ParamType.BOOL, False,
+                  "Add a second cell reading the sequence backwards; its states follow the "
+                  "forward ones on the feature axis (2n features)."),
+        ParamSpec("init", ParamType.CHOICE, "glorot_uniform", "Initialiser of the input "
+                  "weights W (the recurrent weights U start orthogonal).",
+                  choices=INITIALIZER_NAMES),
+    )
+
+
+def views(kind: str) -> tuple:
+    found = [View(ViewKind.HEATMAP, "Hidden state over time", ("hidden/{node}",),
+                  y=Axis("unit"), x=Axis("time step"),
+                  doc="The first sequence of the last batch: each row one hidden unit.")]
+    if kind in GATE_NAMES:
+        found.append(View(ViewKind.TRACES, "Gate activations", ("gates/{node}/*",),
+                          y=Axis("mean activation", range=(0.0, 1.0)), x=Axis("time step"),
+                          doc="Each gate's mean activation per time step over the batch."))
+    found.append(View(ViewKind.TRACES, "Gradient norm per time step", ("grad_time/{node}",),
+                      y=Axis("|dQ/da_t|", log=True), x=Axis("time step"),
+                      doc="How much gradient reaches each step's pre-activations: vanishing "
+                          "or exploding gradients through time."))
+    return tuple(found)
+
+
+def ports(kind: str) -> tuple:
+    inputs = [PortSpec("x", PortKind.SEQUENCE, "Input sequence (batch, time, features)."),
+              PortSpec("h0", PortKind.TENSOR, "Initial hidden state (zeros if unwired).",
+                       optional=True)]
+    outputs = [PortSpec("y", PortKind.SEQUENCE, "Hidden state of every step (batch, time, "
+                        "units)."),
+               PortSpec("h", PortKind.TENSOR, "Final hidden state (batch, units).")]
+    if kind == "lstm":
+        inputs.append(PortSpec("c0", PortKind.TENSOR, "Initial cell state (zeros if unwired).",
+                               optional=True))
+        outputs.append(PortSpec("c", PortKind.TENSOR, "Final cell state (batch, units)."))
+    return tuple(inputs), tuple(outputs)
+
+
+def orthogonal_blocks(rng, units: int, gates: int) -> np.ndarray:
+    """(units, gates*units): one random orthogonal matrix per gate block."""
+    blocks = []
+    for _ in range(gates):
+        q, r = np.linalg.qr(rng.normal(size=(units, units)))
+        blocks.append(q * np.sign(np.diag(r)))
+    return np.concatenate(blocks, axis=1)
+
+
+def build_recurrent(ctx, kind: str):
+    """The Step of a recurrent layer node (any cell kind, one or two directions)."""
+    xp, p = ctx.xp, ctx.params
+    x = ctx.input("x")
+    batch, steps, features = x.storage.shape
+    if steps == 0:
+        raise ctx.error(f"{ctx.label}: its input sequence has length 0; give the data node a "
+                        "sequence length of at least 1.")
+    units, gates = p["units"], GATES[kind]
+    ndir = directions(p)
+    h0, c0 = ctx.input("h0"), ctx.input("c0") if kind == "lstm" else None
+    y, h_out = ctx.output("y"), ctx.output("h")
+    c_out = ctx.output("c") if kind == "lstm" else None
+    if not p["return_sequences"] and ctx.consumers("y"):
+        raise ctx.error(f"{ctx.label}: 'y' is wired but return_sequences is off; turn it on "
+                        "or take the final state from 'h'.")
+    options = {"activation": p.get("activation"), "convention": p.get("convention")}
+    cells = []
+    for suffix in ("", "_back")[:ndir]:
+        W = ctx.param(f"W{suffix}", (features, gates * units), init=p["init"])
+        U = ctx.param(f"U{suffix}", (units, gates * units),
+                      values=orthogonal_blocks(ctx.rng, units, gates))
+        bias = np.zeros(gates * units)
+        if kind == "lstm":
+            bias[units:2 * units] = p["forget_bias"]
+        b = ctx.param(f"b{suffix}", (gates * units,), values=bias)
+        P = ctx.param(f"P{suffix}", (3, units), init="zeros") \
+            if kind == "lstm" and p["peephole"] else None
+        cells.append(CELLS[kind](xp, ctx.dtype, steps, batch, features, units, W, U, b, P,
+                                 **options))
+    x_time = [ctx.scratch((steps * batch * features,)) for _ in range(ndir)]
+    seqs = p["return_sequences"]
+
+    def time_major(rows, direction):
+        view = x_time[direction][:steps * rows * features].reshape(steps, rows, features)
+        source = x.value.transpose(1, 0, 2)
+        view[...] = source if direction == 0 else source[::-1]
+        return view
+
+    def half(array, direction):
+        return array[..., direction * units:(direction + 1) * units]
+
+    def forward():
+        rows = x.value.shape[0]
+        for direction, cell in enumerate(cells):
+            start_h = None if h0 is None else half(h0.value, direction)
+            start_c = None if c0 is None else half(c0.value, direction)
+            cell.forward(time_major(rows, direction), start_h, start_c)
+            hs = cell.hidden(rows)
+            if seqs:
+                states = hs[1:] if direction == 0 else hs[:0:-1]
+                half(y.value, direction)[...] = states.transpose(1, 0, 2)
+            half(h_out.value, direction)[...] = hs[steps]
+            if c_out is not None:
+                half(c_out.value, direction)[...] = cell.cell_state(rows)[steps]
+
+    def backward():
+        for direction, cell in enumerate(cells):
+            dh_seq = None
+            if seqs and y.grad is not None:
+                dh_seq = half(y.grad, direction).transpose(1, 0, 2)
+                if direction == 1:
+                    dh_seq = dh_seq[::-1]
+            dh_last = None if h_out.grad is None else half(h_out.grad, direction)
+            dc_last = None if c_out is None or c_out.grad is None else half(c_out.grad,
+                                                                            direction)
+            dx, dh0, dc0 = cell.backward(dh_seq, dh_last, dc_last)
+            if x.grad is not None:
+                x.grad += (dx if direction == 0 else dx[::-1]).transpose(1, 0, 2)
+            if h0 is not None and h0.grad is not None:
+                half(h0.grad, direction)[...] += dh0
+            if c0 is not None and c0.grad is not None and dc0 is not None:
+                half(c0.grad, direction)[...] += dc0
+
+    ctx.monitor(_monitor(ctx, kind, cells, x), every="step", min_interval_s=MONITOR_INTERVAL_S)
+    return Step(forward, backward)
+
+
+def _monitor(ctx, kind, cells, x):
+    """Events for the node's views: hidden-state heatmap, gate traces, gradient per step."""
+    backend, node_id, cell = ctx.backend, ctx.node_id, cells[0]
+    n = cell.n
+
+    def emit(phase):
+        rows = cell.rows
+        hidden = backend.to_host(cell.hidden(rows)[1:, 0, :])  # (T, units) of sequence 0
+        times = np.arange(hidden.shape[0])
+        events = [Image(f"hidden/{node_id}", phase.step, np.ascontiguousarray(hidden.T))]
+        if kind in GATE_NAMES:
+            means = backend.to_host(cell.gate_values(rows).reshape(
+                cell.T, rows, -1, n).mean(axis=(1, 3)))
+            events += [Trace(f"gates/{node_id}/{name}", times, means[:, i])
+                       for i, name in enumerate(GATE_NAMES[kind])]
+        if phase.training and cell.W.grad is not None:
+            grads = cell.step_gradients(rows)
+            norms = backend.to_host(ctx.xp.sqrt((grads * grads).sum(axis=(1, 2))))
+            events.append(Trace(f"grad_time/{node_id}", times, norms))
+        return events
+
+    return emit
+
+
+def make_spec(kind: str, type_id: str, title: str, doc: str, extra: tuple) -> NodeSpec:
+    inputs, outputs = ports(kind)
+    return NodeSpec(type_id=type_id, title=title, category="Recurrent", doc=doc,
+                    inputs=inputs, outputs=outputs, params=common_params() + extra,
+                    infer_shapes=make_shape_rule(kind), views=views(kind))
+
+
+SIMPLE_RNN_SPEC = make_spec(
+    "simple_rnn", "recurrent.simple_rnn", "SimpleRNN",
+    "Elman layer over a whole sequence: h_k = act(x_k W + h_{k-1} U + b); n^2 + mn + n "
+    "parameters (m input features, n units). Equals torch.nn.RNN with bias_hh = 0.",
+    (ParamSpec("activation", ParamType.CHOICE, "tanh", "Activation of the state.",
+               choices=("tanh", "relu", "linear")),))
+
+LSTM_SPEC = make_spec(
+    "lstm", "recurrent.lstm", "LSTM",
+    "Long short-term memory over a whole sequence: gates i, f, o and candidate g from "
+    "[x_k, h_{k-1}]; c_k = f*c_{k-1} + i*g, h_k = o*tanh(c_k); 4(n^2 + mn + n) parameters "
+    "(gate order i, f, g, o as in PyTorch). Peephole: i and f also see c_{k-1}, o sees c_k "
+    "(3n more parameters).",
+    (ParamSpec("peephole", ParamType.BOOL, False, "Let the gates see the cell state."),
+     ParamSpec("forget_bias", ParamType.FLOAT, 1.0, "Initial bias of the forget gate (1 "
+               "keeps memories at the start of training).", range=(-10.0, 10.0))))
+
+GRU_SPEC = make_spec(
+    "gru", "recurrent.gru", "GRU",
+    "Gated recurrent unit over a whole sequence, gates r, z and candidate n; 3(n^2 + mn + n) "
+    "parameters. 'reset_after' (PyTorch, cuDNN): n = tanh(x W_n + r*(h U_n) + b_n), "
+    "h = (1-z)*n + z*h. 'notes' (the lecture notes): n = tanh(x W_n + (r*h) U_n + b_n), "
+    "h = (1-z)*h + z*n.",
+    (ParamSpec("convention", ParamType.CHOICE, "reset_after", "Where the reset gate acts, "
+               "and which way z mixes.", choices=("reset_after", "notes")),))
+
+NODES = [
+    (SIMPLE_RNN_SPEC, lambda ctx: build_recurrent(ctx, "simple_rnn")),
+    (LSTM_SPEC, lambda ctx: build_recurrent(ctx, "lstm")),
+    (GRU_SPEC, lambda ctx: build_recurrent(ctx, "gru")),
+]
