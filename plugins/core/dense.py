@@ -12,6 +12,7 @@ from __future__ import annotations
 from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from plugins.core.views import WEIGHTS
 
 
 def infer_shapes(params, in_shapes):
@@ -43,6 +44,7 @@ SPEC = NodeSpec(
                   range=(0.0, 10.0)),
     ),
     infer_shapes=infer_shapes,
+    views=(WEIGHTS,),
 )
 
 

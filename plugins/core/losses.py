@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engines.program import Step
 from graph.spec import NodeSpec, PortKind, PortSpec, ShapeError
+from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY
 
 
 def infer_loss_shapes(params, in_shapes):
@@ -23,6 +24,8 @@ def infer_loss_shapes(params, in_shapes):
 _INPUTS = (PortSpec("pred", PortKind.TENSOR, "Network output."),
            PortSpec("target", PortKind.TENSOR, "Desired output."))
 _OUTPUTS = (PortSpec("loss", PortKind.LOSS, "Mean loss over the batch."),)
+_VIEWS = (ERROR_HISTORY, ACCURACY)
+_CLASSIFIER_VIEWS = (ERROR_HISTORY, ACCURACY, CONFUSION, CLASS_SCORES)
 
 
 def _loss_outputs(ctx):
@@ -39,7 +42,7 @@ MSE_SPEC = NodeSpec(
     type_id="core.mse", title="MSE loss", category="Losses",
     doc="Mean squared error E = 1/(2n) sum (pred - target)^2 over the batch. A sample counts "
         "as right when every output is within 0.5 of its target.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 
 def build_mse(ctx):
@@ -79,7 +82,7 @@ CE_SPEC = NodeSpec(
         "-sum t log softmax(pred), via a stable log-sum-exp. Accuracy: the share of rows whose "
         "target class has the largest logit (for soft targets: all target weight on "
         "top-scoring classes).",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_CLASSIFIER_VIEWS)
 
 
 def build_softmax_cross_entropy(ctx):
@@ -138,7 +141,7 @@ BCE_SPEC = NodeSpec(
     doc="E = mean over the batch of -sum [t log p + (1-t) log(1-p)] over independent outputs; "
         "pred are probabilities (e.g. after a sigmoid), clipped to [1e-7, 1 - 1e-7]. A sample "
         "counts as right when every output is on the target's side of 0.5.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 _CLIP = 1e-7
 
@@ -187,7 +190,7 @@ KL_SPEC = NodeSpec(
     doc="E = mean over the batch of KL(target || pred) = sum t log(t / p); pred and target are "
         "probability rows (e.g. after a softmax), pred clipped to at least 1e-7, terms with "
         "t = 0 count 0. Accuracy: argmax of pred equals argmax of target.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes)
+    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 
 def build_kl_divergence(ctx):

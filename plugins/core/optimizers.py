@@ -12,6 +12,7 @@ import math
 
 from engines.program import Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from plugins.core.views import GRADIENT_NORMS
 
 _LOSS_IN = (PortSpec("loss", PortKind.LOSS, "The loss to minimise."),)
 
@@ -32,7 +33,8 @@ def _decay(name, default, doc):
 
 def _spec(name, title, doc, params):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Optimizers", doc=doc,
-                    inputs=_LOSS_IN, params=tuple(params), role=NodeRole.OPTIMIZER)
+                    inputs=_LOSS_IN, params=tuple(params), role=NodeRole.OPTIMIZER,
+                    views=(GRADIENT_NORMS,))
 
 
 def coalesce(xp, params) -> list:

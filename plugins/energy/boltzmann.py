@@ -26,6 +26,7 @@ import numpy as np
 from engines.events import Image, Scalar
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import fill_uniform, seed_device_generator, tile_images, to_host
 
 CONNECTIVITY = ("encoder", "layered", "full")
@@ -258,6 +259,18 @@ SPEC = NodeSpec(
                   range=(1, 100000)),
     ),
     infer_shapes=infer_shapes,
+    views=(
+        View(ViewKind.CURVES, "Completion", ("boltzmann/completion_accuracy",
+                                             "boltzmann/worst_recall"),
+             y=Axis("share", range=(0, 1)),
+             doc="Share of patterns completed right from their clamped half, and the "
+                 "lowest per-unit recall rate."),
+        View(ViewKind.CURVES, "Correlation gap", ("train/gap",), y=Axis("gap"),
+             doc="Mean |<s_i s_j> clamped - <s_i s_j> free|: learning drives it to zero."),
+        View(ViewKind.IMAGE, "Boltzmann weights", ("weights/{node}",)),
+        View(ViewKind.IMAGE_GRID, "Completions", ("completion/{node}",),
+             doc="Each pattern's free half as the annealed network completes it."),
+    ),
 )
 
 

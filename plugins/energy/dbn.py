@@ -17,6 +17,7 @@ from engines.events import Image, Log, Scalar
 from engines.imaging import weight_tiles
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import sigmoid_, to_host
 from plugins.energy.rbm import rbm_params
 from plugins.energy.rbm_core import RBMKernel
@@ -54,6 +55,15 @@ SPEC = NodeSpec(
         *rbm_params(),
     ),
     infer_shapes=infer_shapes,
+    views=(
+        View(ViewKind.CURVES, "Pretraining error", ("dbn/recon_error",),
+             y=Axis("reconstruction error"),
+             doc="Reconstruction error of the layer being pretrained as an RBM."),
+        View(ViewKind.CURVES, "Pretraining layer", ("dbn/layer",), y=Axis("layer"),
+             doc="Which layer is being pretrained (0: pretraining done, fine-tuning)."),
+        View(ViewKind.IMAGE, "DBN weights", ("weights/{node}",),
+             doc="First layer's weights, one tile per unit."),
+    ),
 )
 
 

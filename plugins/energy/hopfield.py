@@ -16,6 +16,7 @@ import numpy as np
 from engines.events import FinishReason, Image, Scalar, Stop
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import glyph_shape, matmul_into, tile_images, to_host
 
 MAX_OVERLAP_SCALARS = 32
@@ -143,6 +144,18 @@ SPEC = NodeSpec(
                   "End the run at a fixed point or 2-cycle."),
     ),
     infer_shapes=infer_shapes,
+    views=(
+        View(ViewKind.IMAGE, "Recall", ("cue/{node}", "state/{node}"),
+             doc="The corrupted cues and the states recalled from them, step by step."),
+        View(ViewKind.CURVES, "Energy", ("energy",), y=Axis("energy E"),
+             doc="Mean energy of the states; asynchronous updates never raise it."),
+        View(ViewKind.CURVES, "Overlaps", ("overlap/*",), y=Axis("overlap m", range=(-1, 1)),
+             doc="m = s.x / N between each state and its stored pattern (1: recalled)."),
+        View(ViewKind.CURVES, "Recalled", ("recall",), y=Axis("share", range=(0, 1)),
+             doc="Share of cues whose state equals a stored pattern."),
+        View(ViewKind.IMAGE_GRID, "Stored patterns", ("patterns/{node}",)),
+        View(ViewKind.IMAGE, "Hopfield weights", ("weights/{node}",)),
+    ),
 )
 
 

@@ -17,6 +17,7 @@ from engines.events import Image, Scalar
 from engines.imaging import weight_tiles
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import glyph_shape, tile_images, to_host
 from plugins.energy.rbm_core import RBMKernel
 
@@ -62,6 +63,22 @@ SPEC = NodeSpec(
     params=(ParamSpec("hidden", ParamType.INT, 64, "Hidden units.", range=(1, 1 << 16)),
             *rbm_params()),
     infer_shapes=infer_shapes,
+    views=(
+        View(ViewKind.CURVES, "Reconstruction error", ("train/recon_error", "val/recon_error"),
+             y=Axis("squared error"), doc="Mean squared error of one-step reconstructions."),
+        View(ViewKind.CURVES, "Free energy", ("free_energy/train", "free_energy/val"),
+             y=Axis("free energy F(v)"),
+             doc="Mean free energy of a training sample and of the validation data; a "
+                 "widening gap means overfitting."),
+        View(ViewKind.IMAGE, "RBM weights", ("weights/{node}",),
+             doc="One tile per hidden unit: its weights to the visible units."),
+        View(ViewKind.IMAGE_GRID, "Input | reconstruction", ("recon/{node}",),
+             doc="Pairs side by side: a data row, then its one-step reconstruction."),
+        View(ViewKind.IMAGE_GRID, "Gibbs samples", ("samples/{node}",),
+             doc="Visible means of a free-running Gibbs chain."),
+        View(ViewKind.HEATMAP, "Hidden probabilities", ("hidden/{node}",),
+             y=Axis("sample"), x=Axis("hidden unit"), doc="P(h = 1 | v) for a batch."),
+    ),
 )
 
 
