@@ -18,7 +18,8 @@ from graph.registry import BrokenPack, Registry, RegistryError
 from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
-BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv", "plugins.recurrent")
+BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv", "plugins.recurrent",
+                 "plugins.neurons", "plugins.selforg")
 
 
 def user_plugin_dirs() -> list[Path]:
