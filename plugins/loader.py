@@ -19,7 +19,7 @@ from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
 BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv", "plugins.recurrent",
-                 "plugins.neurons", "plugins.selforg")
+                 "plugins.neurons", "plugins.selforg", "plugins.optim")
 
 
 def user_plugin_dirs() -> list[Path]:
