@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.edge_index import EdgeList
+
 
 class GraphError(ValueError):
     """An edit that cannot be made (unknown node, duplicate id, occupied input...)."""
@@ -88,10 +90,19 @@ class Graph:
     def __init__(self, name: str = "untitled"):
         self.name = name
         self.nodes: dict[str, Node] = {}
-        self.edges: list[Edge] = []
+        self._edges = EdgeList()
         self.settings: dict = dict(DEFAULT_SETTINGS)
         self.description = ""  # one line shown in the Examples menu; saved when not empty
         self.changed = Signal()
+
+    @property
+    def edges(self) -> EdgeList:
+        """The wires in order; a list indexed by node and input port (graph.edge_index)."""
+        return self._edges
+
+    @edges.setter
+    def edges(self, edges) -> None:
+        self._edges = EdgeList(edges)
 
     # -- queries -----------------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -101,14 +112,16 @@ class Graph:
             raise GraphError(f"There is no node '{node_id}' in graph '{self.name}'.") from None
 
     def edges_into(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.dst == node_id]
+        """Wires into node_id, O(degree)."""
+        return self._edges.into(node_id)
 
     def edges_from(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
+        """Wires out of node_id, O(degree)."""
+        return self._edges.out_of(node_id)
 
     def source_of(self, node_id: str, port: str):
-        """The edge feeding input `port` of node_id, or None."""
-        return next((e for e in self.edges if e.dst == node_id and e.dst_port == port), None)
+        """The edge feeding input `port` of node_id, or None; O(1)."""
+        return self._edges.at_input(node_id, port)
 
     def new_id(self, stem: str) -> str:
         """A fresh node id: stem, stem_2, stem_3, ..."""
@@ -126,17 +139,23 @@ class Graph:
             raise GraphError(f"A node with id '{node.id}' already exists.")
         if not node.id:
             raise GraphError("A node needs a non-empty id.")
-        items = list(self.nodes.items())
-        items.insert(len(items) if index is None else index, (node.id, node))
-        self.nodes = dict(items)
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node  # the common case (loading, adding) stays O(1)
+        else:  # undo of a removal puts the node back at its place: O(N), as in any list
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes = dict(items)
         self.changed.emit("add_node", node.id)
 
     def remove_node(self, node_id: str) -> tuple[Node, int, list[tuple[int, Edge]]]:
         """Remove a node and its wires; returns (node, its index, [(edge index, edge)])."""
         node = self.node(node_id)
         index = list(self.nodes).index(node_id)
-        removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.src, e.dst)]
-        self.edges = [e for e in self.edges if node_id not in (e.src, e.dst)]
+        incident = set(self._edges.into(node_id)) | set(self._edges.out_of(node_id))
+        removed = [(i, e) for i, e in enumerate(self._edges) if e in incident] if incident \
+            else []
+        for i, _ in reversed(removed):
+            del self._edges[i]
         del self.nodes[node_id]
         self.changed.emit("remove_node", node_id)
         return node, index, removed
