@@ -48,6 +48,7 @@ class Registry:
         self._types: dict[str, NodeType] = {}
         self.broken: list[BrokenPack] = []
         self.packs: list[str] = []
+        self.export_rules: dict = {}  # type_id -> export rule from packs' EXPORT_RULES
 
     def register(self, spec: NodeSpec, builder=None, *, pack: str = "core",
                  override: bool = False) -> None:

@@ -1,0 +1,229 @@
+"""From a compiled graph to an ExportModel: find the inference part, lower each node by its rule.
+
+The inference part is what feeds the losses' predictions (or, in a graph without a loss, its
+unconsumed layer outputs), traced back to the data nodes, whose outputs become the model's
+inputs. Data nodes, losses, optimizers and trainers are left out. A node in that part whose
+type has no export rule, or whose rule refuses, stops the export with one message naming it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from engines.export.ir import AS_INPUT, ExportError, ExportModel, Op, OpKind, Port, Unexportable
+from graph.spec import NodeRole, PortKind
+
+
+def export_rules(registry) -> dict:
+    """type_id -> rule, as the plugin loader collected them from the packs' EXPORT_RULES."""
+    return getattr(registry, "export_rules", {})
+
+
+class LowerContext:
+    """What an export rule sees of its node: parameters, input values, weights, and emit()."""
+
+    def __init__(self, lowering: _Lowering, node_id: str):
+        self._l = lowering
+        self.node_id = node_id
+        self.node = lowering.graph.nodes[node_id]
+        self.spec = lowering.registry.spec(self.node.type_id)
+        self.params = dict(lowering.program.live[node_id].values)
+        self._count = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.title} '{self.node.label}'"
+
+    def input(self, port: str) -> str | None:
+        """The value wired into input `port` (None for an unconnected optional input)."""
+        edge = self._l.graph.source_of(self.node_id, port)
+        return None if edge is None else self._l.values[(edge.src, edge.src_port)]
+
+    def in_shape(self, port: str) -> tuple | None:
+        """Shape per sample of the value wired into `port`."""
+        edge = self._l.graph.source_of(self.node_id, port)
+        return None if edge is None else self._l.sample_shape(edge.src, edge.src_port)
+
+    def out_shape(self, port: str) -> tuple:
+        return self._l.sample_shape(self.node_id, port)
+
+    def weight(self, name: str) -> str:
+        """The key of this node's parameter `name` in the exported weights."""
+        key = f"{self.node_id}/{name}"
+        if key not in self._l.weights:
+            buf = self._l.program.params.get((self.node_id, name))
+            if buf is None:
+                raise ExportError(f"{self.label} has no parameter '{name}' to export.",
+                                  self.node_id)
+            self._l.weights[key] = np.asarray(self._l.program.backend.to_host(buf.value),
+                                              dtype=np.float32)
+        return key
+
+    def weight_array(self, name: str) -> np.ndarray:
+        return self._l.weights[self.weight(name)]
+
+    def new_weight(self, name: str, array) -> str:
+        """Add a derived array (a masked kernel, a reordered gate matrix) to the weights."""
+        key = f"{self.node_id}/{name}"
+        self._l.weights[key] = np.ascontiguousarray(array, dtype=np.float32)
+        return key
+
+    def emit(self, kind: OpKind, inputs, attrs: dict | None = None,
+             weights: dict | None = None, outputs: int = 1):
+        """Append an op; returns its output value (or a tuple of them when outputs > 1)."""
+        names = []
+        for _ in range(outputs):
+            self._count += 1
+            names.append(f"{self.node_id}.{kind.name}{self._count}")
+        self._l.ops.append(Op(kind, self.node_id, tuple(inputs), tuple(names),
+                              dict(attrs or {}), dict(weights or {})))
+        return names[0] if outputs == 1 else tuple(names)
+
+    def output(self, port: str, value: str) -> None:
+        """Bind this node's output `port` to `value`."""
+        self._l.values[(self.node_id, port)] = value
+
+    def refuse(self, reason: str) -> ExportError:
+        """An ExportError naming this node; `raise ctx.refuse("...")`."""
+        return ExportError(f"{self.label} cannot be exported: {reason}", self.node_id)
+
+
+class _Lowering:
+    def __init__(self, graph, registry, program):
+        self.graph, self.registry, self.program = graph, registry, program
+        self.values: dict = {}  # (node_id, port) -> value name
+        self.weights: dict = {}
+        self.ops: list = []
+
+    def sample_shape(self, node_id: str, port: str) -> tuple:
+        buf = self.program.outputs[(node_id, port)]
+        shape = tuple(int(d) for d in buf.storage.shape)
+        return shape[1:] if buf.batched else shape
+
+
+def _is_source(spec, rule) -> bool:
+    return rule is AS_INPUT or (rule is None and spec.role is NodeRole.DATA)
+
+
+def inference_part(graph, registry) -> tuple[list, list, set]:
+    """(input (node, port) pairs, output (node, port) pairs, node ids to lower)."""
+    rules = export_rules(registry)
+    specs = {nid: registry.spec(node.type_id) for nid, node in graph.nodes.items()}
+
+    def source(nid):
+        return _is_source(specs[nid], rules.get(graph.nodes[nid].type_id))
+
+    outputs = []
+    losses = [nid for nid, spec in specs.items()
+              if any(p.kind is PortKind.LOSS for p in spec.outputs)]
+    for nid in losses:
+        for port in specs[nid].inputs:
+            edge = graph.source_of(nid, port.name)
+            if port.kind is PortKind.TENSOR and edge is not None and not source(edge.src):
+                outputs.append((edge.src, edge.src_port))
+    if not losses:
+        consumed = {(e.src, e.src_port) for e in graph.edges}
+        for nid, spec in specs.items():
+            if spec.role is NodeRole.LAYER and not source(nid):
+                outputs.extend((nid, p.name) for p in spec.outputs
+                               if p.kind in (PortKind.TENSOR, PortKind.SEQUENCE)
+                               and (nid, p.name) not in consumed)
+    outputs = list(dict.fromkeys(outputs))
+    if not outputs:
+        raise ExportError("There is nothing to export: no loss has a prediction wired into "
+                          "it and no layer has an unconnected output.")
+    nodes, inputs, stack = set(), [], [nid for nid, _ in outputs]
+    while stack:
+        nid = stack.pop()
+        if nid in nodes:
+            continue
+        nodes.add(nid)
+        for edge in graph.edges_into(nid):
+            if source(edge.src):
+                inputs.append((edge.src, edge.src_port))
+            else:
+                stack.append(edge.src)
+    return list(dict.fromkeys(inputs)), outputs, nodes
+
+
+def _port_name(node_id: str, port: str, single: bool, default: str) -> str:
+    if single:
+        return default
+    return re.sub(r"\W", "_", f"{node_id}_{port}")
+
+
+def lower(graph, registry, program, version: str) -> ExportModel:
+    """The ExportModel of graph's inference part, with the program's current weights."""
+    rules = export_rules(registry)
+    inputs, outputs, nodes = inference_part(graph, registry)
+    lowering = _Lowering(graph, registry, program)
+    model_inputs, sources = [], {}
+    for node_id, port in inputs:
+        name = _port_name(node_id, port, len(inputs) == 1, "x")
+        lowering.values[(node_id, port)] = name
+        model_inputs.append(Port(name, lowering.sample_shape(node_id, port)))
+        sources[name] = (node_id, port)
+    order = [nid for nid in program.order if nid in nodes]
+    _check_rules(graph, registry, order)
+    for node_id in order:
+        rule = rules[graph.nodes[node_id].type_id]
+        spec = registry.spec(graph.nodes[node_id].type_id)
+        ctx = LowerContext(lowering, node_id)
+        rule(ctx)
+        for port in spec.outputs:
+            needed = any((node_id, port.name) == (e.src, e.src_port) and e.dst in nodes
+                         for e in graph.edges) or (node_id, port.name) in outputs
+            if needed and (node_id, port.name) not in lowering.values:
+                raise ExportError(f"{ctx.label}: its export rule gave no value for output "
+                                  f"'{port.name}'.", node_id)
+    model_outputs, sinks = [], {}
+    for node_id, port in outputs:
+        name = _port_name(node_id, port, len(outputs) == 1, "y")
+        model_outputs.append(Port(name, lowering.sample_shape(node_id, port)))
+        sinks[name] = (node_id, port)
+    ops = _name_outputs(lowering, model_inputs, outputs, [p.name for p in model_outputs])
+    return ExportModel(graph.name, version, model_inputs, model_outputs, ops,
+                       lowering.weights, order, sources, sinks)
+
+
+def _check_rules(graph, registry, order: list) -> None:
+    """Raise for the first node that declares itself unexportable, else for the first node
+    without a rule: a model's own reason beats a missing rule upstream of it."""
+    rules = export_rules(registry)
+    missing = None
+    for node_id in order:
+        node = graph.nodes[node_id]
+        rule, spec = rules.get(node.type_id), registry.spec(node.type_id)
+        if isinstance(rule, Unexportable):
+            raise ExportError(f"{spec.title} '{node.label}' cannot be exported: {rule.reason}",
+                              node_id)
+        if (rule is None or rule is AS_INPUT) and missing is None:
+            missing = ExportError(f"{spec.title} '{node.label}' ({node.type_id}) cannot be "
+                                  "exported: its node type has no export rule, so it has no "
+                                  "inference form here.", node_id)
+    if missing is not None:
+        raise missing
+
+
+def _name_outputs(lowering, model_inputs, outputs, names) -> list:
+    """Rename the values that leave the model to the outputs' names (identity where a value
+    leaves twice or comes straight from an input)."""
+    from engines.export.ops import IDENTITY
+
+    ops = list(lowering.ops)
+    input_names = {p.name for p in model_inputs}
+    renames = {}
+    for (node_id, port), name in zip(outputs, names):
+        value = lowering.values[(node_id, port)]
+        if value in input_names or value in renames:
+            ops.append(Op(IDENTITY, node_id, (value,), (name,)))
+        else:
+            renames[value] = name
+
+    def rename(values):
+        return tuple(renames.get(v, v) for v in values)
+
+    return [Op(op.kind, op.node_id, rename(op.inputs), rename(op.outputs), op.attrs,
+               op.weights) for op in ops]
