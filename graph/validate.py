@@ -112,6 +112,8 @@ def validate(graph: Graph, registry: Registry) -> list[Problem]:
     problems += _check_delay_loops(graph, registry, info, blamed)
     from graph.gradient_flow import gradient_blockers
     problems += gradient_blockers(graph, registry, info.param_counts)
+    from graph.optimizer_needs import optimizer_notes
+    problems += optimizer_notes(graph, registry, info.param_counts)
     if not graph.nodes:
         problems.append(Problem("The graph is empty: add a Dataset node from the palette to "
                                 "begin.", severity="warning"))
