@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_GRAPH = ROOT / "examples" / "digits_mlp.dgraph"
-COMMANDS = ("run", "validate", "nodes", "sweep")
+COMMANDS = ("run", "validate", "nodes", "sweep", "export")
 # Qt platforms that need no window system, so the GUI can start without DISPLAY.
 _HEADLESS_QT_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"}
 
@@ -215,6 +215,8 @@ def build_command_parser() -> argparse.ArgumentParser:
     validate.add_argument("graph", help="a .dgraph file")
     nodes = commands.add_parser("nodes", help="list node types with their docs and parameters")
     add_sweep_parser(commands)
+    from engines.export.cli import add_export_parser
+    add_export_parser(commands)
     nodes.add_argument("--category", help="only this palette category (e.g. Layers)")
     return parser
 
@@ -246,6 +248,10 @@ def dispatch(argv: list[str]) -> int:
             return validate_file(Path(args.graph))
         if args.command == "sweep":
             return sweep(args)
+        if args.command == "export":
+            from engines.export.cli import export_command
+            from plugins import default_registry
+            return export_command(args, default_registry)
         return list_nodes(args.category)
     args = build_parser().parse_args(argv)
     return open_gui(args.graph)
