@@ -28,8 +28,9 @@ def _bump(table: dict, key, edge, step: int) -> None:
 class EdgeList(list):
     """Wires in order plus indexes: by (dst, dst_port), by dst node and by src node.
 
-    Per-node lists come back in the order the wires were added to the index; a wire restored
-    by undo counts as added last.
+    Per-node lists come back in the order the wires were added to the index (a wire restored
+    by undo counts as added last) and name a duplicate wire once; only code that bypasses
+    Graph.connect can make one.
     """
 
     def __init__(self, edges: Iterable = ()):

@@ -10,8 +10,9 @@ from graph.model import Edge, Graph, Node
 
 
 def _naive(edges, node_ids):
-    into = {n: sorted(map(str, (e for e in edges if e.dst == n))) for n in node_ids}
-    out = {n: sorted(map(str, (e for e in edges if e.src == n))) for n in node_ids}
+    # a duplicate wire (only possible by bypassing Graph.connect) is listed once
+    into = {n: sorted({str(e) for e in edges if e.dst == n}) for n in node_ids}
+    out = {n: sorted({str(e) for e in edges if e.src == n}) for n in node_ids}
     return into, out
 
 
