@@ -140,22 +140,27 @@ def numpy_source(model, stem: str) -> str:
     for op in model.ops:
         op.kind.numpy(op, code)
     args = ", ".join(p.name for p in model.inputs)
-    usage = (f"    import {stem}\n    y = {stem}.predict(x)   # x: float32 "
-             f"{model.describe_inputs()}")
-    parts = [_doc(model, "plain NumPy", stem, usage), "import os\n", "import numpy as np\n",
-             "\n".join(_header(model, stem)), "_cache = {}\n", ""]
-    parts.append('''
-def load_weights(path=WEIGHTS_FILE):
-    """The exported weights: 'node/name' -> float32 array."""
-    with np.load(path, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
-''')
-    for source in code.helpers.values():
-        parts.append(f"\n{source}\n")
+    usage = f"    import {stem}\n    y = {stem}.predict({args})   # float32 arrays"
+    helpers = "".join(f"\n\n{source}\n" for source in code.helpers.values())
     converts = "".join(f"    {p.name} = np.asarray({p.name}, dtype=np.float32)\n"
                        for p in model.inputs)
     body = "".join(f"    {line}\n" for line in code.lines)
-    parts.append(f'''
+    header = "\n".join(_header(model, stem))
+    return f'''{_doc(model, "plain NumPy", stem, usage)}
+import os
+
+import numpy as np
+
+{header}
+_cache = {{}}
+
+
+def load_weights(path=WEIGHTS_FILE):
+    """The exported weights: 'node/name' -> float32 array."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {{key: archive[key] for key in archive.files}}
+{helpers}
+
 def predict({args}, weights=None):
     """The graph's output ({model.describe_outputs()}) for {model.describe_inputs()}."""
     if weights is None:
@@ -164,8 +169,7 @@ def predict({args}, weights=None):
         weights = _cache["weights"]
     W = weights
 {converts}{body}    return {_returned(code, model)}
-''')
-    return "\n".join(parts)
+'''
 
 
 def class_name(name: str) -> str:
@@ -182,16 +186,23 @@ def torch_source(model, stem: str) -> str:
     cls = class_name(model.name)
     args = ", ".join(p.name for p in model.inputs)
     usage = (f"    import {stem}\n    model = {stem}.load_model()\n"
-             f"    y = model(torch.from_numpy(x))   # x: float32 {model.describe_inputs()}")
-    inits = "".join(f"        self.{attr} = {ctor}\n" for attr, ctor in code.modules) \
-        or "        pass\n"
+             f"    y = model(torch.from_numpy(x))   # float32 tensors")
+    inits = "".join(f"        self.{attr} = {ctor}\n" for attr, ctor in code.modules)
     body = "".join(f"        {line}\n" for line in code.lines)
     loads = "".join(
         f"        {target}.copy_(torch.from_numpy(arrays[{key!r}]){'.T' if t else ''})\n"
         for target, key, t in code.loads) or "        pass\n"
-    return "\n".join([
-        _doc(model, "a PyTorch module", stem, usage), "import os\n", "import numpy as np",
-        "import torch", "from torch import nn\n", "\n".join(_header(model, stem)), "", f'''
+    header = "\n".join(_header(model, stem))
+    return f'''{_doc(model, "a PyTorch module", stem, usage)}
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+{header}
+
+
 class {cls}(nn.Module):
     """The layers of '{model.name}', one attribute per graph node."""
 
@@ -211,4 +222,4 @@ def load_weights(model, path=WEIGHTS_FILE):
 def load_model(path=WEIGHTS_FILE):
     """A {cls} with the exported weights, in evaluation mode."""
     return load_weights({cls}(), path).eval()
-'''])
+'''
