@@ -208,6 +208,9 @@ class NodeSpec:
     views: tuple[View, ...] = ()  # the docks this node type offers (graph.views)
     batching: Batching = Batching.MINIBATCH  # optimizers: the data they need per step
     stochastic: bool = False  # draws random numbers while training (dropout, noise)
+    # Data nodes: check_files(resolved params) -> why the files they name cannot be used, or
+    # None. Validation calls it; it must read at most a few KiB of each file.
+    check_files: Callable[[dict], str | None] | None = None
 
     def param(self, name: str) -> ParamSpec:
         """The ParamSpec called name (KeyError naming the node type if absent)."""
