@@ -34,22 +34,29 @@ _DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 210
 _DP_E = tuple(b5 - b4 for b5, b4 in zip(_DP_B5, _DP_B4))
 
 
-def _x_over_expm1(xp, u):
-    """u / (e^u - 1), continuous through u = 0 (the alpha_n and alpha_m singularities)."""
-    denominator = xp.expm1(u)
-    at_zero = denominator == 0  # only where u is exactly 0: the limit there is 1
-    return (u + at_zero) / (denominator + at_zero)
+# The six rates in two vectorised calls: expm1 of u = (10 - V)/10 and (25 - V)/10 for the
+# alphas with a removable singularity, exp of an affine map of V for the rest.
+_U_SLOPE, _U_OFFSET = np.array([[-0.1], [-0.1]]), np.array([[1.0], [2.5]])
+_E_SLOPE = np.array([[-1 / 80], [-1 / 18], [-1 / 20], [-0.1]])
+_E_OFFSET = np.array([[0.0], [0.0], [0.0], [3.0]])
 
 
 def rates(xp, v):
     """(alpha_n, beta_n, alpha_m, beta_m, alpha_h, beta_h) at membrane potential v (mV)."""
-    alpha_n = 0.1 * _x_over_expm1(xp, 1.0 - 0.1 * v)
-    beta_n = 0.125 * xp.exp(-v / 80.0)
-    alpha_m = _x_over_expm1(xp, 2.5 - 0.1 * v)
-    beta_m = 4.0 * xp.exp(-v / 18.0)
-    alpha_h = 0.07 * xp.exp(-v / 20.0)
-    beta_h = 1.0 / (xp.exp(3.0 - 0.1 * v) + 1.0)
-    return alpha_n, beta_n, alpha_m, beta_m, alpha_h, beta_h
+    v = xp.asarray(v)
+    u = _coefficients(xp, _U_SLOPE, v) * v + _coefficients(xp, _U_OFFSET, v)
+    denominator = xp.expm1(u)
+    at_zero = denominator == 0  # only where u is exactly 0, where u / expm1(u) tends to 1
+    ratio = (u + at_zero) / (denominator + at_zero)
+    e = xp.exp(_coefficients(xp, _E_SLOPE, v) * v + _coefficients(xp, _E_OFFSET, v))
+    return (0.1 * ratio[0], 0.125 * e[0], ratio[1], 4.0 * e[1], 0.07 * e[2],
+            1.0 / (e[3] + 1.0))
+
+
+def _coefficients(xp, host, v):
+    """A constant column shaped to broadcast against v, on v's device and in v's dtype."""
+    column = host.reshape((host.shape[0],) + (1,) * v.ndim)
+    return column.astype(v.dtype) if xp is np else xp.asarray(column, dtype=v.dtype)
 
 
 def resting_state(xp, count: int, dtype=np.float64, v: float = 0.0):
