@@ -82,17 +82,32 @@ class BuildContext:
 
     def param(self, name: str, shape: tuple, init: str = "glorot_uniform",
               trainable: bool = True, scale: float | None = None, values=None) -> Buffer:
-        """A parameter saved with the weights; trainable ones are handed to optimizers."""
+        """A parameter saved with the weights; trainable ones are handed to optimizers.
+
+        A node with a weight tie (graph.ties) gets the tie root's buffer instead: the root's
+        own, or a TiedBuffer view of it (engines.ties) whose gradient is summed into the
+        root's after every backward pass.
+        """
+        ties = getattr(self._c.graph, "ties", None)
+        if ties and trainable:
+            shared = self._c.shared_param(self, name, tuple(shape), init, scale, values)
+            if shared is not None:
+                return shared
+        return self._new_param(name, shape, init, trainable, scale, values)
+
+    def _new_param(self, name, shape, init="glorot_uniform", trainable=True, scale=None,
+                   values=None, owner: str | None = None) -> Buffer:
+        owner = owner or self.node_id
         host = np.asarray(values) if values is not None else initial_values(
             init, self.rng, tuple(shape), scale)
         storage = self.xp.asarray(host.astype(self.dtype, copy=False))
-        buf = Buffer(f"{self.node_id}/{name}", storage, batched=False, node_id=self.node_id)
+        buf = Buffer(f"{owner}/{name}", storage, batched=False, node_id=owner)
         if trainable:
             buf.allocate_grad(self.xp)
             buf.requires_grad = True
             self._c.program.trainable.append(buf)
             self.owned_params.append(buf)
-        self._c.program.params[(self.node_id, name)] = buf
+        self._c.program.params[(owner, name)] = buf
         return buf
 
     def scratch(self, shape: tuple, batched: bool = False, dtype=None):

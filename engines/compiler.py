@@ -39,7 +39,40 @@ class Compilation:
         self.batch_size = batch_size
         self.program = Program(backend=backend, graph_name=graph.name, order=[])
         self.contexts: dict[str, BuildContext] = {}
+        self.shared: dict[tuple, Buffer] = {}  # (tie root, param name) -> the root's buffer
+        self.tied: list = []  # TiedBuffers whose grads join their root's after backward
         self.full_batch: str | None = None  # the optimizer that needs whole-split batches
+
+    def shared_param(self, ctx: BuildContext, name: str, shape: tuple, init, scale, values):
+        """The buffer a tied node (or a tie root) uses for `name`, or None when not shared."""
+        from engines.ties import TiedBuffer, chain
+        root, transposed, crossed = chain(self.graph.ties, ctx.node_id)
+        if crossed and len(shape) != 2:
+            return None  # a transposed tie shares the weight matrix, not the biases
+        if root == ctx.node_id and (root, name) not in self.shared:
+            if not any(t.source == root for t in self.graph.ties.values()):
+                return None
+        root_shape = shape[::-1] if transposed else shape
+        key = (root, name)
+        buf = self.shared.get(key)
+        if buf is None:
+            if values is not None and transposed:
+                values = np.asarray(values).T
+            buf = ctx._new_param(name, root_shape, init, True, scale, values, owner=root)
+            ctx.owned_params.remove(buf)
+            self.shared[key] = buf
+        if tuple(buf.value.shape) != root_shape:
+            source = self.graph.nodes[root].label
+            raise BuildError(ctx.node_id, f"{ctx.label} shares '{name}' with '{source}', "
+                                          f"which has shape {tuple(buf.value.shape)}; this "
+                                          f"node needs {root_shape}.")
+        ctx.owned_params.append(buf)
+        if root == ctx.node_id:
+            return buf
+        view = TiedBuffer(f"{ctx.node_id}/{name}", buf, transposed, ctx.node_id,
+                          self.backend.xp)
+        self.tied.append(view)
+        return view
 
     def param_values(self, node, spec) -> dict:
         values = spec.defaults()
@@ -131,6 +164,8 @@ def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backe
     for node_id in order:
         _build_node(comp, node_id)
     program.backwards.reverse()
+    for view in comp.tied:  # after every user's backward: sum tied grads into their root's
+        program.backwards.append((view.node_id, view.add_grad_to_source))
     _allocate_grads(program, graph, comp)
     program.prepare()
     if monitors:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import MISSING, Edge, Graph, Node
+from graph.ties import Tie
 
 
 @dataclass
@@ -31,14 +32,21 @@ class AddNode:
 
 @dataclass
 class RemoveNode:
+    """Delete a node with its wires and the weight ties it takes part in."""
+
     node_id: str
     removed: Any = None  # (node, index, [(edge index, edge)]) filled by apply
+    ties: list = field(default_factory=list)  # ties dropped with the node, restored by revert
 
     @property
     def text(self):
         return f"Delete {self.removed[0].label if self.removed else self.node_id}"
 
     def apply(self, graph: Graph):
+        graph.node(self.node_id)
+        self.ties = graph.ties_of(self.node_id)
+        for tie in self.ties:
+            graph.set_tie(tie.node, None)
         self.removed = graph.remove_node(self.node_id)
 
     def revert(self, graph: Graph):
@@ -46,6 +54,27 @@ class RemoveNode:
         graph.add_node(node, index)
         for edge_index, edge in edges:
             graph.connect(edge, edge_index)
+        for tie in self.ties:
+            graph.set_tie(tie.node, tie)
+
+
+@dataclass
+class SetTie:
+    """Make node_id share the weights of another node (a Tie), or give it its own (None)."""
+
+    node_id: str
+    tie: Tie | None
+    previous: Tie | None = None
+
+    @property
+    def text(self):
+        return f"Share weights: {self.tie}" if self.tie else f"Unshare {self.node_id}"
+
+    def apply(self, graph: Graph):
+        self.previous = graph.set_tie(self.node_id, self.tie)
+
+    def revert(self, graph: Graph):
+        graph.set_tie(self.node_id, self.previous)
 
 
 @dataclass

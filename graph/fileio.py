@@ -2,12 +2,17 @@
 
 A file holds data only, never code:
 
-    {"format": "dendrite-graph", "version": 1, "name": "xor",
+    {"format": "dendrite-graph", "version": 2, "name": "xor",
      "description": "optional one line for the Examples menu",
      "settings": {"epochs": 100, "seed": 0, "engine": "auto"},
      "nodes": [{"id": "h", "type": "core.dense", "title": "", "params": {"units": 4},
                 "position": [120.0, 40.0]}],
-     "edges": [{"from": "data.x", "to": "h.x"}]}
+     "edges": [{"from": "data.x", "to": "h.x"}],
+     "ties": [{"node": "decoder", "source": "encoder", "transpose": true}]}
+
+"ties" (version 2, optional) lists weight ties (graph.ties). An older file is brought up to the
+current version by MIGRATIONS, one version step at a time, before it is read; every version
+ever written keeps loading.
 
 Every way loading can fail raises GraphFileError naming the file and the culprit.
 """
@@ -24,15 +29,17 @@ from typing import Any
 
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
 from graph.registry import Registry, unknown_type_message
+from graph.ties import Tie
 
 FORMAT_NAME = "dendrite-graph"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SUFFIX = ".dgraph"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real graph; stops a stray huge file early
 
-_TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges"}
+_TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges", "ties"}
 _NODE_KEYS = {"id", "type", "title", "params", "position"}
 _EDGE_KEYS = {"from", "to"}
+_TIE_KEYS = {"node", "source", "transpose"}
 
 
 class GraphFileError(ValueError):
@@ -68,6 +75,9 @@ def graph_to_dict(graph: Graph) -> dict:
     }
     if not graph.description:
         del document["description"]
+    if graph.ties:
+        document["ties"] = [{"node": t.node, "source": t.source, "transpose": t.transpose}
+                            for t in graph.ties.values()]
     return document
 
 
@@ -235,6 +245,9 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
     if version > FORMAT_VERSION:
         raise _Bad(f"was written by a newer Dendrite (format version {version}); this one "
                    f"reads version {FORMAT_VERSION}. Update Dendrite to open it.")
+    while version < FORMAT_VERSION:
+        document = MIGRATIONS[version](document)
+        version = document["version"]
     _no_extra_keys(document, _TOP_KEYS, "the document")
     name = document.get("name", default_name)
     if not isinstance(name, str):
@@ -264,7 +277,45 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
             graph.connect(edge)
         except GraphError as exc:
             raise _Bad(f"wire {edge}: {exc}") from None
+    ties = document.get("ties", [])
+    if not isinstance(ties, list):
+        raise _Bad(f"'ties' must be a list; got a {_json_type(ties)}.")
+    for index, item in enumerate(ties):
+        tie = _read_tie(item, index, graph)
+        if tie.node in graph.ties:
+            raise _Bad(f"node '{tie.node}' has two weight ties; a node shares one node's "
+                       "weights.")
+        try:
+            graph.set_tie(tie.node, tie)
+        except GraphError as exc:
+            raise _Bad(f"ties[{index}]: {exc}") from None
     return graph
+
+
+def _read_tie(item: Any, index: int, graph: Graph) -> Tie:
+    where = f"ties[{index}]"
+    if not isinstance(item, dict):
+        raise _Bad(f"{where} must be an object with 'node' and 'source'; got a "
+                   f"{_json_type(item)}.")
+    _no_extra_keys(item, _TIE_KEYS, where)
+    node, source, transpose = item.get("node"), item.get("source"), item.get("transpose", False)
+    for key, value in (("node", node), ("source", source)):
+        if not isinstance(value, str) or value not in graph.nodes:
+            raise _Bad(f"{where}: '{key}' must name a node of the file; got {value!r}.")
+    if not isinstance(transpose, bool):
+        raise _Bad(f"{where}: 'transpose' must be true or false; got {transpose!r}.")
+    return Tie(node, source, transpose)
+
+
+def _v1_to_v2(document: dict) -> dict:
+    """Version 2 added weight ties; a version-1 file has none."""
+    if "ties" in document:
+        raise _Bad("has 'ties', which version 1 files do not have; set its version to 2.")
+    return {**document, "version": 2}
+
+
+MIGRATIONS = {1: _v1_to_v2}
+"""version -> function turning a document of that version into one of the next version."""
 
 
 def _read_settings(settings: Any) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.edge_index import EdgeList
+from graph.ties import Tie, tie_loop
 
 
 class GraphError(ValueError):
@@ -93,6 +94,7 @@ class Graph:
         self._edges = EdgeList()
         self.settings: dict = dict(DEFAULT_SETTINGS)
         self.description = ""  # one line shown in the Examples menu; saved when not empty
+        self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
         self.changed = Signal()
 
     @property
@@ -205,6 +207,26 @@ class Graph:
         self.changed.emit("set_title", node_id)
         return previous
 
+    def set_tie(self, node_id: str, tie: Tie | None) -> Tie | None:
+        """Give node_id shared weights (tie) or its own (None); returns the previous tie."""
+        self.node(node_id)
+        if tie is not None:
+            if tie.node != node_id:
+                raise GraphError(f"The tie {tie} is not about node '{node_id}'.")
+            source = self.node(tie.source)
+            if tie_loop(self.ties, tie):
+                raise GraphError(f"'{self.nodes[node_id].label}' cannot share the weights "
+                                 f"of '{source.label}': the ties would go round in a loop.")
+        previous = self.ties.pop(node_id, None)
+        if tie is not None:
+            self.ties[node_id] = tie
+        self.changed.emit("set_tie", node_id)
+        return previous
+
+    def ties_of(self, node_id: str) -> list[Tie]:
+        """Ties in which node_id shares weights or lends them."""
+        return [t for t in self.ties.values() if node_id in (t.node, t.source)]
+
     def set_setting(self, key: str, value: Any) -> Any:
         """Set a run setting (epochs, seed, engine); returns the previous value."""
         problem = settings_problem(key, value)
@@ -225,6 +247,7 @@ class Graph:
             "edges": [(e.src, e.src_port, e.dst, e.dst_port) for e in self.edges],
             "settings": dict(self.settings),
             "description": self.description,
+            "ties": sorted((t.node, t.source, t.transpose) for t in self.ties.values()),
         }
 
     def copy(self) -> Graph:
@@ -235,6 +258,7 @@ class Graph:
         other.edges = list(self.edges)
         other.settings = dict(self.settings)
         other.description = self.description
+        other.ties = dict(self.ties)
         return other
 
 

@@ -17,6 +17,7 @@ class ShapeInfo:
 
     port_shapes: dict = field(default_factory=dict)  # (node_id, port) -> Shape
     param_counts: dict = field(default_factory=dict)  # node_id -> int
+    param_shapes: dict = field(default_factory=dict)  # node_id -> {name: shape}
     problems: list = field(default_factory=list)
 
     def total_params(self) -> int:
@@ -82,6 +83,7 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
             info.port_shapes[(node_id, port)] = shape
         if param_shapes:
             info.param_counts[node_id] = sum(_count(s) for s in param_shapes.values())
+            info.param_shapes[node_id] = param_shapes
     return info
 
 

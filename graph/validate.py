@@ -110,6 +110,9 @@ def validate(graph: Graph, registry: Registry) -> list[Problem]:
     info = infer_shapes(graph, registry, order=order, skip=blamed)
     problems += info.problems
     problems += _check_delay_loops(graph, registry, info, blamed)
+    from graph.ties import tie_problems
+    problems += [Problem(message, node_id)
+                 for message, node_id in tie_problems(graph, registry, info.param_shapes)]
     from graph.gradient_flow import gradient_blockers
     problems += gradient_blockers(graph, registry, info.param_counts)
     from graph.optimizer_needs import optimizer_notes

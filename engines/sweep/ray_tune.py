@@ -28,6 +28,7 @@ from graph.spec import ParamType
 
 PROJECT_PACKAGES = ("graph", "engines", "plugins")
 STAGED_GRAPH = "graph.dgraph"
+FAILED_MARK, RECORD_MARK = "DENDRITE_TRIAL_FAILED: ", " DENDRITE_RECORD: "
 MAX_REPORTS_PER_TRIAL = 200  # per-epoch metrics reach Tune at most this often (ASHA's clock)
 
 
@@ -113,7 +114,7 @@ def _trainable(config: dict, *, registry_factory: Callable[[], Registry], runs_d
         result = run_trial(stage / STAGED_GRAPH, point["values"], point["seed"],
                            registry_factory(), runs_dir, epochs=epochs, report=report)
     except TrialFailed as exc:
-        raise RuntimeError(f"DENDRITE_TRIAL_FAILED: {exc}") from None
+        raise RuntimeError(f"{FAILED_MARK}{exc}{RECORD_MARK}{exc.record}\n") from None
     final = _tune_keys(result.final)
     final.update({"dendrite_seconds": result.seconds, "dendrite_record": result.record,
                   "dendrite_reason": result.reason, "dendrite_done": 1})
@@ -198,8 +199,9 @@ def _fit(tune, asha, plan, trials, registry_factory, sweep_dir, epochs, workers,
         trial = trials[point["index"]]
         metrics = result.metrics or {}
         if result.error is not None:
+            message, record = _error_text(result.error)
             by_index[trial.index] = TrialOutcome(trial, "failed", _our_keys(metrics),
-                                                 message=_error_text(result.error))
+                                                 record=record, message=message)
         elif metrics.get("dendrite_done"):
             by_index[trial.index] = TrialOutcome(
                 trial, "ok", _our_keys(metrics), metrics.get("dendrite_seconds"),
@@ -219,13 +221,15 @@ def _index(tune_trial) -> int:
     return tune_trial.config["trial"]["index"]
 
 
-def _error_text(error) -> str:
+def _error_text(error) -> tuple[str, str]:
+    """(message, record folder) of a failed trial, from the error Tune hands back."""
     text = str(error)
-    marker = "DENDRITE_TRIAL_FAILED: "
-    if marker in text:
-        return text.split(marker, 1)[1].splitlines()[0].strip()
+    if FAILED_MARK in text:  # the last one: earlier ones are source lines of the traceback
+        line = text.rsplit(FAILED_MARK, 1)[1].splitlines()[0]
+        message, _, record = line.partition(RECORD_MARK)
+        return message.strip(), record.strip()
     lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else type(error).__name__
+    return (lines[-1].strip() if lines else type(error).__name__), ""
 
 
 def _Echo(tune, points: list[Trial], echo):

@@ -27,6 +27,10 @@ from graph.spec import ParamType
 class TrialFailed(RuntimeError):
     """The trial could not run or diverged; the message is the user-facing reason."""
 
+    def __init__(self, message: str, record: str = ""):
+        super().__init__(message)
+        self.record = record  # the failed run's record folder, when one was written
+
 
 @dataclass(frozen=True)
 class TrialResult:
@@ -74,7 +78,7 @@ def run_trial(graph_path, values: dict, seed: int, registry: Registry, runs_dir,
                     history=session.history)
     ended = next((e for e in reversed(events) if isinstance(e, (Finished, Failed))), None)
     if isinstance(ended, Failed):
-        raise TrialFailed(ended.message)
+        raise TrialFailed(ended.message, str(recorder.folder))
     final = dict(session.history[-1]) if session.history else {}
     reason = ended.reason if isinstance(ended, Finished) else "unknown"
     return TrialResult(final, seconds, str(getattr(reason, "value", reason)),

@@ -112,7 +112,8 @@ def test_malformed_json_gives_line_and_column(toy_registry):
 @pytest.mark.parametrize("mutate, expected", [
     (lambda d: d.update(format="other"), "not a Dendrite graph file"),
     (lambda d: d.pop("format"), "not a Dendrite graph file"),
-    (lambda d: d.update(version=2), "newer Dendrite (format version 2)"),
+    (lambda d: d.update(version=FORMAT_VERSION + 1),
+     f"newer Dendrite (format version {FORMAT_VERSION + 1})"),
     (lambda d: d.update(version=0), "unknown format version 0"),
     (lambda d: d.update(version="1"), "unknown format version '1'"),
     (lambda d: d.update(version=True), "unknown format version True"),
