@@ -34,7 +34,7 @@ CG_SPEC = optimizer_spec(
                choices=("polak_ribiere", "fletcher_reeves")),
      ParamSpec("restart_every", ParamType.INT, 0, "Restart as steepest descent every this "
                "many steps (0: the parameter count n).", range=(0, 1 << 30)),
-     *wolfe_params(0.4), gtol_param()],
+     *wolfe_params(0.1), gtol_param()],
     [curve("Line search step eta", "step", "eta", log=True),
      curve("CG beta", "beta", "beta"),
      curve("CG restarts", "restarts", "restarts so far"),
