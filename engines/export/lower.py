@@ -145,7 +145,13 @@ def inference_part(graph, registry) -> tuple[list, list, set]:
                 inputs.append((edge.src, edge.src_port))
             else:
                 stack.append(edge.src)
-    return list(dict.fromkeys(inputs)), outputs, nodes
+    node_index = {nid: i for i, nid in enumerate(graph.nodes)}
+
+    def position(pair):  # graph order, then the spec's port order
+        names = [p.name for p in specs[pair[0]].outputs]
+        return node_index[pair[0]], names.index(pair[1]) if pair[1] in names else len(names)
+
+    return sorted(dict.fromkeys(inputs), key=position), outputs, nodes
 
 
 def _port_name(node_id: str, port: str, single: bool, default: str) -> str:
