@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engines.events import Failed, Finished, Scalar
+from engines.tensorboard import open_tensorboard_log
 
 GRAPH_FILE = "graph.dgraph"
 METRICS_FILE = "metrics.jsonl"
@@ -74,6 +75,7 @@ class RunRecorder:
         self.graph_path = None if graph_path is None else str(graph_path)
         self._write_graph()
         self._metrics = open(folder / METRICS_FILE, "w", buffering=1, encoding="utf-8")
+        self.tensorboard = open_tensorboard_log(folder)  # None without tensorboardX
         self.ended = None  # the Finished or Failed event
         self.started = time.perf_counter()
 
@@ -87,6 +89,8 @@ class RunRecorder:
 
     def observe(self, event) -> None:
         """Session observer: record Scalars as they come, remember how the run ended."""
+        if self.tensorboard is not None:
+            self.tensorboard.observe(event)
         if isinstance(event, Scalar):
             if not self._metrics.closed:
                 self._metrics.write(json.dumps({"tag": event.tag, "step": int(event.step),
@@ -98,6 +102,8 @@ class RunRecorder:
                epochs: int | None = None, history: list | None = None) -> dict:
         """Write weights.npz and summary.json, close the metrics file; returns the summary."""
         self._metrics.close()
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         if program is not None:
             weights = program.weights_to_host()
             np.savez(self.folder / WEIGHTS_FILE, **weights)
