@@ -17,6 +17,8 @@ from engines import datasets
 from engines.datafeed import NORMALISERS, ArrayFeed, class_targets, normalise, split_train_val
 from engines.datasets import DatasetError
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from plugins.core.regions import add_decision_regions
+from plugins.core.views import DECISION_REGIONS
 
 _OUTPUTS = (PortSpec("x", PortKind.TENSOR, "Inputs (batch, features)."),
             PortSpec("y", PortKind.TENSOR, "Targets (batch, outputs)."))
@@ -58,6 +60,8 @@ def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -
     ctx.feed(ArrayFeed(ctx.backend, x_train, y_train, x_val, y_val, batch_size,
                        int(ctx.rng.integers(2**31)), out_x, out_y, shuffle=p["shuffle"],
                        dtype=ctx.dtype))
+    if not y_is_x:
+        add_decision_regions(ctx, out_x, x_train, y_train)
 
 
 # -- built-in datasets -----------------------------------------------------------------------
@@ -134,6 +138,7 @@ DATASET_SPEC = NodeSpec(
     ),
     infer_shapes=infer_dataset_shapes,
     role=NodeRole.DATA,
+    views=(DECISION_REGIONS,),
 )
 
 
@@ -185,6 +190,43 @@ def _targets(path, x, y, one_hot: bool):
         y[np.arange(len(labels)), labels] = 1.0
         return x, y, False
     return x, np.asarray(y, dtype=np.float32).reshape(len(y), -1), False
+
+
+@lru_cache(maxsize=64)
+def _peek_cached(peek, stamp, *args) -> str | None:
+    try:
+        peek(*args)
+    except DatasetError as exc:
+        return str(exc)
+    return None
+
+
+def _peek(peek, path, *args) -> str | None:
+    """Why peek(path, *args) refuses the file, or None; cached while the file is unchanged."""
+    try:
+        info = os.stat(path)
+        stamp = (info.st_mtime_ns, info.st_size, info.st_mode, datasets.max_data_bytes())
+    except (OSError, ValueError):
+        return _peek_cached.__wrapped__(peek, None, path, *args)  # its own message, uncached
+    return _peek_cached(peek, stamp, path, *args)
+
+
+def check_csv(params) -> str | None:
+    """check_files for the CSV node: the file's kind, size and first few KiB."""
+    return _peek(datasets.peek_csv, params["path"])
+
+
+def check_numpy(params) -> str | None:
+    """check_files for the NumPy node: the .npy header or the .npz arrays' headers."""
+    return _peek(datasets.peek_numpy, params["path"], params["x_key"], params["y_key"])
+
+
+def check_idx(params) -> str | None:
+    """check_files for the IDX node: both files' headers against their sizes."""
+    problem = _peek(datasets.peek_idx, params["path"])
+    if problem is None and params["labels_path"]:
+        problem = _peek(datasets.peek_idx, params["labels_path"])
+    return problem
 
 
 def _file_shapes(read):
@@ -243,6 +285,8 @@ CSV_SPEC = NodeSpec(
     ),
     infer_shapes=_file_shapes(read_csv),
     role=NodeRole.DATA,
+    check_files=check_csv,
+    views=(DECISION_REGIONS,),
 )
 
 
@@ -274,6 +318,8 @@ NUMPY_SPEC = NodeSpec(
     ),
     infer_shapes=_file_shapes(read_numpy),
     role=NodeRole.DATA,
+    check_files=check_numpy,
+    views=(DECISION_REGIONS,),
 )
 
 
@@ -295,6 +341,8 @@ IDX_SPEC = NodeSpec(
     ),
     infer_shapes=_file_shapes(read_idx),
     role=NodeRole.DATA,
+    check_files=check_idx,
+    views=(DECISION_REGIONS,),
 )
 
 NODES = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engines.program import Step
 from graph.spec import NodeSpec, PortKind, PortSpec, ShapeError
+from plugins.core.class_report import add_class_report
 from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY
 
 
@@ -35,6 +36,8 @@ def _loss_outputs(ctx):
     ctx.loss(loss)
     ctx.metric("loss", loss)
     ctx.metric("accuracy", accuracy)
+    # the first loss's prediction is what decision-region views draw (plugins.core.regions)
+    ctx.program.extras.setdefault("prediction", ctx.input("pred"))
     return loss, accuracy
 
 
@@ -97,6 +100,7 @@ def build_softmax_cross_entropy(ctx):
     target_mass = ctx.scratch((batch, 1))  # sum_k t_k: 1 for one-hot rows
     target_logit = ctx.scratch((batch, 1))  # sum_k t_k (z_k - max)
     hits = ctx.scratch((batch, 1), dtype=bool)
+    count_classes = add_class_report(ctx, pred, target)
     ones = xp.ones((classes, 1), dtype=ctx.dtype)  # row sums as a matmul: faster for few classes
     # NumPy's maximum.reduce skips max()'s wrapper overhead; CuPy keeps the plain max
     reduce_max = xp.maximum.reduce if ctx.backend.name == "numpy" else xp.max
@@ -122,6 +126,7 @@ def build_softmax_cross_entropy(ctx):
         hit = hits[:rows]
         xp.greater_equal(picked, 0, out=hit)
         accuracy.value[0] = xp.count_nonzero(hit) / rows
+        count_classes()
 
     def backward():  # dE/dz = (p sum(t) - t) / n
         if pred.grad is None:

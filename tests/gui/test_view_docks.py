@@ -1,0 +1,197 @@
+"""View docks built from spec declarations: plan, routing, labels, axes, images, export, and
+every example's events landing in its declared docks (and nowhere else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMainWindow
+
+from engines.compiler import compile_graph
+from engines.events import Image, Points, Scalar, Text, Trace
+from engines.session import Session
+from graph.fileio import load_graph
+from graph.model import Graph, Node
+from graph.registry import Registry
+from graph.spec import NodeSpec
+from graph.views import Axis, View, ViewKind
+from gui.plots.plan import ViewPlan
+from gui.plots.view_docks import ViewDocks
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _registry_with(*specs) -> Registry:
+    registry = Registry()
+    for spec in specs:
+        registry.register(spec)
+    return registry
+
+
+CURVES = View(ViewKind.CURVES, "Signals", ("sig/{node}",), y=Axis("volts", "V", range=(-1, 1)))
+PAIR = View(ViewKind.CURVES, "Loss", ("train/loss", "val/loss"), y=Axis("loss", log=True))
+PICTURE = View(ViewKind.IMAGE, "Picture", ("pic/{node}",))
+SPEC = NodeSpec("t.node", "Node", "Test", "doc", views=(CURVES, PAIR, PICTURE))
+
+
+def _graph(*ids_titles) -> Graph:
+    graph = Graph("g")
+    for node_id, title in ids_titles:
+        graph.add_node(Node(node_id, "t.node", {}, (0, 0), title))
+    return graph
+
+
+def test_views_of_several_nodes_share_one_dock_and_label_curves_by_title():
+    plan = ViewPlan.of(_graph(("n1", "hidden"), ("n2", "output")), _registry_with(SPEC))
+    assert [v.view.title for v in plan.views] == ["Signals", "Loss", "Picture"]
+    assert [(p.view.title, label) for p, label in plan.route("sig/n2")] == [("Signals",
+                                                                            "output")]
+    assert [label for _p, label in plan.route("train/loss")] == ["train"]
+    assert [label for _p, label in plan.route("val/loss")] == ["val"]
+    # a tag no view declares goes to the one generic dock, with node ids shown as titles
+    assert [(p.view.title, label) for p, label in plan.route("extra/n1")] == [
+        ("Other values", "extra/hidden")]
+    # images never fall back to a curve dock
+    assert plan.route("extra/n1", frozenset({ViewKind.IMAGE})) == []
+
+
+@pytest.fixture
+def main_window(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def docks(main_window):
+    docks = ViewDocks(main_window)
+    docks.add_to(main_window)
+    docks.prepare(_graph(("n1", "hidden"), ("n2", "output")), _registry_with(SPEC))
+    return docks
+
+
+def test_a_dock_is_shown_only_once_its_data_arrives(docks, qtbot):
+    signals, loss = docks.dock("Signals"), docks.dock("Loss")
+    assert signals.isHidden() and loss.isHidden() and docks.dock("Other values").isHidden()
+    docks.scalar_batch({"sig/n1": ([1, 2], [0.1, 0.2]), "sig/n2": ([1, 2], [0.5, -0.5])})
+    docks.refresh()
+    assert not signals.isHidden() and loss.isHidden()
+    assert signals.legend_entries() == ["hidden", "output"]
+    legend = signals.legend.text()
+    assert "hidden" in legend and "output" in legend and "#" in legend  # colour swatches
+    assert list(signals.curve("sig/n2").getData()[1]) == [0.5, -0.5]
+    # the declared range and unit: fixed axis, label "volts (V)", no SI rescaling
+    view_range = signals.plot.getPlotItem().viewRange()[1]
+    assert view_range[0] == pytest.approx(-1.04, abs=0.02)
+    assert view_range[1] == pytest.approx(1.04, abs=0.02)
+    axis = signals.plot.getAxis("left")
+    assert axis.labelText == "volts (V)" and not axis.autoSIPrefix
+    assert docks.dock("Loss").plot.getPlotItem().ctrl.logYCheck.isChecked()
+    assert [d.view.title for d in docks.shown()] == ["Signals"]
+
+
+def test_the_step_axis_keeps_up_with_the_run(docks):
+    docks.scalar("train/loss", 10, 1.0)
+    docks.scalar("train/loss", 20, 0.5)
+    docks.progress(400)
+    docks.refresh()
+    low, high = docks.dock("Loss").plot.getPlotItem().viewRange()[0]
+    assert high >= 400 and low <= 10
+
+
+def test_a_one_by_one_image_shows_its_value_and_a_colour_bar(docks):
+    docks.image("pic/n1", np.array([[-2.5]]))
+    docks.refresh()
+    dock = docks.dock("Picture")
+    panel = dock.panels["pic/n1"]
+    assert panel.bar is not None and panel.bar.levels() == pytest.approx((-3.0, -2.0))
+    assert [t.toPlainText() for t in panel.texts if t.isVisible()] == ["-2.5"]
+    assert panel.plot.titleLabel.text == "hidden"
+
+
+def test_unclaimed_scalars_show_in_the_generic_dock(docks):
+    docks.scalar("mystery", 1, 3.0)
+    docks.refresh()
+    other = docks.dock("Other values")
+    assert not other.isHidden() and other.legend_entries() == ["mystery"]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".csv"])
+def test_any_plot_exports(docks, tmp_path, suffix):
+    docks.scalar_batch({"sig/n1": ([1, 2, 3], [0.1, 0.2, 0.3])})
+    docks.image("pic/n2", np.arange(12.0).reshape(3, 4))
+    docks.refresh()
+    for title in ("Signals", "Picture"):
+        path = docks.dock(title).export(tmp_path / f"{title}{suffix}")
+        data = path.read_bytes()
+        assert len(data) > 40
+        if suffix == ".png":
+            assert data[:4] == b"\x89PNG"
+        elif suffix == ".svg":
+            assert b"<svg" in data
+        elif title == "Signals":
+            assert b"hidden,sig/n1,3.0,0.3" in data.replace(b"\r", b"")
+        else:
+            assert b"0,1,2,3" in data
+
+
+def test_another_graph_removes_docks_it_does_not_declare(docks, main_window):
+    other = NodeSpec("t.other", "Other", "Test", "doc", views=(PICTURE,))
+    graph = Graph("h")
+    graph.add_node(Node("p", "t.other", {}, (0, 0), "pic"))
+    docks.prepare(graph, _registry_with(other))
+    assert {d.view.title for d in docks.all} == {"Picture", "Other values"}
+
+
+def _run_events(path: Path, registry, epochs: int) -> list:
+    graph = load_graph(path, registry)
+    program = compile_graph(graph, registry, seed=0)
+    return Session(program, epochs).run(), graph
+
+
+def _feed(docks, events) -> None:
+    for event in events:
+        if isinstance(event, Scalar):
+            docks.scalar(event.tag, event.step, event.value)
+        elif isinstance(event, Image):
+            docks.image(event.tag, event.array, event.extent)
+        elif isinstance(event, Trace):
+            docks.trace(event)
+        elif isinstance(event, Points):
+            docks.points(event)
+        elif isinstance(event, Text):
+            docks.text(event)
+
+
+EXPECTED = {  # example -> docks that must receive data in a short headless run
+    "xor_mlp": {"Error history", "Accuracy", "Gradient norms", "Weights",
+                "Decision regions"},
+    "digits_mlp": {"Error history", "Accuracy", "Gradient norms", "Weights",
+                   "Confusion matrix", "Precision, recall, F1"},
+    "hopfield_letters": {"Recall", "Energy", "Overlaps", "Recalled", "Stored patterns",
+                         "Hopfield weights"},
+    "rbm_digits": {"Reconstruction error", "Free energy", "RBM weights",
+                   "Input | reconstruction", "Gibbs samples", "Hidden probabilities"},
+    "boltzmann_encoder": {"Completion", "Correlation gap", "Boltzmann weights", "Completions"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_example_fills_exactly_its_declared_docks(name, registry, main_window):
+    events, graph = _run_events(EXAMPLES / f"{name}.dgraph", registry, epochs=2)
+    docks = ViewDocks(main_window)
+    docks.add_to(main_window)
+    docks.prepare(graph, registry)
+    declared = {v.view.title for v in docks.plan.views}
+    _feed(docks, events)
+    docks.refresh()
+    shown = {d.view.title for d in docks.shown()}
+    assert shown == EXPECTED[name]
+    assert shown <= declared  # nothing fell through to the generic dock
+    for dock in docks.shown():
+        assert not dock.isHidden()
