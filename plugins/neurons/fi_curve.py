@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Points, Scalar
+from engines.events import FinishReason, Points, Scalar, Stop
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType
 from graph.views import Axis, View, ViewKind
@@ -177,9 +177,10 @@ def build(ctx):
         if not run["done"]:
             return None
         if run["onset"] is None:
-            return (f"converged: {ctx.label} found no repetitive firing up to "
-                    f"{p['i_max']:g} uA/cm^2.")
-        return f"converged: {ctx.label} onset of repetitive firing at {run['onset']:.3f} uA/cm^2."
+            return Stop(FinishReason.CONVERGED, f"{ctx.label} found no repetitive firing up to "
+                        f"{p['i_max']:g} uA/cm^2.")
+        return Stop(FinishReason.CONVERGED, f"{ctx.label}: onset of repetitive firing at "
+                    f"{run['onset']:.3f} uA/cm^2.")
 
     ctx.program.extras.setdefault("fi_curves", {})[ctx.node_id] = run
     ctx.simulation_steps(round(p["duration"] / p["dt"]))
