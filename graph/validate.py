@@ -99,6 +99,9 @@ def validate(graph: Graph, registry: Registry) -> list[Problem]:
     problems += _check_nodes(graph, registry)
     problems += _check_edges(graph, registry)
     problems += _check_required_inputs(graph, registry)
+    from graph.file_checks import file_problems
+    problems += [Problem(message, node_id, severity=severity)
+                 for message, node_id, severity in file_problems(graph, registry)]
     try:
         order = topological_order(graph, registry)
     except CycleError as exc:

@@ -6,10 +6,15 @@ All functions return NumPy arrays on the host: (x float32 (n, features), labels 
 from engines.datasets.digits import digits
 from engines.datasets.files import (
     DatasetError,
+    check_file,
     load_csv,
     load_idx,
     load_idx_pair,
     load_numpy,
+    max_data_bytes,
+    peek_csv,
+    peek_idx,
+    peek_numpy,
     resolve_columns,
 )
 from engines.datasets.letters import (
@@ -23,7 +28,7 @@ from engines.datasets.toy import LOGIC_OPS, blobs, logic, pca3d, sine, two_spira
 
 __all__ = [
     "ALPHABET", "LOGIC_OPS", "DatasetError", "add_pixel_noise", "available_fonts",
-    "bipolar_glyphs", "blobs", "digits", "letters", "load_csv", "load_idx",
-    "load_idx_pair", "load_numpy", "logic", "pca3d", "resolve_columns", "sine", "two_spirals",
-    "xor",
+    "bipolar_glyphs", "blobs", "check_file", "digits", "letters", "load_csv", "load_idx",
+    "load_idx_pair", "load_numpy", "logic", "max_data_bytes", "pca3d", "peek_csv", "peek_idx",
+    "peek_numpy", "resolve_columns", "sine", "two_spirals", "xor",
 ]
