@@ -63,6 +63,8 @@ class Session:
         self._lock = threading.RLock()  # held by the worker while a step runs
         self._peeks: queue.Queue = queue.Queue()  # (node_id, port, answer) served between steps
         self._idle = threading.Event()  # set while the worker waits, paused, between steps
+        self.max_steps_per_s = 0.0  # a cap so short runs can be watched; 0: as fast as it goes
+        self._next_step_at = 0.0
 
     # -- commands (any thread) ---------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
@@ -104,6 +106,13 @@ class Session:
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False
+
+    def set_speed(self, steps_per_s: float) -> None:
+        """Cap the run at steps_per_s steps a second from the next step (0 lifts the cap)."""
+        with self._wake:
+            self.max_steps_per_s = max(0.0, float(steps_per_s))
+            self._next_step_at = 0.0
+            self._wake.notify_all()
 
     def stop(self) -> None:
         with self._wake:
@@ -224,6 +233,12 @@ class Session:
                 if self._stop:
                     return False
                 if not self._paused:
+                    if self.max_steps_per_s > 0:  # paced: wait, still answering commands
+                        wait = self._next_step_at - time.perf_counter()
+                        if wait > 0:
+                            self._wake.wait(min(wait, 0.05))
+                            continue
+                        self._next_step_at = time.perf_counter() + 1.0 / self.max_steps_per_s
                     self.state = SessionState.RUNNING
                     self._idle.clear()
                     return True
