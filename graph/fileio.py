@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -197,10 +198,24 @@ def graph_from_json(text: str | bytes, registry: Registry, *, source: Any = "<gr
         raise GraphFileError(source, "is nested too deeply to be a graph file.") from None
     except MemoryError:
         raise GraphFileError(source, "is too large to read.") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise GraphFileError(source, f"cannot be parsed ({type(exc).__name__}: "
+                                         f"{str(exc)[:120]}).") from None
+        raise GraphFileError(source, _long_integer_message(text)) from None
     except Exception as exc:  # anything else the decoder may raise on hostile input
         raise GraphFileError(source, f"cannot be parsed ({type(exc).__name__}: "
                                      f"{str(exc)[:120]}).") from None
     return graph_from_dict(document, registry, source=source, default_name=default_name)
+
+
+def _long_integer_message(text: str) -> str:
+    """Where a number too long for Python's int parser sits (json raises without a place)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()  # 3.10 before 3.10.7
+    found = re.search(rf"\d{{{limit + 1},}}", text)
+    where = f" at line {text.count(chr(10), 0, found.start()) + 1}" if found else ""
+    return (f"has a number with more than {limit} digits{where}; no value in a graph needs "
+            "that many.")
 
 
 def _reject_constant(name: str):
