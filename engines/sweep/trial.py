@@ -48,7 +48,7 @@ def run_trial(graph_path, values: dict, seed: int, registry: Registry, runs_dir,
     """Train graph_path with `values` ({"node.param": value}) and `seed`; TrialFailed on error."""
     graph_path = Path(graph_path)
     graph = load_graph(graph_path, registry)
-    _absolute_paths(graph, registry, graph_path.parent)
+    absolute_paths(graph, registry, graph_path.parent)
     for key, value in values.items():
         node_id, _, name = key.partition(".")
         SetParam(node_id, name, value).apply(graph)
@@ -85,8 +85,8 @@ def run_trial(graph_path, values: dict, seed: int, registry: Registry, runs_dir,
                        str(recorder.folder))
 
 
-def _absolute_paths(graph, registry: Registry, base: Path) -> None:
-    """Resolve relative file parameters against the graph file's folder (the staged job)."""
+def absolute_paths(graph, registry: Registry, base: Path) -> None:
+    """Resolve relative file parameters against base, the folder of the graph's file."""
     for node in graph.nodes.values():
         for spec in registry.spec(node.type_id).params:
             value = node.params.get(spec.name)
