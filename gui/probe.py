@@ -1,19 +1,22 @@
-"""Wire probe: statistics, histogram and image of the tensor on a clicked wire, kept fresh."""
+"""Wire probe: statistics, histogram and image of the tensor on a clicked wire, kept fresh,
+with a short history of snapshots to scrub back over."""
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QDockWidget, QGridLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QGridLayout, QLabel, QSlider, QWidget
 
 from gui.plots.docks import make_plot
 
 REFRESH_MS = 250
 HISTOGRAM_BINS = 40
 STAT_NAMES = ("shape", "mean", "std", "min", "max")
+HISTORY = 50  # snapshots kept per probed wire
 
 
 def tensor_stats(array: np.ndarray) -> dict:
@@ -40,6 +43,13 @@ def image_view_of(array: np.ndarray) -> np.ndarray | None:
     if array.ndim == 4:
         return np.concatenate(list(array[:16].mean(axis=-1)), axis=1)
     return None
+
+
+def _peek_with_step(session, node_id: str, port: str):
+    """(a copy of the wire's value, the step it was taken after), on the reader thread."""
+    array = session.peek(node_id, port)
+    program = getattr(session, "program", None)
+    return array, getattr(getattr(program, "phase", None), "step", None)
 
 
 class ProbeDock(QDockWidget):
@@ -78,6 +88,15 @@ class ProbeDock(QDockWidget):
         grid.addWidget(self.histogram, 2, 0, 1, len(STAT_NAMES))
         grid.addWidget(self.image_plot, 2, len(STAT_NAMES), 1, len(STAT_NAMES))
         grid.setRowStretch(2, 1)
+        self.history: deque = deque(maxlen=HISTORY)  # (step, array, title), oldest first
+        self.scrub = QSlider(Qt.Orientation.Horizontal)
+        self.scrub.setToolTip(f"Scrub back over the last {HISTORY} snapshots of this wire; "
+                              "the right end follows the run live.")
+        self.scrub.setRange(0, 0)
+        self.scrub.valueChanged.connect(self._scrubbed)
+        self.scrub_label = QLabel("live")
+        grid.addWidget(self.scrub, 3, 0, 1, 2 * len(STAT_NAMES) - 2)
+        grid.addWidget(self.scrub_label, 3, 2 * len(STAT_NAMES) - 2, 1, 2)
         self.setWidget(body)
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
         self._pending: Future | None = None
@@ -91,6 +110,7 @@ class ProbeDock(QDockWidget):
         """Probe the wires of session (None after the graph was replaced)."""
         self.session = session
         self._pending = None  # a read from the previous run is of no interest
+        self.clear_history()
         if session is None:
             self.edge = None
             self.timer.stop()
@@ -102,6 +122,8 @@ class ProbeDock(QDockWidget):
         """Show edge's tensor now and keep it fresh while the dock is open."""
         if session is not None:
             self.session = session
+        if edge != self.edge:
+            self.clear_history()
         self.edge = edge
         self.show()
         self.raise_()
@@ -133,16 +155,62 @@ class ProbeDock(QDockWidget):
                     return
         self._pending_edge = edge
         self._pending_final = bool(getattr(self.session, "done", False))
-        self._pending = self._reader.submit(self.session.peek, edge.src, edge.src_port)
+        self._pending = self._reader.submit(_peek_with_step, self.session, edge.src,
+                                            edge.src_port)
         self.timer.start()
 
     def _show_read(self, read: Future, where: str) -> None:
         try:
-            array = read.result()
+            array, step = read.result()
         except Exception as exc:  # unknown port, a run that timed out: shown, not raised
             self.title_label.setText(f"{where}: {exc}")
             return
-        self.show_array(np.asarray(array), where)
+        self.record(np.asarray(array), step, where)
+
+    # -- history -----------------------------------------------------------------------------
+    @property
+    def live(self) -> bool:
+        """True while the scrubber sits at its right end (the newest snapshot is shown)."""
+        return self.scrub.value() >= self.scrub.maximum()
+
+    def record(self, array: np.ndarray, step, title: str) -> None:
+        """Keep a snapshot; show it when following live, else stay on the scrubbed one."""
+        follow = self.live
+        if self.history and step is not None and self.history[-1][0] == step:
+            self.history.pop()  # re-read while paused: the same step, keep it once
+        self.history.append((step, array, title))
+        self.scrub.blockSignals(True)
+        self.scrub.setRange(0, len(self.history) - 1)
+        if follow:
+            self.scrub.setValue(self.scrub.maximum())
+        else:  # the deque dropped its oldest entry: keep pointing at the same snapshot
+            shift = 1 if len(self.history) == self.history.maxlen else 0
+            self.scrub.setValue(max(0, self.scrub.value() - shift))
+        self.scrub.blockSignals(False)
+        if follow:
+            self.show_array(array, title)
+        self._label_scrub()
+
+    def _scrubbed(self, index: int) -> None:
+        if 0 <= index < len(self.history):
+            _step, array, title = self.history[index]
+            self.show_array(array, title)
+        self._label_scrub()
+
+    def _label_scrub(self) -> None:
+        if not self.history:
+            self.scrub_label.setText("live")
+            return
+        step = self.history[self.scrub.value()][0]
+        where = "live" if self.live else f"{self.scrub.value() + 1}/{len(self.history)}"
+        self.scrub_label.setText(f"step {step} ({where})" if step is not None else where)
+
+    def clear_history(self) -> None:
+        self.history.clear()
+        self.scrub.blockSignals(True)
+        self.scrub.setRange(0, 0)
+        self.scrub.blockSignals(False)
+        self.scrub_label.setText("live")
 
     def show_array(self, array: np.ndarray, title: str = "") -> None:
         self.last_array = array
