@@ -1,3 +1,3 @@
 """The recurrent pack: sequence data, recurrent cells, attention window, sequence losses."""
 
-MODULES = ["layers"]
+MODULES = ["data", "layers", "sequence", "attention"]

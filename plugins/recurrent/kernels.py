@@ -1,10 +1,12 @@
 """Recurrent cells over whole sequences, written once against `xp` (NumPy or CuPy).
 
-Each cell runs a whole sequence per call. Work arrays are time-major, (T, rows, ...), and
-preallocated for the largest batch; a short batch uses contiguous views of their first
-T * rows entries. The input projection of every time step is one matmul before the loop, each
-step is one matmul for all gates plus elementwise kernels over (rows, units), and the weight
-gradients are one matmul each after the reverse loop. Nothing loops over the batch.
+Each cell runs a whole sequence per call. Work arrays are preallocated for the largest batch (a
+short batch uses contiguous views of their first entries) and feature-major inside the loop,
+(T, G*units, rows): every gate of a step is then one contiguous block, so each elementwise
+kernel is a single flat loop (row-major (rows, G*units) gate slices are strided and several
+times slower in NumPy). The input projection of every step is one matmul before the loop, each
+step is one matmul for all gates, and the weight gradients are one matmul each after the
+reverse loop. Nothing loops over the batch.
 
 Weights: W (features, G*units) input weights, U (units, G*units) recurrent weights, b (G*units,).
 Gate blocks along the G*units axis, in PyTorch's order:
@@ -18,7 +20,40 @@ PyTorch's weight_ih is W.T and weight_hh is U.T; its bias_ih is b and its bias_h
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from math import prod
+
+_BLAS = None
+
+
+def _blas_libraries() -> list:
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+        except Exception:  # threadpoolctl missing or unable to find the library: leave as is
+            _BLAS = []
+    return _BLAS
+
+
+@contextmanager
+def single_threaded_blas():
+    """Run the enclosed NumPy code with one BLAS thread.
+
+    A step's matmul is small ((units, 4 units) by (4 units, batch)); a threaded BLAS wakes its
+    pool for each one, and with the elementwise kernels in between the threads never stay
+    warm. One thread was 5x faster for a 32-unit LSTM here (see docs/PERFORMANCE.md).
+    """
+    libraries = _blas_libraries()
+    saved = [lib.num_threads for lib in libraries]
+    for lib in libraries:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, count in zip(libraries, saved):
+            lib.set_num_threads(count)
 
 
 def sigmoid_(xp, a) -> None:
@@ -52,11 +87,11 @@ class Workspace:
 class Cell:
     """Base: one direction of one recurrent layer, bound to its parameter buffers.
 
-    forward(x_tm, h0, c0) runs the sequence x_tm (T, rows, features); the hidden states are
-    then `hidden(rows)` (T + 1, rows, units) with the initial state first. backward(dh_seq,
-    dh_last, dc_last) takes the gradient of every step's output (T, rows, units, any strides,
-    or None) and of the final state, overwrites the parameter gradients and returns
-    (dx_tm, dh0, dc0), views into the workspace valid until the next call.
+    forward(x_tm, h0, c0) runs the sequence x_tm (T, rows, features); `states(rows)` is then
+    (T + 1, rows, units) with the initial state first. backward(dh_seq, dh_last, dc_last)
+    takes the gradient of every step's output (T, rows, units, any strides, or None) and of
+    the final state, overwrites the parameter gradients and returns (dx_tm, dh0, dc0), views
+    into the workspace valid until the next call.
     """
 
     gates = 1
@@ -69,9 +104,10 @@ class Cell:
         self.options = options
         self.rows = batch
         T, n, G = steps, units, self.gates
-        layout = {"pre": (T, None, G * n), "dpre": (T, None, G * n), "hs": (T + 1, None, n),
-                  "dx": (T, None, features), "dh": (None, n), "tmp": (None, n),
-                  "tmp2": (None, n), "tmpg": (None, G * n)}
+        layout = {"pre": (T, G * n, None), "dpre": (T, G * n, None), "hs": (T + 1, n, None),
+                  "proj": (T, None, G * n), "hrows": (T, None, n), "dseq": (T, n, None),
+                  "dx": (T, None, features), "dh": (n, None), "tmp": (n, None),
+                  "tmp2": (n, None), "tmpg": (G * n, None)}
         layout.update(self.extra_layout(T, n, G))
         self.work = Workspace(xp, dtype, batch, layout)
         self.ones = xp.ones(T * batch, dtype=dtype)
@@ -79,66 +115,74 @@ class Cell:
     def extra_layout(self, T, n, G) -> dict:
         return {}
 
-    def hidden(self, rows: int):
-        return self.work.views(rows)["hs"]
+    def states(self, rows: int):
+        """(T + 1, rows, units) hidden states of the last forward pass, h0 first."""
+        return self.work.views(rows)["hs"].transpose(0, 2, 1)
 
     def gate_values(self, rows: int):
-        """(T, rows, G*units) gate activations of the last forward pass."""
+        """(T, G*units, rows) gate activations of the last forward pass."""
         return self.work.views(rows)["pre"]
 
     def step_gradients(self, rows: int):
-        """(T, rows, G*units) pre-activation gradients of the last backward pass."""
+        """(T, G*units, rows) pre-activation gradients of the last backward pass."""
         return self.work.views(rows)["dpre"]
 
-    def _project(self, v, x_tm) -> None:
-        """pre = x W + b for every step at once."""
-        T, rows = x_tm.shape[0], x_tm.shape[1]
-        pre2 = v["pre"].reshape(T * rows, -1)
-        self.xp.matmul(x_tm.reshape(T * rows, self.F), self.W.value, out=pre2)
-        pre2 += self.b.value
-        self.rows = rows
+    def forward(self, x_tm, h0=None, c0=None) -> None:
+        xp, T, rows = self.xp, self.T, x_tm.shape[1]
+        v = self.work.views(rows)
+        self._x, self.rows = x_tm, rows
+        proj2 = v["proj"].reshape(T * rows, -1)
+        xp.matmul(x_tm.reshape(T * rows, self.F), self.W.value, out=proj2)
+        pre = v["pre"]
+        pre[...] = v["proj"].transpose(0, 2, 1)
+        pre += self.b.value[:, None]
         hs = v["hs"]
-        if self._h0 is None:
+        if h0 is None:
             hs[0].fill(0)
         else:
-            hs[0] = self._h0
-
-    def _input_grads(self, v, x_tm, dx_rows_major):
-        """W, b and x gradients from dpre (T, rows, G*units), after the reverse loop."""
-        xp = self.xp
-        T, rows = x_tm.shape[0], x_tm.shape[1]
-        dpre2 = v[dx_rows_major].reshape(T * rows, -1)
-        xp.matmul(x_tm.reshape(T * rows, self.F).T, dpre2, out=self.W.grad)
-        xp.matmul(self.ones[:T * rows], dpre2, out=self.b.grad)
-        dx = v["dx"]
-        xp.matmul(dpre2, self.W.value.T, out=dx.reshape(T * rows, self.F))
-        return dx
-
-    def forward(self, x_tm, h0=None, c0=None) -> None:
-        self._h0, self._c0 = h0, c0
-        v = self.work.views(x_tm.shape[1])
-        self._x = x_tm
-        self._project(v, x_tm)
+            hs[0] = h0.T
+        self._c0 = c0
         self._run(v)
 
-    def _start_grads(self, v, dh_last):
+    def _start_grads(self, v, dh_seq, dh_last):
+        """dh (units, rows) seeded with the final state's gradient; dseq feature-major."""
         dh = v["dh"]
         if dh_last is None:
             dh.fill(0)
         else:
-            dh[...] = dh_last
-        return dh
+            dh[...] = dh_last.T
+        if dh_seq is None:
+            return dh, None
+        dseq = v["dseq"]
+        dseq[...] = dh_seq.transpose(0, 2, 1)
+        return dh, dseq
+
+    def _weight_grads(self, v, dpre, U_rows=None):
+        """W, b, x gradients from dpre (T, G*units, rows); U's from dpre and h (or U_rows)."""
+        xp, T, rows = self.xp, self.T, self.rows
+        proj = v["proj"]
+        proj[...] = dpre.transpose(0, 2, 1)
+        proj2 = proj.reshape(T * rows, -1)
+        xp.matmul(self._x.reshape(T * rows, self.F).T, proj2, out=self.W.grad)
+        xp.matmul(self.ones[:T * rows], proj2, out=self.b.grad)
+        dx = v["dx"]
+        xp.matmul(proj2, self.W.value.T, out=dx.reshape(T * rows, self.F))
+        if U_rows is None:
+            hrows = v["hrows"]
+            hrows[...] = v["hs"][:T].transpose(0, 2, 1)
+            xp.matmul(hrows.reshape(T * rows, self.n).T, proj2, out=self.U.grad)
+        return dx, proj2
 
 
 class SimpleRNNCell(Cell):
     """h' = act(x W + h U + b) with act tanh, relu or linear."""
 
     def _run(self, v):
-        xp, U, pre, hs = self.xp, self.U.value, v["pre"], v["hs"]
+        xp, UT, pre, hs = self.xp, self.U.value.T, v["pre"], v["hs"]
         activation = self.options.get("activation", "tanh")
         for t in range(self.T):
             h = hs[t + 1]
-            xp.matmul(hs[t], U, out=h)
+            xp.matmul(UT, hs[t], out=h)
             h += pre[t]
             if activation == "tanh":
                 xp.tanh(h, out=h)
@@ -148,11 +192,11 @@ class SimpleRNNCell(Cell):
     def backward(self, dh_seq, dh_last, dc_last=None):
         xp, v = self.xp, self.work.views(self.rows)
         U, hs, dpre = self.U.value, v["hs"], v["dpre"]
-        dh = self._start_grads(v, dh_last)
+        dh, dseq = self._start_grads(v, dh_seq, dh_last)
         activation = self.options.get("activation", "tanh")
         for t in range(self.T - 1, -1, -1):
-            if dh_seq is not None:
-                dh += dh_seq[t]
+            if dseq is not None:
+                dh += dseq[t]
             d = dpre[t]
             if activation == "tanh":
                 xp.multiply(hs[t + 1], hs[t + 1], out=d)
@@ -163,10 +207,9 @@ class SimpleRNNCell(Cell):
                 d *= dh
             else:
                 d[...] = dh
-            xp.matmul(d, U.T, out=dh)
-        T, rows, n = self.T, self.rows, self.n
-        xp.matmul(hs[:T].reshape(T * rows, n).T, dpre.reshape(T * rows, n), out=self.U.grad)
-        return self._input_grads(v, self._x, "dpre"), dh, None
+            xp.matmul(U, d, out=dh)
+        dx, _ = self._weight_grads(v, dpre)
+        return dx, dh.T, None
 
 
 class LSTMCell(Cell):
@@ -176,60 +219,60 @@ class LSTMCell(Cell):
     has_cell_state = True
 
     def extra_layout(self, T, n, G):
-        return {"cs": (T + 1, None, n), "tc": (T, None, n), "dc": (None, n)}
+        return {"cs": (T + 1, n, None), "tc": (T, n, None), "dc": (n, None)}
 
-    def cell_state(self, rows: int):
-        return self.work.views(rows)["cs"]
+    def cell_states(self, rows: int):
+        return self.work.views(rows)["cs"].transpose(0, 2, 1)
 
     def _run(self, v):
-        xp, n, U = self.xp, self.n, self.U.value
+        xp, n, UT = self.xp, self.n, self.U.value.T
         pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
-        P = None if self.P is None else self.P.value
+        P = None if self.P is None else self.P.value[:, :, None]
         if self._c0 is None:
             cs[0].fill(0)
         else:
-            cs[0] = self._c0
+            cs[0] = self._c0.T
         for t in range(self.T):
             g = pre[t]
-            xp.matmul(hs[t], U, out=tmpg)
+            xp.matmul(UT, hs[t], out=tmpg)
             g += tmpg
             if P is not None:
                 xp.multiply(cs[t], P[0], out=tmp)
-                g[:, :n] += tmp
+                g[:n] += tmp
                 xp.multiply(cs[t], P[1], out=tmp)
-                g[:, n:2 * n] += tmp
-                sigmoid_(xp, g[:, :2 * n])
+                g[n:2 * n] += tmp
+                sigmoid_(xp, g[:2 * n])
             else:
-                sigmoid_(xp, g[:, :2 * n])
-                sigmoid_(xp, g[:, 3 * n:])
-            xp.tanh(g[:, 2 * n:3 * n], out=g[:, 2 * n:3 * n])
+                sigmoid_(xp, g[:2 * n])
+                sigmoid_(xp, g[3 * n:])
+            xp.tanh(g[2 * n:3 * n], out=g[2 * n:3 * n])
             c = cs[t + 1]
-            xp.multiply(g[:, n:2 * n], cs[t], out=c)
-            xp.multiply(g[:, :n], g[:, 2 * n:3 * n], out=tmp)
+            xp.multiply(g[n:2 * n], cs[t], out=c)
+            xp.multiply(g[:n], g[2 * n:3 * n], out=tmp)
             c += tmp
             if P is not None:
                 xp.multiply(c, P[2], out=tmp)
-                g[:, 3 * n:] += tmp
-                sigmoid_(xp, g[:, 3 * n:])
+                g[3 * n:] += tmp
+                sigmoid_(xp, g[3 * n:])
             xp.tanh(c, out=tc[t])
-            xp.multiply(g[:, 3 * n:], tc[t], out=hs[t + 1])
+            xp.multiply(g[3 * n:], tc[t], out=hs[t + 1])
 
     def backward(self, dh_seq, dh_last, dc_last=None):
         xp, n, v = self.xp, self.n, self.work.views(self.rows)
-        U, pre, dpre, hs, cs, tc = self.U.value, v["pre"], v["dpre"], v["hs"], v["cs"], v["tc"]
+        U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
         tmp, dc = v["tmp"], v["dc"]
-        P = None if self.P is None else self.P.value
-        dh = self._start_grads(v, dh_last)
+        P = None if self.P is None else self.P.value[:, :, None]
+        dh, dseq = self._start_grads(v, dh_seq, dh_last)
         if dc_last is None:
             dc.fill(0)
         else:
-            dc[...] = dc_last
+            dc[...] = dc_last.T
         for t in range(self.T - 1, -1, -1):
-            if dh_seq is not None:
-                dh += dh_seq[t]
+            if dseq is not None:
+                dh += dseq[t]
             g, d = pre[t], dpre[t]
-            i, f, gg, o = g[:, :n], g[:, n:2 * n], g[:, 2 * n:3 * n], g[:, 3 * n:]
-            di, df, dgg, do = d[:, :n], d[:, n:2 * n], d[:, 2 * n:3 * n], d[:, 3 * n:]
+            i, f, gg, o = g[:n], g[n:2 * n], g[2 * n:3 * n], g[3 * n:]
+            di, df, dgg, do = d[:n], d[n:2 * n], d[2 * n:3 * n], d[3 * n:]
             xp.multiply(dh, tc[t], out=do)  # do = dh tanh(c) sigma'(o)
             xp.subtract(1, o, out=tmp)
             tmp *= o
@@ -260,16 +303,14 @@ class LSTMCell(Cell):
                 dc += tmp
                 xp.multiply(df, P[1], out=tmp)
                 dc += tmp
-            xp.matmul(d, U.T, out=dh)
-        T, rows = self.T, self.rows
-        dpre2 = dpre.reshape(T * rows, 4 * n)
-        xp.matmul(hs[:T].reshape(T * rows, n).T, dpre2, out=self.U.grad)
+            xp.matmul(U, d, out=dh)
         if P is not None:
             grad = self.P.grad
-            grad[0] = (dpre[:, :, :n] * cs[:T]).sum(axis=(0, 1))
-            grad[1] = (dpre[:, :, n:2 * n] * cs[:T]).sum(axis=(0, 1))
-            grad[2] = (dpre[:, :, 3 * n:] * cs[1:]).sum(axis=(0, 1))
-        return self._input_grads(v, self._x, "dpre"), dh, dc
+            grad[0] = (dpre[:, :n] * cs[:-1]).sum(axis=(0, 2))
+            grad[1] = (dpre[:, n:2 * n] * cs[:-1]).sum(axis=(0, 2))
+            grad[2] = (dpre[:, 3 * n:] * cs[1:]).sum(axis=(0, 2))
+        dx, _ = self._weight_grads(v, dpre)
+        return dx, dh.T, dc.T
 
 
 class GRUCell(Cell):
@@ -278,36 +319,36 @@ class GRUCell(Cell):
     gates = 3
 
     def extra_layout(self, T, n, G):
-        # reset_after keeps h U_n per step; notes keeps r*h per step; both need dph (U side)
-        return {"hn": (T, None, n), "dph": (T, None, G * n), "grh": (None, n)}
+        # reset_after keeps h U_n per step, notes keeps r*h; dph holds the U-side gradients
+        return {"hn": (T, n, None), "dph": (T, G * n, None), "grh": (n, None)}
 
     def _run(self, v):
-        if self.options.get("convention", "reset_after") == "notes":
+        if self.options.get("convention") == "notes":
             self._run_notes(v)
         else:
             self._run_reset_after(v)
 
     def backward(self, dh_seq, dh_last, dc_last=None):
-        if self.options.get("convention", "reset_after") == "notes":
+        if self.options.get("convention") == "notes":
             return self._backward_notes(dh_seq, dh_last)
         return self._backward_reset_after(dh_seq, dh_last)
 
     # -- PyTorch / cuDNN form: the reset gate scales h U_n -----------------------------------
     def _run_reset_after(self, v):
-        xp, n, U = self.xp, self.n, self.U.value
+        xp, n, UT = self.xp, self.n, self.U.value.T
         pre, hs, hn, tmp, tmpg = v["pre"], v["hs"], v["hn"], v["tmp"], v["tmpg"]
         for t in range(self.T):
             g = pre[t]
-            xp.matmul(hs[t], U, out=tmpg)
-            g[:, :2 * n] += tmpg[:, :2 * n]
-            sigmoid_(xp, g[:, :2 * n])
-            hn[t] = tmpg[:, 2 * n:]
-            xp.multiply(g[:, :n], hn[t], out=tmp)
-            new = g[:, 2 * n:]
+            xp.matmul(UT, hs[t], out=tmpg)
+            g[:2 * n] += tmpg[:2 * n]
+            sigmoid_(xp, g[:2 * n])
+            hn[t] = tmpg[2 * n:]
+            new = g[2 * n:]
+            xp.multiply(g[:n], hn[t], out=tmp)
             new += tmp
             xp.tanh(new, out=new)
             xp.subtract(hs[t], new, out=tmp)  # h' = n + z (h - n)
-            tmp *= g[:, n:2 * n]
+            tmp *= g[n:2 * n]
             xp.add(new, tmp, out=hs[t + 1])
 
     def _backward_reset_after(self, dh_seq, dh_last):
@@ -315,13 +356,13 @@ class GRUCell(Cell):
         U, pre, dpre, dph, hs, hn = (self.U.value, v["pre"], v["dpre"], v["dph"], v["hs"],
                                      v["hn"])
         tmp, tmp2 = v["tmp"], v["tmp2"]
-        dh = self._start_grads(v, dh_last)
+        dh, dseq = self._start_grads(v, dh_seq, dh_last)
         for t in range(self.T - 1, -1, -1):
-            if dh_seq is not None:
-                dh += dh_seq[t]
+            if dseq is not None:
+                dh += dseq[t]
             g, d, dhs = pre[t], dpre[t], dph[t]
-            r, z, new = g[:, :n], g[:, n:2 * n], g[:, 2 * n:]
-            dr, dz, dn = d[:, :n], d[:, n:2 * n], d[:, 2 * n:]
+            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
             xp.subtract(hs[t], new, out=tmp)  # dz = dh (h - n) z (1 - z)
             tmp *= dh
             xp.subtract(1, z, out=tmp2)
@@ -336,33 +377,39 @@ class GRUCell(Cell):
             xp.subtract(1, r, out=tmp2)
             tmp2 *= r
             xp.multiply(tmp, tmp2, out=dr)
-            dhs[:, :2 * n] = d[:, :2 * n]
-            xp.multiply(dn, r, out=dhs[:, 2 * n:])
+            dhs[:2 * n] = d[:2 * n]
+            xp.multiply(dn, r, out=dhs[2 * n:])
             dh *= z
-            xp.matmul(dhs, U.T, out=tmp)
+            xp.matmul(U, dhs, out=tmp)
             dh += tmp
+        dx, _ = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
-        xp.matmul(hs[:T].reshape(T * rows, n).T, dph.reshape(T * rows, 3 * n), out=self.U.grad)
-        return self._input_grads(v, self._x, "dpre"), dh, None
+        proj = v["proj"]
+        proj[...] = dph.transpose(0, 2, 1)
+        hrows = v["hrows"]
+        hrows[...] = hs[:T].transpose(0, 2, 1)
+        xp.matmul(hrows.reshape(T * rows, n).T, proj.reshape(T * rows, 3 * n),
+                  out=self.U.grad)
+        return dx, dh.T, None
 
     # -- the lecture notes' form: the reset gate scales h before U_n ------------------------
     def _run_notes(self, v):
-        xp, n, U = self.xp, self.n, self.U.value
+        xp, n, UT = self.xp, self.n, self.U.value.T
         pre, hs, rh, tmp, tmpg = v["pre"], v["hs"], v["hn"], v["tmp"], v["tmpg"]
-        U_rz, U_n = U[:, :2 * n], U[:, 2 * n:]
+        UT_rz, UT_n = UT[:2 * n], UT[2 * n:]
         for t in range(self.T):
             g = pre[t]
-            rz = tmpg[:, :2 * n]
-            xp.matmul(hs[t], U_rz, out=rz)
-            g[:, :2 * n] += rz
-            sigmoid_(xp, g[:, :2 * n])
-            xp.multiply(g[:, :n], hs[t], out=rh[t])
-            xp.matmul(rh[t], U_n, out=tmp)
-            new = g[:, 2 * n:]
+            rz = tmpg[:2 * n]
+            xp.matmul(UT_rz, hs[t], out=rz)
+            g[:2 * n] += rz
+            sigmoid_(xp, g[:2 * n])
+            xp.multiply(g[:n], hs[t], out=rh[t])
+            xp.matmul(UT_n, rh[t], out=tmp)
+            new = g[2 * n:]
             new += tmp
             xp.tanh(new, out=new)
             xp.subtract(new, hs[t], out=tmp)  # h' = h + z (n - h)
-            tmp *= g[:, n:2 * n]
+            tmp *= g[n:2 * n]
             xp.add(hs[t], tmp, out=hs[t + 1])
 
     def _backward_notes(self, dh_seq, dh_last):
@@ -370,13 +417,13 @@ class GRUCell(Cell):
         U, pre, dpre, hs, rh = self.U.value, v["pre"], v["dpre"], v["hs"], v["hn"]
         tmp, tmp2, grad_rh = v["tmp"], v["tmp2"], v["grh"]
         U_rz, U_n = U[:, :2 * n], U[:, 2 * n:]
-        dh = self._start_grads(v, dh_last)
+        dh, dseq = self._start_grads(v, dh_seq, dh_last)
         for t in range(self.T - 1, -1, -1):
-            if dh_seq is not None:
-                dh += dh_seq[t]
+            if dseq is not None:
+                dh += dseq[t]
             g, d = pre[t], dpre[t]
-            r, z, new = g[:, :n], g[:, n:2 * n], g[:, 2 * n:]
-            dr, dz, dn = d[:, :n], d[:, n:2 * n], d[:, 2 * n:]
+            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
             xp.multiply(new, new, out=tmp)  # dn = dh z (1 - n^2)
             xp.subtract(1, tmp, out=tmp)
             tmp *= z
@@ -386,23 +433,26 @@ class GRUCell(Cell):
             xp.subtract(1, z, out=tmp2)
             tmp2 *= z
             xp.multiply(tmp, tmp2, out=dz)
-            xp.matmul(dn, U_n.T, out=grad_rh)  # d(r*h)
+            xp.matmul(U_n, dn, out=grad_rh)  # d(r*h)
             xp.multiply(grad_rh, hs[t], out=dr)  # dr = d(r*h) h r (1 - r)
             xp.subtract(1, r, out=tmp2)
             tmp2 *= r
             dr *= tmp2
-            xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + [dr dz] U_rz^T
+            xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + U_rz [dr dz]
             dh *= tmp
             xp.multiply(grad_rh, r, out=tmp)
             dh += tmp
-            xp.matmul(d[:, :2 * n], U_rz.T, out=tmp)
+            xp.matmul(U_rz, d[:2 * n], out=tmp)
             dh += tmp
+        dx, proj2 = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
-        dpre2 = dpre.reshape(T * rows, 3 * n)
+        hrows = v["hrows"]
+        hrows[...] = hs[:T].transpose(0, 2, 1)
         grad_U = self.U.grad
-        grad_U[:, :2 * n] = hs[:T].reshape(T * rows, n).T @ dpre2[:, :2 * n]
-        grad_U[:, 2 * n:] = rh.reshape(T * rows, n).T @ dpre2[:, 2 * n:]
-        return self._input_grads(v, self._x, "dpre"), dh, None
+        grad_U[:, :2 * n] = hrows.reshape(T * rows, n).T @ proj2[:, :2 * n]
+        hrows[...] = rh.transpose(0, 2, 1)
+        grad_U[:, 2 * n:] = hrows.reshape(T * rows, n).T @ proj2[:, 2 * n:]
+        return dx, dh.T, None
 
 
 CELLS = {"simple_rnn": SimpleRNNCell, "lstm": LSTMCell, "gru": GRUCell}

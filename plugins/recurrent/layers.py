@@ -17,7 +17,7 @@ from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
-from plugins.recurrent.kernels import CELLS
+from plugins.recurrent.kernels import CELLS, single_threaded_blas
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
@@ -160,20 +160,34 @@ def build_recurrent(ctx, kind: str):
         return array[..., direction * units:(direction + 1) * units]
 
     def forward():
+        if ctx.backend.name == "numpy":
+            with single_threaded_blas():
+                run_forward()
+        else:
+            run_forward()
+
+    def backward():
+        if ctx.backend.name == "numpy":
+            with single_threaded_blas():
+                run_backward()
+        else:
+            run_backward()
+
+    def run_forward():
         rows = x.value.shape[0]
         for direction, cell in enumerate(cells):
             start_h = None if h0 is None else half(h0.value, direction)
             start_c = None if c0 is None else half(c0.value, direction)
             cell.forward(time_major(rows, direction), start_h, start_c)
-            hs = cell.hidden(rows)
+            hs = cell.states(rows)
             if seqs:
                 states = hs[1:] if direction == 0 else hs[:0:-1]
                 half(y.value, direction)[...] = states.transpose(1, 0, 2)
             half(h_out.value, direction)[...] = hs[steps]
             if c_out is not None:
-                half(c_out.value, direction)[...] = cell.cell_state(rows)[steps]
+                half(c_out.value, direction)[...] = cell.cell_states(rows)[steps]
 
-    def backward():
+    def run_backward():
         for direction, cell in enumerate(cells):
             dh_seq = None
             if seqs and y.grad is not None:
@@ -202,12 +216,12 @@ def _monitor(ctx, kind, cells, x):
 
     def emit(phase):
         rows = cell.rows
-        hidden = backend.to_host(cell.hidden(rows)[1:, 0, :])  # (T, units) of sequence 0
+        hidden = backend.to_host(cell.states(rows)[1:, 0, :])  # (T, units) of sequence 0
         times = np.arange(hidden.shape[0])
         events = [Image(f"hidden/{node_id}", phase.step, np.ascontiguousarray(hidden.T))]
         if kind in GATE_NAMES:
             means = backend.to_host(cell.gate_values(rows).reshape(
-                cell.T, rows, -1, n).mean(axis=(1, 3)))
+                cell.T, -1, n, rows).mean(axis=(2, 3)))
             events += [Trace(f"gates/{node_id}/{name}", times, means[:, i])
                        for i, name in enumerate(GATE_NAMES[kind])]
         if phase.training and cell.W.grad is not None:
