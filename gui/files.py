@@ -2,7 +2,8 @@
 
 Settings live in QSettings("Dendrite", "Dendrite"), or in the INI file named by the
 DENDRITE_SETTINGS environment variable (tests point it at a temporary folder). The recovery
-file goes to DENDRITE_DATA_DIR, or the platform's app-data folder."""
+file goes to DENDRITE_DATA_DIR, or the platform's app-data folder; it is written in the
+background about two seconds after the last edit (gui.autosave)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from graph.fileio import GraphFileError, load_graph, save_graph
 from graph.model import Graph
+from gui.autosave import Autosaver
 
 ORGANISATION = "Dendrite"
 APPLICATION = "Dendrite"
-AUTOSAVE_MS = 60_000
 MAX_RECENT = 10
 FILE_FILTER = "Dendrite graphs (*.dgraph);;All files (*)"
 
@@ -49,10 +50,9 @@ class FileManager(QObject):
         super().__init__(window)
         self.window = window
         self.settings = app_settings()
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.autosave)
-        self.autosave_timer.start()
+        self.autosaver = Autosaver(self._unsaved_copy, lambda: self.recovery_path, self)
+        self.autosaver.failed.connect(self.message)
+        window.undo_stack.changed.connect(self._edited)
 
     @property
     def recovery_path(self) -> Path:
@@ -152,8 +152,21 @@ class FileManager(QObject):
         return True
 
     # -- autosave and recovery ---------------------------------------------------------------
+    def _edited(self) -> None:
+        if not self.window.undo_stack.is_clean():
+            self.autosaver.edited()
+
+    def _unsaved_copy(self) -> Graph | None:
+        """The graph to autosave (a copy), or None when nothing is unsaved."""
+        if self.window.undo_stack.is_clean():
+            return None
+        self.settings.setValue("recovery/source_path", self.window.graph_path or "")
+        self.settings.setValue("recovery/time", time.time())
+        return self.window.graph.copy()
+
     def autosave(self) -> bool:
-        """Write the graph to the recovery file if it has unsaved changes."""
+        """Write the graph to the recovery file now, if it has unsaved changes (blocking)."""
+        self.autosaver.cancel()
         if self.window.undo_stack.is_clean():
             return False
         try:
@@ -167,6 +180,7 @@ class FileManager(QObject):
         return True
 
     def discard_recovery(self) -> None:
+        self.autosaver.cancel()  # a background write must not bring the file back
         self.recovery_path.unlink(missing_ok=True)
 
     def mark_clean_exit(self) -> None:

@@ -80,8 +80,3 @@ def test_clean_exit_means_no_recovery_offer(make_window):
     window.close()  # a normal quit
     assert not window.files.recovery_path.exists()
     assert not make_window().files.recovery_available()
-
-
-def test_autosave_timer_runs_every_minute(window):
-    assert window.files.autosave_timer.isActive()
-    assert window.files.autosave_timer.interval() == 60_000
