@@ -130,6 +130,11 @@ class BuildContext:
         """The Program being built (for run-time lookups such as metric keys)."""
         return self._c.program
 
+    @property
+    def graph(self):
+        """The graph being compiled (read it; never edit it from a builder)."""
+        return self._c.graph
+
     def trainable_upstream(self, port: str) -> list[Buffer]:
         """Trainable parameters of every node that feeds input `port`, directly or not."""
         return self._c.trainable_upstream(self.node, port)

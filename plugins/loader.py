@@ -19,7 +19,7 @@ from graph.spec import NodeSpec
 
 ENTRY_POINT_GROUP = "dendrite.plugins"
 BUILTIN_PACKS = ("plugins.core", "plugins.energy", "plugins.conv", "plugins.recurrent",
-                 "plugins.neurons", "plugins.selforg", "plugins.optim")
+                 "plugins.neurons", "plugins.selforg", "plugins.optim", "plugins.autoencoders")
 
 
 def user_plugin_dirs() -> list[Path]:
