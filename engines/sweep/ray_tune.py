@@ -159,7 +159,8 @@ def run_sweep(plan: SweepPlan, graph: Graph, graph_path: Path, registry: Registr
         if address:
             ray.init(address=address, **init)
         else:
-            ray.init(num_cpus=workers, **init)
+            # "local": always a fresh cluster of our own, never one found running on the machine
+            ray.init(address="local", num_cpus=workers, **init)
         try:
             outcomes = _fit(tune, ASHAScheduler, plan, trials, registry_factory, sweep_dir,
                             epochs, workers, scheduler, echo)
