@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -60,12 +62,15 @@ def main(argv=None) -> None:
     began = time.perf_counter()
     events = Session(program, epochs=epochs).run()
     wall = time.perf_counter() - began
-    rates = [e.value for e in events if isinstance(e, Scalar) and e.tag == "rate/pop"]
+    rates = [(e.step, e.value) for e in events if isinstance(e, Scalar) and e.tag == "rate/pop"]
+    # the rate reports cover unequal spans; weight each by its steps, after a 100 ms settling
+    settled = [(step, rate) for step, rate in rates if step > 1000]
+    spans = np.diff([1000] + [step for step, _ in settled])
+    mean_rate = float(np.dot(spans, [rate for _, rate in settled]) / max(spans.sum(), 1))
     print(f"{args.neurons} neurons, {synapses:,} recurrent synapses, dt 0.1 ms, "
           f"{args.seconds:g} s of model time ({args.engine})")
-    print(f"mean rate {sum(rates) / max(len(rates), 1):.1f} Hz (last report {rates[-1]:.1f} "
-          f"Hz); build {built:.1f} s; run {wall:.1f} s = {wall / args.seconds:.1f} s wall "
-          "per model second")
+    print(f"mean rate after 100 ms {mean_rate:.1f} Hz; build {built:.1f} s; run {wall:.1f} s = "
+          f"{wall / args.seconds:.1f} s wall per model second")
 
 
 if __name__ == "__main__":

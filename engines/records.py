@@ -1,7 +1,8 @@
 """Run records: every run writes itself to runs/<time>-<graph>/ so it can be reopened.
 
 A record holds graph.dgraph (the graph as it ran), metrics.jsonl (one JSON object per Scalar
-event, appended line by line while the run goes), weights.npz (the parameters at the end,
+event, appended line by line while the run goes), edits.jsonl (one line per live edit: step,
+node, param, old, new), weights.npz (the parameters at the end,
 loaded with allow_pickle=False) and summary.json (why it ended, final metrics, epochs,
 seconds, engine, seed).
 """
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from engines.events import Failed, Finished, Scalar
+from engines.events import Failed, Finished, LiveEdit, Scalar
 from engines.tensorboard import open_tensorboard_log
 
 GRAPH_FILE = "graph.dgraph"
 METRICS_FILE = "metrics.jsonl"
+EDITS_FILE = "edits.jsonl"
 WEIGHTS_FILE = "weights.npz"
 SUMMARY_FILE = "summary.json"
 
@@ -75,6 +77,7 @@ class RunRecorder:
         self.graph_path = None if graph_path is None else str(graph_path)
         self._write_graph()
         self._metrics = open(folder / METRICS_FILE, "w", buffering=1, encoding="utf-8")
+        self._edits = open(folder / EDITS_FILE, "w", buffering=1, encoding="utf-8")
         self.tensorboard = open_tensorboard_log(folder)  # None without tensorboardX
         self.ended = None  # the Finished or Failed event
         self.started = time.perf_counter()
@@ -95,6 +98,11 @@ class RunRecorder:
             if not self._metrics.closed:
                 self._metrics.write(json.dumps({"tag": event.tag, "step": int(event.step),
                                                 "value": _plain(event.value)}) + "\n")
+        elif isinstance(event, LiveEdit):
+            if not self._edits.closed:
+                self._edits.write(json.dumps(_plain({
+                    "step": event.step, "node": event.node_id, "param": event.name,
+                    "old": event.old, "new": event.new})) + "\n")
         elif isinstance(event, (Finished, Failed)):
             self.ended = event
 
@@ -104,6 +112,7 @@ class RunRecorder:
         self._metrics.close()
         if self.tensorboard is not None:
             self.tensorboard.close()
+        self._edits.close()
         if program is not None:
             weights = program.weights_to_host()
             np.savez(self.folder / WEIGHTS_FILE, **weights)
@@ -111,7 +120,7 @@ class RunRecorder:
                    "engine": engine, "seed": seed, "epochs_planned": epochs,
                    "seconds": round(time.perf_counter() - self.started, 3)}
         if isinstance(self.ended, Finished):
-            summary["reason"] = self.ended.reason
+            summary["reason"] = str(self.ended.reason)
             summary["final"] = {k: v for k, v in self.ended.summary.items()
                                 if k not in ("steps", "seconds", "epoch")}
             summary["steps"] = self.ended.summary.get("steps")
@@ -139,6 +148,7 @@ class RunRecord:
     graph_path: Path
     metrics: dict = field(default_factory=dict)  # tag -> (steps int array, values float array)
     summary: dict = field(default_factory=dict)
+    edits: list = field(default_factory=list)  # LiveEdit, in the order they were applied
 
     def weights(self) -> dict:
         """The saved parameters, 'node_id/name' -> array (never unpickles anything)."""
@@ -179,6 +189,25 @@ def _read_metrics(path: Path) -> dict:
             for tag, (s, v) in series.items()}
 
 
+def _read_edits(path: Path) -> list[LiveEdit]:
+    """The live edits of a record (an older record without the file had none)."""
+    if not path.exists():
+        return []
+    edits = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            edits.append(LiveEdit(int(item["step"]), str(item["node"]), str(item["param"]),
+                                  item["old"], item["new"]))
+        except (ValueError, KeyError, TypeError):
+            raise RunRecordError(path, f"line {number} is not a live-edit record (expected "
+                                       "{\"step\", \"node\", \"param\", \"old\", \"new\"}).") \
+                from None
+    return edits
+
+
 def load_run(folder) -> RunRecord:
     """Reopen the run record in folder; a missing or malformed part raises RunRecordError."""
     folder = Path(folder)
@@ -198,7 +227,7 @@ def load_run(folder) -> RunRecord:
     if not graph_path.is_file():
         raise RunRecordError(graph_path, "is missing from the run record.")
     return RunRecord(folder.name, folder, graph_path, _read_metrics(folder / METRICS_FILE),
-                     summary)
+                     summary, _read_edits(folder / EDITS_FILE))
 
 
 def list_runs(runs_dir="runs") -> list[Path]:
