@@ -46,6 +46,14 @@ class Batching(enum.Enum):
     # (line searches, Levenberg-Marquardt): assumes the loss is deterministic
 
 
+class TimeRole(enum.Enum):
+    """How a node takes part in a loop unrolled over time (engines.scan)."""
+
+    NONE = "none"
+    SPLIT = "split"  # reads a sequence one step at a time: the loop runs once per step
+    COLLECT = "collect"  # gathers a per-step value of a loop into a sequence
+
+
 class ParamType(enum.Enum):
     """Value types a node parameter may take."""
 
@@ -206,6 +214,7 @@ class NodeSpec:
     role: NodeRole = NodeRole.LAYER
     differentiable: bool = True  # False: no gradient flows back through this node
     views: tuple[View, ...] = ()  # the docks this node type offers (graph.views)
+    time: TimeRole = TimeRole.NONE  # SPLIT / COLLECT: where a loop over time starts and ends
     batching: Batching = Batching.MINIBATCH  # optimizers: the data they need per step
     stochastic: bool = False  # draws random numbers while training (dropout, noise)
     # Data nodes: check_files(resolved params) -> why the files they name cannot be used, or
