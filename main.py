@@ -66,7 +66,9 @@ def open_gui(graph: str | None) -> int:
                        "Run `python main.py run GRAPH` to train without it.") from None
     # Without a file argument the GUI picks: a crash-recovery copy, the last file, or the
     # default example on first launch.
-    return int(gui_main(graph) or 0)
+    from plugins import default_registry
+
+    return int(gui_main(graph, default_registry()) or 0)
 
 
 # -- run ---------------------------------------------------------------------------------------
@@ -79,8 +81,10 @@ def run_graph(path: Path, engine: str = "auto", epochs: int | None = None,
     except ImportError as exc:
         raise CliError(f"The headless runner cannot start ({type(exc).__name__}: {exc}).") \
             from None
-    return int(run_graph_file(str(path), engine=engine, epochs=epochs, seed=seed,
-                              runs_dir=runs_dir, quiet=quiet) or 0)
+    from plugins import default_registry
+
+    return int(run_graph_file(str(path), default_registry(), engine=engine, epochs=epochs,
+                              seed=seed, runs_dir=runs_dir, quiet=quiet) or 0)
 
 
 # -- validate ----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ NEURONS, PATTERNS = 1024, 100
 def program(update: str, cues: int):
     from engines.compiler import compile_graph
     from graph.model import Edge, Graph, Node
+    from plugins import default_registry
     graph = Graph("bench hopfield")
     graph.add_node(Node("memories", "energy.patterns", {"source": "random", "count": PATTERNS,
                                                         "units": NEURONS}))
@@ -34,7 +35,7 @@ def program(update: str, cues: int):
     graph.connect(Edge("memories", "patterns", "hop", "patterns"))
     graph.connect(Edge("probe", "patterns", "noise", "x"))
     graph.connect(Edge("noise", "y", "hop", "cue"))
-    compiled = compile_graph(graph, seed=0, monitors=False)
+    compiled = compile_graph(graph, default_registry(), seed=0, monitors=False)
     # cue each probe from a stored pattern: copy the memories into the probe rows
     memories = compiled.outputs[("memories", "patterns")].value
     compiled.outputs[("probe", "patterns")].value[...] = memories[:cues]

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 from engines.backend import select_backend  # noqa: E402
 from engines.compiler import compile_graph  # noqa: E402
 from graph.model import Edge, Graph, Node  # noqa: E402
+from plugins import default_registry  # noqa: E402
 
 
 @dataclass
@@ -85,7 +86,7 @@ def dendrite_program(workload: Workload, x, labels, backend, folder: Path):
     graph.connect(Edge(previous, "y", "loss", "pred"))
     graph.connect(Edge("data", "y", "loss", "target"))
     graph.connect(Edge("loss", "loss", "adam", "loss"))
-    return compile_graph(graph, backend=backend, seed=0)
+    return compile_graph(graph, default_registry(), backend=backend, seed=0)
 
 
 def dendrite_epoch(program, sync):

@@ -33,13 +33,14 @@ def make_data(seed=0) -> np.ndarray:
 def dendrite_program(path: str):
     from engines.compiler import compile_graph
     from graph.model import Edge, Graph, Node
+    from plugins import default_registry
     graph = Graph("bench rbm")
     graph.add_node(Node("data", "core.numpy_file", {"path": path, "y_key": "",
                                                     "batch_size": BATCH, "val_split": 0.0}))
     graph.add_node(Node("rbm", "energy.rbm", {"hidden": HIDDEN, "lr": LR, "momentum": MOMENTUM,
                                               "weight_decay": DECAY}))
     graph.connect(Edge("data", "x", "rbm", "x"))
-    return compile_graph(graph, seed=0, monitors=False)
+    return compile_graph(graph, default_registry(), seed=0, monitors=False)
 
 
 def time_dendrite(program, steps: int) -> float:

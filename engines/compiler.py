@@ -131,7 +131,7 @@ class Compilation:
         return [b for b in self.program.trainable if id(b) in ids]  # stable program order
 
 
-def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backend = NUMPY, *,
+def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
                   seed: int = 0, dtype=np.float32, batch_size: int | None = None,
                   monitors: bool = True) -> Program:
     """Validate graph, build each node's kernels in order and return the runnable Program.
@@ -145,9 +145,6 @@ def compile_graph(graph: Graph, registry: Registry | None = None, backend: Backe
     the order when the delay closes a loop) can bind their output; no gradient flows through a
     delay (backpropagation through time is a later feature).
     """
-    if registry is None:
-        from plugins import default_registry
-        registry = default_registry()
     problems = [p for p in validate(graph, registry) if p.severity == "error"]
     if problems:
         raise CompileError([(p.node_id, p.message) for p in problems])

@@ -50,15 +50,27 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return diff / max(scale, 1e-8)
 
 
+_default_registry: Registry | None = None
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """The registry check_gradients uses when none is passed (engines never load plugins
+    themselves; whoever loads them hands the registry down)."""
+    global _default_registry
+    _default_registry = registry
+
+
 class NodeHarness:
     """One node built on its own in float64 with random input buffers; runs its kernels."""
 
     def __init__(self, type_id: str, inputs: dict, params: dict | None = None,
                  registry: Registry | None = None, seed: int = 0, values: dict | None = None,
                  wrt: tuple | None = None, training: bool = True, batched: bool = True):
+        registry = registry if registry is not None else _default_registry
         if registry is None:
-            from plugins import default_registry
-            registry = default_registry()
+            raise TypeError("check_gradients needs the node types: pass registry=, or call "
+                            "engines.gradcheck.set_default_registry() once (the test suite's "
+                            "conftest does).")
         node_type = registry.get(type_id)
         self.spec = node_type.spec
         rng = np.random.default_rng(seed)

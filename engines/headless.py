@@ -14,6 +14,7 @@ from engines.compiler import CompileError, compile_graph
 from engines.events import Failed, Finished, Log, Progress, Scalar
 from engines.records import RunRecorder, RunRecordError, load_initial_weights
 from engines.session import Session
+from graph.registry import Registry
 
 
 def _fail(message: str) -> int:
@@ -80,13 +81,12 @@ def summary_rows(history: list, seconds: float, samples_per_epoch: int, record) 
     return rows
 
 
-def run_graph_file(path, engine: str = "auto", epochs: int | None = None,
+def run_graph_file(path, registry: Registry, engine: str = "auto", epochs: int | None = None,
                    seed: int | None = None, runs_dir="runs", quiet: bool = False) -> int:
-    """Train the graph in file `path`; returns the process exit code (0 ok, 1 failed)."""
+    """Train the graph in file `path` with the node types of registry; returns the process
+    exit code (0 ok, 1 failed)."""
     from graph.fileio import GraphFileError, load_graph
-    from plugins import default_registry
 
-    registry = default_registry()
     try:
         graph = load_graph(path, registry)
     except (GraphFileError, OSError) as exc:

@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.model import MISSING, Edge, Graph, Node
+from graph.model import Edge, Graph, Node
 from graph.ties import Tie
 
 
@@ -186,13 +186,9 @@ class SetSettings:
 
 
 def _restore_settings(graph: Graph, previous: dict) -> None:
-    # Written directly: a previous value is restored as it was, checked or not.
+    # Unchecked: a previous value is restored as it was (MISSING removes the key).
     for key, value in reversed(list(previous.items())):
-        if value is MISSING:
-            graph.settings.pop(key, None)
-        else:
-            graph.settings[key] = value
-        graph.changed.emit("set_setting", key)
+        graph.set_setting(key, value, check=False)
 
 
 @dataclass
@@ -242,19 +238,20 @@ class UndoStack:
             self.clean_index -= 1
 
     def undo(self) -> bool:
+        """Revert the last step; a revert the graph refuses (GraphError, e.g. during a run)
+        raises and leaves both the graph and the stack as they were."""
         if not self._done:
             return False
-        command = self._done.pop()
-        command.revert(self.graph)
-        self._undone.append(command)
+        self._done[-1].revert(self.graph)
+        self._undone.append(self._done.pop())
         return True
 
     def redo(self) -> bool:
+        """Apply the last undone step again; a refusal leaves the stack as it was."""
         if not self._undone:
             return False
-        command = self._undone.pop()
-        command.apply(self.graph)
-        self._done.append(command)
+        self._undone[-1].apply(self.graph)
+        self._done.append(self._undone.pop())
         return True
 
     def can_undo(self) -> bool:

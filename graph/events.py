@@ -58,6 +58,13 @@ class NodeRetitled:
 
 
 @dataclass(frozen=True)
+class TieSet:
+    """node_id now shares another node's weights, or has its own again."""
+
+    node_id: str
+
+
+@dataclass(frozen=True)
 class SettingSet:
     """A run setting (epochs, seed, engine) changed from old to new."""
 
@@ -67,9 +74,9 @@ class SettingSet:
 
 
 GraphEvent = Union[NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamSet, NodeMoved,  # noqa: UP007
-                   NodeRetitled, SettingSet]
+                   NodeRetitled, TieSet, SettingSet]
 
-STRUCTURAL = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved)
+STRUCTURAL = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, TieSet)
 """Edits that change what a compiled program would be made of."""
 
 

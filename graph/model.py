@@ -12,6 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.edge_index import EdgeList
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    GraphEvent,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRetitled,
+    ParamSet,
+    SettingSet,
+    TieSet,
+)
 from graph.ties import Tie, tie_loop
 
 
@@ -85,8 +97,12 @@ def settings_problem(key: str, value: Any) -> str | None:
 
 
 class Graph:
-    """Nodes by id (in insertion order), edges and run settings; emits `changed(kind, detail)`
-    on every edit."""
+    """Nodes by id (in insertion order), edges and run settings.
+
+    Every edit emits one typed event (graph.events) on `changed` after it happened. Before
+    it happens, `guard` (when set) may refuse it: guard(event) returns a sentence, which is
+    raised as GraphError with nothing changed. A running session's LiveLink (engines.live)
+    is the guard while a run goes."""
 
     def __init__(self, name: str = "untitled"):
         self.name = name
@@ -95,7 +111,8 @@ class Graph:
         self.settings: dict = dict(DEFAULT_SETTINGS)
         self.description = ""  # one line shown in the Examples menu; saved when not empty
         self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
-        self.changed = Signal()
+        self.changed = Signal()  # emits a graph.events event after each edit
+        self.guard: Callable[[GraphEvent], str | None] | None = None
 
     @property
     def edges(self) -> EdgeList:
@@ -136,22 +153,33 @@ class Graph:
         return f"{stem}_{n}"
 
     # -- mutations (use graph.commands to make them undoable) ---------------------------------
+    def _allow(self, event: GraphEvent) -> None:
+        """Raise GraphError when the guard refuses event (called before each change)."""
+        if self.guard is not None:
+            reason = self.guard(event)
+            if reason:
+                raise GraphError(reason)
+
     def add_node(self, node: Node, index: int | None = None) -> None:
         if node.id in self.nodes:
             raise GraphError(f"A node with id '{node.id}' already exists.")
         if not node.id:
             raise GraphError("A node needs a non-empty id.")
+        event = NodeAdded(node.id)
+        self._allow(event)
         if index is None or index >= len(self.nodes):
             self.nodes[node.id] = node  # the common case (loading, adding) stays O(1)
         else:  # undo of a removal puts the node back at its place: O(N), as in any list
             items = list(self.nodes.items())
             items.insert(index, (node.id, node))
             self.nodes = dict(items)
-        self.changed.emit("add_node", node.id)
+        self.changed.emit(event)
 
     def remove_node(self, node_id: str) -> tuple[Node, int, list[tuple[int, Edge]]]:
         """Remove a node and its wires; returns (node, its index, [(edge index, edge)])."""
         node = self.node(node_id)
+        event = NodeRemoved(node_id)
+        self._allow(event)
         index = list(self.nodes).index(node_id)
         incident = set(self._edges.into(node_id)) | set(self._edges.out_of(node_id))
         removed = [(i, e) for i, e in enumerate(self._edges) if e in incident] if incident \
@@ -159,7 +187,7 @@ class Graph:
         for i, _ in reversed(removed):
             del self._edges[i]
         del self.nodes[node_id]
-        self.changed.emit("remove_node", node_id)
+        self.changed.emit(event)
         return node, index, removed
 
     def connect(self, edge: Edge, index: int | None = None) -> None:
@@ -170,8 +198,10 @@ class Graph:
         if self.source_of(edge.dst, edge.dst_port) is not None:
             raise GraphError(f"Input '{edge.dst_port}' of '{self.nodes[edge.dst].label}' "
                              "already has a wire; remove it first.")
+        event = EdgeAdded(edge)
+        self._allow(event)
         self.edges.insert(len(self.edges) if index is None else index, edge)
-        self.changed.emit("connect", edge)
+        self.changed.emit(event)
 
     def disconnect(self, edge: Edge) -> int:
         """Remove a wire; returns its index so undo can put it back in place."""
@@ -179,32 +209,41 @@ class Graph:
             index = self.edges.index(edge)
         except ValueError:
             raise GraphError(f"There is no wire {edge}.") from None
+        event = EdgeRemoved(edge)
+        self._allow(event)
         del self.edges[index]
-        self.changed.emit("disconnect", edge)
+        self.changed.emit(event)
         return index
 
     def set_param(self, node_id: str, name: str, value: Any) -> Any:
         """Set a parameter; returns the previous value (a missing one returns _MISSING)."""
         node = self.node(node_id)
         previous = node.params.get(name, _MISSING)
+        value = value if value is _MISSING else copy.deepcopy(value)
+        event = ParamSet(node_id, name, previous, value)
+        self._allow(event)
         if value is _MISSING:
             node.params.pop(name, None)
         else:
-            node.params[name] = copy.deepcopy(value)
-        self.changed.emit("set_param", (node_id, name))
+            node.params[name] = value
+        self.changed.emit(event)
         return previous
 
     def move_node(self, node_id: str, position: tuple) -> tuple:
         node = self.node(node_id)
         previous = node.position
+        event = NodeMoved(node_id)
+        self._allow(event)
         node.position = (float(position[0]), float(position[1]))
-        self.changed.emit("move_node", node_id)
+        self.changed.emit(event)
         return previous
 
     def set_title(self, node_id: str, title: str) -> str:
         node = self.node(node_id)
+        event = NodeRetitled(node_id)
+        self._allow(event)
         previous, node.title = node.title, title
-        self.changed.emit("set_title", node_id)
+        self.changed.emit(event)
         return previous
 
     def set_tie(self, node_id: str, tie: Tie | None) -> Tie | None:
@@ -217,24 +256,33 @@ class Graph:
             if tie_loop(self.ties, tie):
                 raise GraphError(f"'{self.nodes[node_id].label}' cannot share the weights "
                                  f"of '{source.label}': the ties would go round in a loop.")
+        event = TieSet(node_id)
+        self._allow(event)
         previous = self.ties.pop(node_id, None)
         if tie is not None:
             self.ties[node_id] = tie
-        self.changed.emit("set_tie", node_id)
+        self.changed.emit(event)
         return previous
 
     def ties_of(self, node_id: str) -> list[Tie]:
         """Ties in which node_id shares weights or lends them."""
         return [t for t in self.ties.values() if node_id in (t.node, t.source)]
 
-    def set_setting(self, key: str, value: Any) -> Any:
-        """Set a run setting (epochs, seed, engine); returns the previous value."""
-        problem = settings_problem(key, value)
+    def set_setting(self, key: str, value: Any, *, check: bool = True) -> Any:
+        """Set a run setting (epochs, seed, engine); returns the previous value.
+
+        check=False restores a previous value as it was (undo), MISSING removing the key."""
+        problem = settings_problem(key, value) if check else None
         if problem:
             raise GraphError(f"Cannot set {key}: {problem}.")
         previous = self.settings.get(key, _MISSING)
-        self.settings[key] = value
-        self.changed.emit("set_setting", key)
+        event = SettingSet(key, previous, value)
+        self._allow(event)
+        if value is _MISSING:
+            self.settings.pop(key, None)
+        else:
+            self.settings[key] = value
+        self.changed.emit(event)
         return previous
 
     # -- comparison and copying --------------------------------------------------------------

@@ -8,8 +8,9 @@ from pathlib import Path
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits_mlp.dgraph"
 
 
-def main(graph_path: str | None = None) -> int:
-    """Open graph_path (or the last file, or the default example on first launch); run Qt."""
+def main(graph_path: str | None, registry) -> int:
+    """Open graph_path (or the last file, or the default example on first launch) in an
+    editor for registry's node types (main.py loads the packs); run Qt."""
     from pyqtgraph.util.garbage_collector import GarbageCollector
     from PySide6.QtWidgets import QApplication
 
@@ -22,7 +23,7 @@ def main(graph_path: str | None = None) -> int:
     # Python's cyclic GC may run on whichever thread allocates; if the training thread frees a
     # Qt object, Qt crashes. Collect on the GUI thread only, on a timer.
     collector = GarbageCollector(interval=1.0)  # noqa: F841 (kept alive for the app's life)
-    window = MainWindow()
+    window = MainWindow(registry)
     window.show()
     if not window.files.offer_recovery():
         path = graph_path or window.files.last_file()
@@ -32,6 +33,3 @@ def main(graph_path: str | None = None) -> int:
             window.files.open(path, ask=False)
     return app.exec()
 
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else None))

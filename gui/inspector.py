@@ -1,14 +1,18 @@
 """The inspector: a form generated from the selected node's ParamSpecs. Every edit is a
-SetParam / SetTitle command; during a run only live parameters stay editable."""
+SetParam / SetTitle command; during a run only live parameters stay editable. A live edit
+reaches a running session through the graph's own ParamSet event (engines.live), like an
+undo or a script's edit would; the inspector sends nothing to the engine itself."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from graph import commands
-from graph.model import Graph
+from graph.events import NodeRemoved, NodeRetitled, ParamSet, dispatch
+from graph.model import MISSING, Graph
 from graph.registry import Registry
+from graph.spec import ParamError
 from gui import theme
 from gui.param_editors import ParamEditor, make_editor
 
@@ -17,8 +21,6 @@ LIVE_MARK = "⚡"
 
 class Inspector(QScrollArea):
     """Shows the node given to show_node(); edits go through the undo adapter."""
-
-    live_param_edited = Signal(str, str, object)  # node_id, name, value (only while running)
 
     def __init__(self, registry: Registry, undo, parent=None):
         super().__init__(parent)
@@ -31,6 +33,8 @@ class Inspector(QScrollArea):
         self.title_field: QLineEdit | None = None
         self.setWidgetResizable(True)
         self.setMinimumWidth(240)
+        self._handlers = {NodeRemoved: self._node_removed, ParamSet: self._param_set,
+                          NodeRetitled: self._retitled}
         self._show_placeholder()
 
     # -- binding -----------------------------------------------------------------------------
@@ -119,17 +123,17 @@ class Inspector(QScrollArea):
         if self.graph is None or self.node_id is None:
             return
         editor = self.editors[name]
-        problem = editor.spec.check(value)
-        if problem:
-            editor.show_error(f"{name} {problem}")
+        node = self.graph.nodes[self.node_id]
+        spec = self.registry.spec(node.type_id)
+        try:
+            value = spec.resolve_value(name, value)
+        except ParamError as exc:
+            editor.show_error("; ".join(f"{n} {reason}" for n, reason in exc.problems))
             return
         editor.show_error(None)
-        node_id = self.node_id
-        if self.graph.nodes[node_id].params.get(name, editor.spec.default) == value:
-            return
-        if self.undo.push(commands.SetParam(node_id, name, value)) and self.running \
-                and editor.spec.live:
-            self.live_param_edited.emit(node_id, name, value)
+        current = node.params.get(name, editor.spec.default)
+        if current != value and not self.undo.push(commands.SetParam(self.node_id, name, value)):
+            editor.set_value(current)  # refused (the message is in the status bar)
 
     def _commit_title(self) -> None:
         if self.graph is None or self.node_id is None or self.title_field is None:
@@ -138,16 +142,19 @@ class Inspector(QScrollArea):
         if title != self.graph.nodes[self.node_id].title:
             self.undo.push(commands.SetTitle(self.node_id, title))
 
-    def _on_changed(self, kind: str, detail) -> None:
+    def _on_changed(self, event) -> None:
         """Keep the form in step with undo/redo and edits made elsewhere."""
-        if self.node_id is None:
-            return
-        if kind == "remove_node" and detail == self.node_id:
-            self.show_node(None)
-        elif kind == "set_param" and detail[0] == self.node_id:
-            editor = self.editors.get(detail[1])
-            node = self.graph.nodes[self.node_id]
-            if editor is not None:
-                editor.set_value(node.params.get(detail[1], editor.spec.default))
-        elif kind == "set_title" and detail == self.node_id and self.title_field is not None:
+        if self.node_id is not None and getattr(event, "node_id", None) == self.node_id:
+            dispatch(self._handlers, event)
+
+    def _node_removed(self, _event: NodeRemoved) -> None:
+        self.show_node(None)
+
+    def _param_set(self, event: ParamSet) -> None:
+        editor = self.editors.get(event.name)
+        if editor is not None:
+            editor.set_value(editor.spec.default if event.new is MISSING else event.new)
+
+    def _retitled(self, _event: NodeRetitled) -> None:
+        if self.title_field is not None:
             self.title_field.setText(self.graph.nodes[self.node_id].title)

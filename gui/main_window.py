@@ -25,11 +25,9 @@ class MainWindow(QMainWindow):
 
     graph_replaced = Signal()
 
-    def __init__(self, registry: Registry | None = None, graph: Graph | None = None):
+    def __init__(self, registry: Registry, graph: Graph | None = None):
+        """registry: the node types (main.py loads the plugin packs and passes it in)."""
         super().__init__()
-        if registry is None:
-            from plugins import default_registry
-            registry = default_registry()
         self.registry = registry
         self.graph = graph or Graph("untitled")
         self.graph_path: str | None = None
@@ -53,8 +51,7 @@ class MainWindow(QMainWindow):
         self.set_graph(self.graph, None)
         self.resize(1400, 900)
         try:
-            from gui.run_controller import RunController
-            self.run_controller = RunController(self)
+            self.run_controller = attach_run_side(self)
         except ImportError:
             self.run_controller = None
         self.restore_layout()  # after the run side's docks exist, so their places come back
@@ -134,3 +131,32 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.files.mark_clean_exit()
         event.accept()
+
+
+def attach_run_side(window, runs_dir: str | Path = "runs"):
+    """Make the run widgets, place them in window and wire a RunController to them.
+
+    window needs graph, graph_path, registry, undo_stack, canvas (with mark_node and
+    wire_clicked), inspector (with set_run_mode), menus, engine_label and graph_replaced;
+    the tests' stand-in window uses this too. Raises ImportError when the run side is
+    unavailable (the editor then works without it)."""
+    from engines.backend import cupy_backend
+    from gui.run_controller import RunController
+    from gui.run_widgets import RunWidgets
+
+    cupy, why_not = cupy_backend()
+    widgets = RunWidgets.create(window, runs_dir, cupy_usable=cupy is not None,
+                                cupy_reason=why_not)
+    widgets.install(window)
+    controller = RunController(
+        window, widgets, canvas=window.canvas, inspector=window.inspector,
+        status=lambda text, ms=0: window.statusBar().showMessage(text, ms),
+        runs_dir=runs_dir, parent=window)
+    window.graph_replaced.connect(controller.graph_replaced)
+    window.canvas.wire_clicked.connect(controller.probe_wire)
+    window.canvas.installEventFilter(controller)
+    from gui.sweep_dialog import install_sweep_action
+    install_sweep_action(window, widgets.runs_panel, runs_dir)
+    window.engine_label.setText("Engines: NumPy, CuPy" if cupy is not None else "Engine: NumPy")
+    window.engine_label.setToolTip(why_not)
+    return controller

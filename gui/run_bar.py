@@ -1,12 +1,16 @@
-"""Run bar: engine, epochs and seed, Start / Pause-Resume / Step / Stop, and progress."""
+"""Run bar: engine, epochs and seed, Start / Pause-Resume / Step / Stop, and progress.
+
+Engine, epochs and seed are the graph's run settings: the bar shows them (load_settings) and
+reports a user's change as `settings_edited`, which the window turns into an undoable
+SetSettings; it keeps no copy of its own."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSpinBox, QToolBar, QWidget
 
-ENGINES = {"NumPy": "numpy", "CuPy": "cupy"}
+ENGINES = {"Auto": "auto", "NumPy": "numpy", "CuPy": "cupy"}  # shown text -> setting
 
 
 def format_duration(seconds: float | None) -> str:
@@ -28,15 +32,15 @@ class RunBar(QToolBar):
     window context; Space pauses only while a run exists, so the canvas keeps Space otherwise.
     """
 
+    settings_edited = Signal(dict)  # {"epochs": 500} when the user changes a setting
+
     def __init__(self, parent: QWidget | None = None, cupy_usable: bool = False,
                  cupy_reason: str = ""):
         super().__init__("Run", parent)
         self.setObjectName("runBar")
         self.engine_combo = QComboBox()
-        self.engine_combo.addItem("NumPy")
-        if cupy_usable:
-            self.engine_combo.addItem("CuPy")
-        tip = "Array engine for the next run."
+        self.engine_combo.addItems(["Auto", "NumPy"] + (["CuPy"] if cupy_usable else []))
+        tip = "Array engine for the next run (Auto: CuPy when a GPU answers, else NumPy)."
         if not cupy_usable:
             tip += f"\nCuPy is unavailable: {cupy_reason}"
         self.engine_combo.setToolTip(tip)
@@ -48,6 +52,12 @@ class RunBar(QToolBar):
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setPrefix("seed ")
         self.seed_spin.setToolTip("Random seed for initial weights and shuffling.")
+        for spin, key in ((self.epochs_spin, "epochs"), (self.seed_spin, "seed")):
+            spin.setKeyboardTracking(False)  # one edit per Enter or arrow click, not per key
+            spin.valueChanged.connect(lambda value, key=key: self.settings_edited.emit(
+                {key: int(value)}))
+        self.engine_combo.currentTextChanged.connect(
+            lambda text: self.settings_edited.emit({"engine": ENGINES[text]}))
         self.start_action = self._action("Start", "F5", "Compile the graph and train it.")
         self.pause_action = self._action("Pause", "Space", "Pause or resume the run.")
         self.pause_action.setAutoRepeat(False)  # holding Space must not toggle repeatedly
@@ -92,13 +102,25 @@ class RunBar(QToolBar):
         return ENGINES[self.engine_combo.currentText()]
 
     def load_settings(self, settings: dict) -> None:
-        """Fill engine, epochs and seed from a graph's settings (unknown keys ignored)."""
-        self.epochs_spin.setValue(int(settings.get("epochs", self.epochs_spin.value()) or 1))
-        self.seed_spin.setValue(int(settings.get("seed", self.seed_spin.value()) or 0))
-        engine = settings.get("engine", "auto")
-        wanted = "CuPy" if engine in ("cupy", "auto") else "NumPy"
-        index = self.engine_combo.findText(wanted)
-        self.engine_combo.setCurrentIndex(max(index, 0))
+        """Show a graph's settings (unknown keys ignored); emits no settings_edited.
+
+        A graph asking for CuPy where CuPy is unusable shows CuPy all the same: Start then
+        says why it cannot run, rather than silently training on another engine."""
+        widgets = (self.epochs_spin, self.seed_spin, self.engine_combo)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.epochs_spin.setValue(int(settings.get("epochs", self.epochs_spin.value())
+                                          or 1))
+            self.seed_spin.setValue(int(settings.get("seed", self.seed_spin.value()) or 0))
+            shown = {value: text for text, value in ENGINES.items()}.get(
+                settings.get("engine", "auto"), "Auto")
+            if self.engine_combo.findText(shown) < 0:
+                self.engine_combo.addItem(shown)
+            self.engine_combo.setCurrentIndex(self.engine_combo.findText(shown))
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
 
     # -- state and progress ------------------------------------------------------------------
     def set_state(self, state: str) -> None:

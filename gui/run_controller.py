@@ -1,30 +1,57 @@
-"""RunController: compiles the window's graph, runs a Session and feeds the run-side widgets.
+"""RunController: compiles the edited graph, runs a Session and feeds the run-side widgets.
 
-The Session trains on its own worker thread; this object only sends it commands and drains
-`session.poll()` on a ~30 Hz QTimer, dispatching each event through a dict of handlers. Plots
-store points as events arrive; one dock redraws per tick at most, as often as the RedrawPacer's
-CPU budget allows, so the GUI thread never waits on training and painting (which holds the
-GIL) takes only a few percent of the run (STYLE rule 6; bench/bench_gui_latency.py).
+Its collaborators are explicit: the document holding the graph, the run widgets (made and
+placed by the window), a canvas that can mark a node, an inspector that locks for a run and a
+status callback. The Session trains on its own worker thread; this object only sends it
+commands and drains `session.poll()` on a ~30 Hz QTimer, dispatching each event through a
+dict of handlers. Plots store points as events arrive; one dock redraws per tick at most, as
+often as the RedrawPacer's CPU budget allows, so the GUI thread never waits on training and
+painting (which holds the GIL) takes only a few percent of the run (STYLE rule 6;
+bench/bench_gui_latency.py).
+
+Live edits take one road: while a run goes, an engines.live.LiveLink forwards the graph's own
+ParamSet events to the session and refuses edits the run cannot take; the run bar's
+settings are graph settings changed by undoable SetSettings commands.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from engines.backend import cupy_backend, select_backend
+from engines.backend import select_backend
 from engines.compiler import CompileError, compile_graph
-from engines.events import Failed, Finished, Image, Log, Progress, Scalar, Trace
+from engines.events import (
+    Failed,
+    Finished,
+    Image,
+    LiveEdit,
+    Log,
+    Points,
+    Progress,
+    Raster,
+    Scalar,
+    Text,
+    Trace,
+)
+from engines.live import LiveLink
 from engines.records import RunRecordError, load_initial_weights
-from engines.session import Session
+from engines.session import Session, SessionState
+from graph import commands
+from graph.events import SettingSet, dispatch
+from graph.model import Graph
+from graph.registry import Registry
 from gui.plots import PlotDocks
 from gui.plots.pacer import RedrawPacer
 from gui.probe import ProbeDock
 from gui.run_bar import RunBar
+from gui.run_widgets import RunWidgets
 from gui.runs_panel import RunsPanel, make_recorder
 
 log = logging.getLogger(__name__)
@@ -36,167 +63,208 @@ PROGRESS_INTERVAL_S = 0.1
 PROGRESS_DISPLAY_S = 0.25  # repainting the progress bar costs more than reading it is worth
 
 
+class Document(Protocol):
+    """What holds the edited graph (the main window is one)."""
+
+    graph: Graph
+    graph_path: str | None
+    registry: Registry
+    undo_stack: object  # has push(command) -> bool
+
+
+class NodeMarker(Protocol):
+    def mark_node(self, node_id: str, message: str) -> bool: ...
+
+
+class RunModeView(Protocol):
+    def set_run_mode(self, running: bool) -> None: ...
+
+
 class RunController(QObject):
-    """Owns the current run of `window`'s graph and every run-side widget of the window."""
+    """Owns the current run of the document's graph and steers the run widgets."""
 
     run_started = Signal()
     run_ended = Signal(str)  # the Finished reason, or "failed"
 
-    def __init__(self, window, runs_dir: str | Path | None = None):
-        super().__init__(window)
+    def __init__(self, document: Document, widgets: RunWidgets, *, canvas: NodeMarker,
+                 inspector: RunModeView, status: Callable[[str, int], None],
+                 runs_dir: str | Path = "runs", parent: QObject | None = None):
+        super().__init__(parent)
         self.setObjectName("runController")
-        self.window = window
-        self.runs_dir = Path(runs_dir or getattr(window, "runs_dir", None) or "runs")
+        self.document = document
+        self.widgets = widgets
+        self.canvas = canvas
+        self.inspector = inspector
+        self._show_status = status
+        self.runs_dir = Path(runs_dir)
         self.session: Session | None = None
-        self.state = "idle"  # idle | running | paused
+        self.live: LiveLink | None = None
+        self.state = SessionState.IDLE  # IDLE, RUNNING or PAUSED
         self.last_progress: Progress | None = None
         self.last_failure: Failed | None = None
         self.last_finish: Finished | None = None
+        self.live_edits: list[LiveEdit] = []  # of the current (or last) run
         self.session_drained = True
         self._next_progress = 0.0
-        cupy, why_not = cupy_backend()
-        self.run_bar = RunBar(window, cupy_usable=cupy is not None, cupy_reason=why_not)
-        self.plots = PlotDocks(window)
         self.pacer = RedrawPacer()
-        self.probe = ProbeDock(window)
-        self.runs_panel = RunsPanel(self.runs_dir, window)
         self.failure_box: QMessageBox | None = None
         self._scalar_batch: dict = {}  # tag -> (steps, values) gathered during one drain
         self._recorders: list = []  # (session, recorder, seed): finished once the worker ends
         self._handlers = {Progress: self._on_progress, Scalar: self._on_scalar,
                           Image: self._on_image, Trace: self._on_trace, Log: self._on_log,
-                          Finished: self._on_finished, Failed: self._on_failed}
+                          LiveEdit: self._on_live_edit, Finished: self._on_finished,
+                          Failed: self._on_failed, Points: self._on_trace,
+                          Raster: self._on_trace, Text: self._on_trace}
+        self._graph_handlers = {SettingSet: self._setting_changed}
+        self._graph: Graph | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(DRAIN_INTERVAL_MS)
         self.timer.timeout.connect(self.drain)
-        self._install(window)
-        self.run_bar.load_settings(getattr(window.graph, "settings", {}) or {})
-        self._show_engine_label(cupy is not None, why_not)
-        if hasattr(window, "restore_layout"):
-            window.restore_layout()  # the saved layout includes the docks made just now
-
-    # -- wiring into the window --------------------------------------------------------------
-    def _install(self, window) -> None:
-        window.addToolBar(self.run_bar)
-        self.plots.add_to(window, beside=(self.runs_panel,), tabs=((self.runs_panel, self.probe),))
         bar = self.run_bar
         bar.start_action.triggered.connect(self.start)
         bar.pause_action.triggered.connect(self.toggle_pause)
         bar.step_action.triggered.connect(self.step)
         bar.stop_action.triggered.connect(self.stop)
-        menus = getattr(window, "menus", {})
-        if "Run" in menus:
-            menus["Run"].addActions(bar.actions_in_order())
-        if "View" in menus:
-            for dock in (self.probe, self.runs_panel):
-                menus["View"].addAction(dock.toggleViewAction())
+        bar.settings_edited.connect(self.edit_settings)
         self.runs_panel.run_opened.connect(self.show_record)
-        window.graph_replaced.connect(self._graph_replaced)
-        window.canvas.wire_clicked.connect(self.probe_wire)
-        window.canvas.installEventFilter(self)
-        window.inspector.live_param_edited.connect(self.set_live_param)
+        self._follow(document.graph)
+
+    # -- the widgets it steers (made and placed by the window) -------------------------------
+    @property
+    def run_bar(self) -> RunBar:
+        return self.widgets.run_bar
+
+    @property
+    def plots(self) -> PlotDocks:
+        return self.widgets.plots
+
+    @property
+    def probe(self) -> ProbeDock:
+        return self.widgets.probe
+
+    @property
+    def runs_panel(self) -> RunsPanel:
+        return self.widgets.runs_panel
 
     def eventFilter(self, watched, event) -> bool:
         """While a run is active Space is the pause shortcut; its key release must not
-        reach the canvas, which reads a Space tap as 'open the add-node search'."""
-        if (event.type() == QEvent.Type.KeyRelease and self.state != "idle"
+        reach the canvas, which reads a Space tap as 'open the add-node search'. The window
+        installs this filter on its canvas."""
+        if (event.type() == QEvent.Type.KeyRelease and self.state != SessionState.IDLE
                 and event.key() == Qt.Key.Key_Space):
             return True
         return super().eventFilter(watched, event)
 
-    def _show_engine_label(self, cupy_usable: bool, why_not: str) -> None:
-        label = getattr(self.window, "engine_label", None)
-        if label is not None:
-            label.setText("Engines: NumPy, CuPy" if cupy_usable else "Engine: NumPy")
-            label.setToolTip(why_not)
-
     def _status(self, text: str, timeout_ms: int = 0) -> None:
-        self.window.statusBar().showMessage(text, timeout_ms)
+        self._show_status(text, timeout_ms)
+
+    # -- the graph's run settings ------------------------------------------------------------
+    def _follow(self, graph: Graph) -> None:
+        """Show graph's settings in the run bar and keep them in step with its events."""
+        if self._graph is not None:
+            self._graph.changed.disconnect(self._on_graph_changed)
+        self._graph = graph
+        graph.changed.connect(self._on_graph_changed)
+        self.run_bar.load_settings(graph.settings)
+
+    def _on_graph_changed(self, event) -> None:
+        dispatch(self._graph_handlers, event)
+
+    def _setting_changed(self, _event: SettingSet) -> None:
+        self.run_bar.load_settings(self.document.graph.settings)
+
+    def edit_settings(self, values: dict) -> None:
+        """A run-bar edit becomes an undoable SetSettings (saved with the graph's file)."""
+        settings = self.document.graph.settings
+        changed = {k: v for k, v in values.items() if settings.get(k) != v}
+        if changed and not self.document.undo_stack.push(commands.SetSettings(changed)):
+            self.run_bar.load_settings(settings)  # refused: show what the graph holds
 
     # -- commands (GUI thread) ---------------------------------------------------------------
     def start(self) -> bool:
         """Compile the graph and train it; False (with a message) when it cannot run."""
-        if self.state != "idle":
+        if self.state != SessionState.IDLE:
             return False
         session = self._new_session()
         if session is None:
             return False
         session.start()
-        self._set_state("running")
+        self._set_state(SessionState.RUNNING)
         engine = self.run_bar.engine_combo.currentText()
-        self._status(f"Training {self.window.graph.name} on {engine}")
+        self._status(f"Training {self.document.graph.name} on {engine}")
         return True
 
     def toggle_pause(self) -> None:
-        if self.state == "running":
+        if self.state == SessionState.RUNNING:
             self.pause()
-        elif self.state == "paused":
+        elif self.state == SessionState.PAUSED:
             self.resume()
 
     def pause(self) -> None:
-        if self.state != "running":
+        if self.state != SessionState.RUNNING:
             return
         self.session.progress_interval_s = 0.0  # report every step while paused or stepping
         self.session.pause()
-        self._set_state("paused")
+        self._set_state(SessionState.PAUSED)
 
     def resume(self) -> None:
-        if self.state != "paused":
+        if self.state != SessionState.PAUSED:
             return
         self.session.progress_interval_s = PROGRESS_INTERVAL_S
         self.session.resume()
-        self._set_state("running")
+        self._set_state(SessionState.RUNNING)
 
     def step(self) -> bool:
         """One training step, then pause; starts a new paused run when none is going."""
-        if self.state == "running":
+        if self.state == SessionState.RUNNING:
             return False
-        if self.state == "idle":
+        if self.state == SessionState.IDLE:
             if self._new_session() is None:
                 return False
             self.session.progress_interval_s = 0.0
-            self._set_state("paused")
+            self._set_state(SessionState.PAUSED)
         self.session.step()
         return True
 
     def stop(self) -> None:
-        if self.session is not None and self.state != "idle":
+        if self.session is not None and self.state != SessionState.IDLE:
             self.session.stop()
             self._status("Stopping...")
 
-    def set_live_param(self, node_id: str, name: str, value) -> None:
-        """Forward an inspector edit of a live parameter to the running session."""
-        if self.session is None or self.state == "idle":
-            return
-        try:
-            self.session.set_param(node_id, name, value)
-        except KeyError as exc:
-            self._status(str(exc.args[0] if exc.args else exc), 5000)
-        else:
-            self._status(f"{node_id}.{name} = {value!r} from the next step", 3000)
-
     def show_record(self, record) -> None:
-        """Redraw a recorded run's metrics in the plot docks (only between runs)."""
-        if self.state != "idle":
+        """Redraw a recorded run's metrics and live-edit markers (only between runs)."""
+        if self.state != SessionState.IDLE:
             self._status("Stop the current run to redraw a recorded one.", 5000)
             return
         self.plots.clear()
-        for tag, (steps, values) in record.metrics.items():
-            for step, value in zip(steps, values):
-                self.plots.scalar(tag, step, value)
+        self.plots.scalar_batch(record.metrics)
+        for edit in record.edits:
+            self.plots.mark(edit.step, edit.label)
         self.plots.refresh()
         self._status(f"Showing recorded run {record.name}", 5000)
 
     def probe_wire(self, edge) -> None:
         self.probe.probe(edge, self.session)
 
+    def graph_replaced(self) -> None:
+        """The document now holds another graph (New / Open): end any run, start clean."""
+        if self.session is not None and self.state != SessionState.IDLE:
+            self.session.stop()
+        self.session = None
+        self._set_state(SessionState.IDLE)
+        self.plots.clear()
+        self.probe.attach(None)
+        self._follow(self.document.graph)
+        self.run_bar.show_message("")
+
     # -- building a run ----------------------------------------------------------------------
     def _new_session(self) -> Session | None:
-        graph = self.window.graph
+        graph = self.document.graph
+        settings = graph.settings
         try:
-            backend, _why = select_backend(self.run_bar.engine)
-            program = compile_graph(graph, self.window.registry, backend,
-                                    seed=self.run_bar.seed_spin.value())
+            backend, _why = select_backend(settings["engine"])
+            program = compile_graph(graph, self.document.registry, backend,
+                                    seed=settings["seed"])
         except CompileError as exc:
             node_id, message = exc.problems[0] if exc.problems else (None, str(exc))
             more = len(exc.problems) - 1
@@ -209,13 +277,14 @@ class RunController(QObject):
         self._load_initial_weights(program)
         self.plots.clear()
         self.last_progress = self.last_failure = self.last_finish = None
-        session = Session(program, self.run_bar.epochs_spin.value(),
-                          progress_interval_s=PROGRESS_INTERVAL_S)
-        recorder = make_recorder(self.runs_dir, graph, getattr(self.window, "graph_path", None))
+        self.live_edits = []
+        session = Session(program, settings["epochs"], progress_interval_s=PROGRESS_INTERVAL_S)
+        recorder = make_recorder(self.runs_dir, graph, self.document.graph_path)
         if recorder is not None:
             session.observers.append(recorder.observe)
-            self._recorders.append((session, recorder, self.run_bar.seed_spin.value()))
+            self._recorders.append((session, recorder, settings["seed"]))
         self.session = session
+        self.live = LiveLink(graph, self.document.registry, session)
         self.session_drained = False
         self.pacer.reset()
         self.probe.attach(session)
@@ -225,7 +294,7 @@ class RunController(QObject):
 
     def _load_initial_weights(self, program) -> None:
         """Start from <graph>.npz beside the file when it fits (an example's fixed weights)."""
-        path = getattr(self.window, "graph_path", None)
+        path = self.document.graph_path
         if not path:
             return
         try:
@@ -237,28 +306,19 @@ class RunController(QObject):
             self._status(f"Starting from the weights in {loaded.name}", 5000)
 
     def _blame(self, node_id: str | None, text: str) -> None:
-        """Tell the user what went wrong and select the node to blame on the canvas."""
+        """Tell the user what went wrong and mark the node to blame on the canvas."""
         self._status(text)
         self.run_bar.show_message(text.splitlines()[0][:160])
-        if node_id is None:
-            return
-        canvas = self.window.canvas
-        mark = getattr(canvas, "mark_node", None)
-        if mark is not None:
-            mark(node_id, text)
-            return
-        scene = canvas.scene() if hasattr(canvas, "scene") and callable(canvas.scene) else canvas
-        item = getattr(scene, "nodes", {}).get(node_id)
-        if item is not None:
-            scene.clearSelection()
-            item.setSelected(True)
-            for view in scene.views():
-                view.centerOn(item)
+        if node_id is not None:
+            self.canvas.mark_node(node_id, text)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: SessionState) -> None:
         self.state = state
-        self.run_bar.set_state(state)
-        self.window.inspector.set_run_mode(state != "idle")
+        self.run_bar.set_state(state.value)
+        self.inspector.set_run_mode(state != SessionState.IDLE)
+        if state == SessionState.IDLE and self.live is not None:
+            self.live.close()  # edits of every kind are free again
+            self.live = None
 
     # -- draining events ---------------------------------------------------------------------
     def drain(self) -> None:
@@ -266,15 +326,15 @@ class RunController(QObject):
         session = self.session
         if session is not None:
             handled, drained_all = self._handle_events(session)
-            if self.state == "paused" and session.state == "paused":
+            if self.state == SessionState.PAUSED and session.state == SessionState.PAUSED:
                 self._sync_paused_step(session)
             now = time.perf_counter()
             if self.last_progress is not None and handled and (
-                    now >= self._next_progress or self.state != "running"):
+                    now >= self._next_progress or self.state != SessionState.RUNNING):
                 self._next_progress = now + PROGRESS_DISPLAY_S
                 p = self.last_progress
                 self.run_bar.show_progress(p.epoch, p.epochs, p.step, p.loss, p.eta_s)
-            if self.state == "idle" and drained_all:
+            if self.state == SessionState.IDLE and drained_all:
                 self.session_drained = True
                 self.plots.refresh()  # the run is over: draw everything it left
             elif self.pacer.due(time.perf_counter()) and self.plots.refresh_one():
@@ -342,48 +402,44 @@ class RunController(QObject):
     def _on_image(self, event: Image) -> None:
         self.plots.image(event.tag, event.array)
 
-    def _on_trace(self, event: Trace) -> None:
-        """Traces belong to model-specific views; the run side has none yet."""
+    def _on_trace(self, event: Trace | Points | Raster | Text) -> None:
+        """Traces, points, rasters and texts belong to the views specs declare (docks built
+        from them are issue 15's); until those exist they are dropped here."""
 
     def _on_log(self, event: Log) -> None:
         self._status(event.message, 4000)
 
+    def _on_live_edit(self, event: LiveEdit) -> None:
+        """Mark the edit on the main curve at the step it took effect."""
+        self.live_edits.append(event)
+        self.plots.mark(event.step, event.label)
+        self._status(f"{event.label} from step {event.step + 1}", 4000)
+
     def _on_finished(self, event: Finished) -> None:
         self.last_finish = event
-        self._set_state("idle")
+        self._set_state(SessionState.IDLE)
         summary = event.summary
         facts = [f"{key.split('/')[-1] if key.startswith('train/') else key} "
                  f"{summary[key]:.4g}" for key in ("train/loss", "train/accuracy", "val/loss")
                  if isinstance(summary.get(key), (int, float))]
         epochs = summary.get("epoch")
-        text = f"Run {event.reason.replace('_', ' ')}"
+        text = f"Run {event.reason.value.replace('_', ' ')}"
         text += f" after {epochs} epochs" if epochs else ""
         text += (": " + ", ".join(facts)) if facts else ""
         self._status(text)
         self.run_bar.show_message(text)
-        self.run_ended.emit(event.reason)
+        self.run_ended.emit(event.reason.value)
 
     def _on_failed(self, event: Failed) -> None:
         self.last_failure = event
-        self._set_state("idle")
-        graph = self.window.graph
+        self._set_state(SessionState.IDLE)
+        graph = self.document.graph
         node = graph.nodes.get(event.node_id) if event.node_id else None
         where = f"Node '{node.label}' failed. " if node is not None else ""
         text = f"Run failed. {where}{event.message}"
         self._blame(event.node_id, text)
         self.failure_box = QMessageBox(QMessageBox.Icon.Warning, "Run failed", text,
-                                       QMessageBox.StandardButton.Ok, self.window)
+                                       QMessageBox.StandardButton.Ok, self.parent())
         self.failure_box.setWindowModality(Qt.WindowModality.NonModal)
         self.failure_box.show()  # never exec(): the event loop and the plots keep going
         self.run_ended.emit("failed")
-
-    # -- graph replaced (New / Open) ---------------------------------------------------------
-    def _graph_replaced(self, *_args) -> None:
-        if self.session is not None and self.state != "idle":
-            self.session.stop()
-        self.session = None
-        self._set_state("idle")
-        self.plots.clear()
-        self.probe.attach(None)
-        self.run_bar.load_settings(getattr(self.window.graph, "settings", {}) or {})
-        self.run_bar.show_message("")

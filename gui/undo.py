@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 from graph.commands import UndoStack
-from graph.model import Graph
+from graph.model import Graph, GraphError
 
 
 class UndoAdapter(QObject):
@@ -41,11 +41,22 @@ class UndoAdapter(QObject):
         return True
 
     def undo(self) -> None:
-        if self.stack.undo():
+        """Undo one step; a step the graph refuses (e.g. during a run) emits `failed`."""
+        try:
+            done = self.stack.undo()
+        except GraphError as exc:
+            self.failed.emit(str(exc))
+            return
+        if done:
             self._notify()
 
     def redo(self) -> None:
-        if self.stack.redo():
+        try:
+            done = self.stack.redo()
+        except GraphError as exc:
+            self.failed.emit(str(exc))
+            return
+        if done:
             self._notify()
 
     def set_clean(self) -> None:

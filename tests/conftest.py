@@ -27,11 +27,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def registry():
-    """The default registry with every built-in pack loaded."""
+    """The default registry with every built-in pack loaded; handed to the gradient checker
+    as main.py hands it to the engine (engines/ never imports plugins/)."""
+    from engines.gradcheck import set_default_registry
     from plugins import default_registry
-    return default_registry()
+    registry = default_registry()
+    set_default_registry(registry)
+    return registry
 
 
 def pytest_sessionfinish(session, exitstatus):

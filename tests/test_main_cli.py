@@ -107,8 +107,9 @@ def test_bad_option_is_a_usage_error():
 def fake_headless(monkeypatch):
     calls = []
 
-    def run_graph_file(path, engine="auto", epochs=None, seed=None, runs_dir="runs",
+    def run_graph_file(path, registry, engine="auto", epochs=None, seed=None, runs_dir="runs",
                        quiet=False):
+        assert "core.dense" in registry  # main.py hands the loaded packs down
         calls.append(dict(path=path, engine=engine, epochs=epochs, seed=seed,
                           runs_dir=runs_dir, quiet=quiet))
         return 0
@@ -142,7 +143,8 @@ def test_without_display_the_example_runs_headless(monkeypatch, capsys, fake_hea
 def test_with_display_the_gui_opens_the_graph(monkeypatch, tmp_path, fake_headless):
     opened = []
     app = types.ModuleType("gui.app")
-    app.main = lambda graph_path=None: opened.append(graph_path) or 0
+    app.main = lambda graph_path, registry: opened.append(graph_path) or \
+        (0 if "core.dense" in registry else 1)
     monkeypatch.setitem(sys.modules, "gui.app", app)
     monkeypatch.setenv("DISPLAY", ":0")
     path = tmp_path / "mine.dgraph"

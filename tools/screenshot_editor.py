@@ -34,9 +34,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
+    from plugins import default_registry
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow()
+    window = MainWindow(default_registry())
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()

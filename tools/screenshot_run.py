@@ -35,6 +35,7 @@ def main() -> int:
     app = QApplication([])
     from graph.model import Edge
     from gui.main_window import MainWindow
+    from plugins import default_registry
 
     def pump(seconds: float) -> None:
         end = time.perf_counter() + seconds
@@ -42,7 +43,7 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.005)
 
-    window = MainWindow()
+    window = MainWindow(default_registry())
     window.resize(1440, 900)
     window.show()
     window.files.open(str(ROOT / "examples" / "digits_mlp.dgraph"), ask=False)

@@ -8,6 +8,16 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from graph import commands
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRetitled,
+    ParamSet,
+    dispatch,
+)
 from graph.model import Edge, Graph, Node
 from graph.registry import Registry
 from graph.shapes import infer_shapes
@@ -18,7 +28,7 @@ from gui.canvas.port_item import PortItem
 from gui.canvas.wire_drag import WireDrag
 from gui.canvas.wire_item import WireItem
 
-_NO_ANALYSIS = {"move_node"}  # edits that change neither shapes nor validity
+_NO_ANALYSIS = (NodeMoved,)  # edits that change neither shapes nor validity
 
 
 class GraphScene(QGraphicsScene):
@@ -41,6 +51,15 @@ class GraphScene(QGraphicsScene):
         self._signatures: dict[str, tuple] = {}
         self._analysis_due = False
         self.wire_drag: WireDrag | None = None
+        self._handlers = {
+            NodeAdded: lambda e: self._add_node_item(self.graph.nodes[e.node_id]),
+            NodeRemoved: lambda e: self._remove_node_item(e.node_id),
+            EdgeAdded: lambda e: self._add_wire_item(e.edge),
+            EdgeRemoved: lambda e: self._remove_wire_item(e.edge),
+            NodeMoved: self._node_moved,
+            ParamSet: self._card_text_changed,
+            NodeRetitled: self._card_text_changed,
+        }
         self.setBackgroundBrush(theme.CANVAS_BACKGROUND)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.selectionChanged.connect(self._emit_selection)
@@ -62,25 +81,19 @@ class GraphScene(QGraphicsScene):
             self._add_wire_item(edge)
         self.flush()
 
-    def _on_changed(self, kind: str, detail) -> None:
-        if kind == "add_node":
-            self._add_node_item(self.graph.nodes[detail])
-        elif kind == "remove_node":
-            self._remove_node_item(detail)
-        elif kind == "connect":
-            self._add_wire_item(detail)
-        elif kind == "disconnect":
-            self._remove_wire_item(detail)
-        elif kind == "move_node":
-            item = self.nodes.get(detail)
-            position = QPointF(*self.graph.nodes[detail].position)
-            if item is not None and item.pos() != position:
-                item.setPos(position)
-        if kind in ("set_param", "set_title"):
-            node_id = detail[0] if isinstance(detail, tuple) else detail
-            self._signatures.pop(node_id, None)  # its card text must be laid out again
-        if kind not in _NO_ANALYSIS:
+    def _on_changed(self, event) -> None:
+        dispatch(self._handlers, event)
+        if not isinstance(event, _NO_ANALYSIS):
             self._schedule_analysis()
+
+    def _node_moved(self, event: NodeMoved) -> None:
+        item = self.nodes.get(event.node_id)
+        position = QPointF(*self.graph.nodes[event.node_id].position)
+        if item is not None and item.pos() != position:
+            item.setPos(position)
+
+    def _card_text_changed(self, event) -> None:
+        self._signatures.pop(event.node_id, None)  # its card text must be laid out again
 
     def _add_node_item(self, node: Node) -> None:
         node_type = self.registry.find(node.type_id)

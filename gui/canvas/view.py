@@ -47,6 +47,7 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self.search: NodeSearch | None = None
         self._last_paste, self._paste_count = "", 0
+        self.last_mark: tuple[str, str] | None = None  # (node id, message) of the last blame
         self._zoom_settled = QTimer(self)  # card caches come back once zooming pauses
         self._zoom_settled.setSingleShot(True)
         self._zoom_settled.setInterval(250)
@@ -145,6 +146,20 @@ class GraphView(QGraphicsView):
 
     def focusNextPrevChild(self, forward):
         return False  # Tab opens the search box instead of moving focus
+
+    # -- blame -------------------------------------------------------------------------------
+    def mark_node(self, node_id: str, message: str) -> bool:
+        """Select node_id's card alone and bring it into view (a failed run or a compile
+        error blames it); the selection shows the node in the inspector. False when the
+        node is not on the canvas."""
+        item = self.graph_scene.nodes.get(node_id)
+        if item is None:
+            return False
+        self.graph_scene.clearSelection()
+        item.setSelected(True)
+        self.centerOn(item)
+        self.last_mark = (node_id, message)
+        return True
 
     # -- adding nodes ------------------------------------------------------------------------
     def open_search(self, view_point) -> NodeSearch:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from gui.plots.docks import GradNormDock, ScalarDock
 from gui.plots.error_history import ErrorHistoryDock
+from gui.plots.markers import EditMarkers
 from gui.plots.weights import WeightImageDock
 
 __all__ = ["PlotDocks", "ErrorHistoryDock", "GradNormDock", "ScalarDock", "WeightImageDock"]
@@ -25,6 +26,10 @@ class PlotDocks:
         self.scalars = ScalarDock(parent)
         self.all = (self.errors, self.weights, self.grad_norms, self.scalars)
         self._next_dock = 0
+        # live edits are marked where a run's main curve is: the error history (gradient
+        # training) and the generic scalar dock (an energy model's energy)
+        self.markers = (EditMarkers(self.errors.loss_plot.getPlotItem()),
+                        EditMarkers(self.scalars.plot.getPlotItem()))
 
     def add_to(self, window, beside: tuple = (), tabs: tuple = (), height: int = 300) -> None:
         """Dock them side by side under the canvas, then the docks `beside`; each (front,
@@ -93,6 +98,13 @@ class PlotDocks:
                 return True
         return False
 
+    def mark(self, step: int, label: str) -> None:
+        """A labelled vertical line at step on the main curve ('opt.lr 0.5 -> 0.01')."""
+        for markers in self.markers:
+            markers.add(step, label)
+
     def clear(self) -> None:
         for dock in self.all:
             dock.clear()
+        for markers in self.markers:
+            markers.clear()

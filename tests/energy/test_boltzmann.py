@@ -10,6 +10,7 @@ from engines.compiler import compile_graph
 from engines.events import Image, Scalar
 from engines.session import Session
 from graph.model import Edge, Graph, Node
+from plugins import default_registry
 from plugins.energy.boltzmann import (
     Annealer,
     connectivity_mask,
@@ -17,6 +18,8 @@ from plugins.energy.boltzmann import (
     recall,
     temperatures,
 )
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 
 def test_schedule_is_geometric_from_start_to_end():
@@ -99,7 +102,7 @@ def test_learns_the_4_2_4_encoder_on_7_of_8_seeds():
     schedule = parse_schedule("2@20, 2@15, 2@12, 4@10")
     for seed in range(8):
         # 30 epochs of 40 steps: recall (its own random stream) runs 30 times, not 120
-        program = compile_graph(encoder_graph(steps_per_epoch=40), seed=seed)
+        program = compile_graph(encoder_graph(steps_per_epoch=40), REGISTRY, seed=seed)
         events = Session(program, epochs=30).run()
         weights, thresholds = (b.value for b in program.params_of("bm"))
         exact = exact_recall(weights.astype(np.float64), thresholds.astype(np.float64), 4, 8,

@@ -8,6 +8,9 @@ from engines.events import Log, Scalar
 from engines.gradcheck import NodeHarness, check_gradients
 from engines.session import Session
 from graph.model import Edge, Graph, Node
+from plugins import default_registry
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 
 def test_fine_tuning_gradients_match_finite_differences():
@@ -40,7 +43,7 @@ def letters_arm(pretrain_epochs: int, fine_tune_epochs: int = 4, seed: int = 0):
                  "loss.loss opt.loss"):
         src, dst = edge.split()
         graph.connect(Edge(*src.split("."), *dst.split(".")))
-    program = compile_graph(graph, seed=seed)
+    program = compile_graph(graph, REGISTRY, seed=seed)
     events = Session(program, epochs=4 * pretrain_epochs + fine_tune_epochs).run()
     return program, events
 

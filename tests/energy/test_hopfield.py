@@ -8,7 +8,10 @@ from engines.compiler import compile_graph
 from engines.events import Finished, Image, Log, Scalar
 from engines.session import Session
 from graph.model import Edge, Graph, Node
+from plugins import default_registry
 from plugins.energy.hopfield import asynchronous_sweep, energy, hebbian_weights
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 
 def hopfield_graph(patterns: dict, hopfield: dict | None = None, corrupt: float | None = None):
@@ -24,7 +27,7 @@ def hopfield_graph(patterns: dict, hopfield: dict | None = None, corrupt: float 
 
 
 def run(graph, seed=0, epochs=60):
-    program = compile_graph(graph, seed=seed)
+    program = compile_graph(graph, REGISTRY, seed=seed)
     events = Session(program, epochs=epochs).run()
     state = program.outputs[("hop", "state")].value.copy()
     patterns = program.outputs[("pat", "patterns")].value.copy()

@@ -11,7 +11,10 @@ from engines.compiler import compile_graph
 from engines.events import Image, Scalar
 from engines.session import Session
 from graph.model import Edge, Graph, Node
+from plugins import default_registry
 from plugins.energy.rbm_core import RBMKernel
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 VISIBLE, HIDDEN = 6, 4
 ALL_V = np.array(list(itertools.product([0.0, 1.0], repeat=VISIBLE)))
@@ -83,7 +86,7 @@ def current_ll(program):
 
 @pytest.mark.parametrize(("method", "lr"), [("cd", 0.1), ("pcd", 0.3)])
 def test_training_raises_the_exact_log_likelihood(method, lr):
-    program = compile_graph(rbm_graph(method, lr=lr), seed=5)
+    program = compile_graph(rbm_graph(method, lr=lr), REGISTRY, seed=5)
     before, data = current_ll(program)
     events = Session(program, epochs=600).run()
     after, _ = current_ll(program)
@@ -102,7 +105,7 @@ def test_cd1_reconstruction_error_falls_on_digits_and_views_are_emitted():
                                                  "val_split": 0.2}))
     graph.add_node(Node("rbm", "energy.rbm", {"hidden": 25, "lr": 0.1}))
     graph.connect(Edge("data", "x", "rbm", "x"))
-    program = compile_graph(graph, seed=0)
+    program = compile_graph(graph, REGISTRY, seed=0)
     events = Session(program, epochs=8).run()
     errors = [e.value for e in events if isinstance(e, Scalar) and e.tag == "val/recon_error"]
     assert errors[-1] < 0.75 * errors[0], errors
@@ -130,7 +133,7 @@ def test_gaussian_rbm_learns_the_standardised_pca3d_cloud():
     graph.add_node(Node("rbm", "energy.rbm", {"hidden": 16, "visible": "gaussian",
                                               "lr": 0.01, "init_scale": 0.1}))
     graph.connect(Edge("data", "x", "rbm", "x"))
-    program = compile_graph(graph, seed=0)
+    program = compile_graph(graph, REGISTRY, seed=0)
     events = Session(program, epochs=30).run()
     errors = [e.value for e in events if isinstance(e, Scalar) and e.tag == "val/recon_error"]
     assert errors[-1] < 0.7 * errors[0], errors
@@ -144,7 +147,7 @@ def test_rbms_stack_through_their_hidden_probabilities():
     graph.add_node(Node("rbm2", "energy.rbm", {"hidden": 16, "lr": 0.1, "method": "pcd"}))
     graph.connect(Edge("data", "x", "rbm1", "x"))
     graph.connect(Edge("rbm1", "h", "rbm2", "x"))
-    program = compile_graph(graph, seed=0)
+    program = compile_graph(graph, REGISTRY, seed=0)
     session = Session(program, epochs=6)
     session.run()
     top = program.outputs[("rbm2", "h")].value

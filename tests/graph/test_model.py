@@ -2,6 +2,16 @@
 
 import pytest
 
+from graph.events import (
+    EdgeAdded,
+    EdgeRemoved,
+    NodeAdded,
+    NodeMoved,
+    NodeRemoved,
+    NodeRetitled,
+    ParamSet,
+    SettingSet,
+)
 from graph.model import DEFAULT_SETTINGS, MISSING, Edge, Graph, GraphError, Node, Signal
 
 from .conftest import make_graph
@@ -85,18 +95,38 @@ def test_queries(chain):
     assert str(Edge("a", "y", "b", "x")) == "a.y -> b.x"
 
 
-def test_every_edit_emits_changed(chain):
+def test_every_edit_emits_one_typed_event_with_what_changed(chain):
     seen = []
-    chain.changed.connect(lambda kind, detail: seen.append(kind))
+    chain.changed.connect(seen.append)
     chain.set_param("h", "units", 6)
     chain.move_node("h", (1, 2))
     chain.set_title("h", "t")
     chain.set_setting("epochs", 3)
     chain.disconnect(Edge("h", "y", "out", "x"))
+    chain.connect(Edge("h", "y", "out", "x"))
     chain.remove_node("out")
-    assert seen == ["set_param", "move_node", "set_title", "set_setting", "disconnect",
-                    "remove_node"]
+    chain.add_node(Node("n2", "toy.layer"))
+    assert seen == [ParamSet("h", "units", 5, 6), NodeMoved("h"), NodeRetitled("h"),
+                    SettingSet("epochs", 100, 3), EdgeRemoved(Edge("h", "y", "out", "x")),
+                    EdgeAdded(Edge("h", "y", "out", "x")), NodeRemoved("out"), NodeAdded("n2")]
     assert chain.nodes["h"].position == (1.0, 2.0)
+
+
+def test_a_guard_refuses_an_edit_before_it_happens(chain):
+    seen, before = [], chain.snapshot()
+    chain.changed.connect(seen.append)
+    chain.guard = lambda event: "no wires now" if isinstance(event, (EdgeAdded, EdgeRemoved,
+                                                                    NodeRemoved)) else None
+    with pytest.raises(GraphError, match="no wires now"):
+        chain.disconnect(Edge("h", "y", "out", "x"))
+    with pytest.raises(GraphError, match="no wires now"):
+        chain.remove_node("out")
+    assert chain.snapshot() == before and seen == []
+    chain.move_node("h", (5, 5))  # the guard lets this one through
+    assert seen == [NodeMoved("h")]
+    chain.guard = None
+    chain.remove_node("out")
+    assert "out" not in chain.nodes
 
 
 def test_signal_disconnect():

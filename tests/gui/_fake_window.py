@@ -1,7 +1,8 @@
-"""A stand-in main window with exactly the attributes RunController uses, and test graphs.
+"""A stand-in main window with exactly what gui.main_window.attach_run_side needs, and test
+graphs.
 
 The run-side widget tests use it so they do not depend on the editor's canvas; the
-end-to-end tests in test_run_window.py drive the real MainWindow.
+end-to-end tests in test_run_window.py drive the real MainWindow (real canvas, real blame).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from graph.model import Edge, Graph, Node
+from gui.undo import UndoAdapter
 
 
 class FakeCanvas(QObject):
@@ -19,13 +21,12 @@ class FakeCanvas(QObject):
         super().__init__()
         self.marked: list[tuple[str, str]] = []
 
-    def mark_node(self, node_id: str, message: str) -> None:
+    def mark_node(self, node_id: str, message: str) -> bool:
         self.marked.append((node_id, message))
+        return True
 
 
 class FakeInspector(QObject):
-    live_param_edited = Signal(str, str, object)
-
     def __init__(self):
         super().__init__()
         self.run_modes: list[bool] = []
@@ -42,6 +43,8 @@ class FakeWindow(QMainWindow):
         self.registry = registry
         self.graph = graph
         self.graph_path = None
+        self.undo_stack = UndoAdapter(graph, self)
+        self.undo_stack.failed.connect(lambda text: self.statusBar().showMessage(text))
         self.canvas = FakeCanvas()
         self.inspector = FakeInspector()
         self.menus = {name: QMenu(name, self) for name in ("File", "Run", "View")}
@@ -53,6 +56,7 @@ class FakeWindow(QMainWindow):
 
     def replace_graph(self, graph: Graph) -> None:
         self.graph = graph
+        self.undo_stack.reset(graph)
         self.graph_replaced.emit()
 
 

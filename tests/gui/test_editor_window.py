@@ -15,7 +15,7 @@ from tests.gui.conftest import mouse, xor_graph
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path, monkeypatch):
+def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path, monkeypatch, registry):
     from gui.app import main
     from gui.files import app_settings
     from gui.main_window import MainWindow
@@ -35,7 +35,7 @@ def test_main_opens_the_given_graph_and_remembers_it(qapp, tmp_path, monkeypatch
         return 0
 
     monkeypatch.setattr(QApplication, "exec", event_loop)
-    assert main(str(path)) == 0
+    assert main(str(path), registry) == 0
     assert seen == {"path": str(path), "nodes": 7, "title": "given.dgraph[*] — Dendrite"}
     assert app_settings().value("last_file") == str(path.resolve())
 

@@ -23,16 +23,30 @@ def test_durations_read_like_clocks(seconds, text):
 
 
 def test_engine_choice_offers_cupy_only_when_usable(qtbot, bar):
-    assert [bar.engine_combo.itemText(i) for i in range(bar.engine_combo.count())] == ["NumPy"]
+    items = lambda b: [b.engine_combo.itemText(i) for i in range(b.engine_combo.count())]  # noqa: E731
+    assert items(bar) == ["Auto", "NumPy"]
     assert "not installed" in bar.engine_combo.toolTip()
     with_gpu = RunBar(cupy_usable=True)
     qtbot.addWidget(with_gpu)
+    assert items(with_gpu) == ["Auto", "NumPy", "CuPy"]
     with_gpu.load_settings({"engine": "auto"})
-    assert with_gpu.engine == "cupy"
+    assert with_gpu.engine == "auto"
     with_gpu.load_settings({"engine": "numpy"})
     assert with_gpu.engine == "numpy"
-    bar.load_settings({"engine": "cupy"})  # a graph asking for CuPy on a CPU-only machine
-    assert bar.engine == "numpy"
+    # a graph asking for CuPy on a CPU-only machine says so: Start then explains why not
+    bar.load_settings({"engine": "cupy"})
+    assert bar.engine == "cupy"
+
+
+def test_a_user_edit_is_reported_once_and_loading_reports_none(qtbot, bar):
+    edits = []
+    bar.settings_edited.connect(edits.append)
+    bar.load_settings({"epochs": 250, "seed": 7, "engine": "numpy"})
+    assert edits == []  # showing the graph's settings is not an edit
+    bar.epochs_spin.setValue(300)
+    bar.seed_spin.setValue(8)
+    bar.engine_combo.setCurrentText("Auto")
+    assert edits == [{"epochs": 300}, {"seed": 8}, {"engine": "auto"}]
 
 
 def test_settings_fill_epochs_and_seed(bar):

@@ -8,8 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from graph.model import Graph, Node
-from gui.run_controller import RunController
+from engines.records import load_run
+from graph.commands import AddNode, Connect, Disconnect, MoveNode, SetParam, SetSettings
+from graph.fileio import load_graph
+from graph.model import Edge, Graph, Node
+from gui.main_window import attach_run_side
 from tests.gui._fake_window import FakeWindow, diverging_graph, xor_graph
 from tests.gui._live_edit import assert_loss_freezes_after_lr_zero
 
@@ -21,7 +24,7 @@ def make_window(qtbot, registry, tmp_path):
     def make(graph):
         window = FakeWindow(registry, graph)
         qtbot.addWidget(window)
-        controller = RunController(window, runs_dir=tmp_path / "runs")
+        controller = attach_run_side(window, runs_dir=tmp_path / "runs")
         window.show()
         return window, controller
     yield make
@@ -62,10 +65,7 @@ def test_xor_run_draws_a_falling_loss_and_reaches_accuracy_one(qtbot, make_windo
     assert "completed" in window.statusBar().currentMessage()
     assert controller.run_bar.progress.format() == "epoch 400/400"
     assert "grad_norm/h1" in controller.plots.grad_norms.curves
-    assert controller.plots.weights.shown_tag == "weights/h1"
-    # the image dock shows the newest weights array it received
-    shown = controller.plots.weights.image.image
-    assert np.array_equal(shown, controller.plots.weights.latest["weights/h1"])
+    assert "weights/h1" in controller.plots.weights.latest  # first-layer weight images
 
 
 def test_pause_then_step_adds_exactly_one_step(qtbot, make_window):
@@ -115,19 +115,92 @@ def test_live_learning_rate_zero_freezes_the_loss_curve(qtbot, make_window):
                     and len(curve("train/loss").getData()[1]) > 20, timeout=WAIT_MS)
     _, early = curve("train/loss").getData()
     assert len(set(early[-10:].tolist())) > 1  # still learning
-    window.inspector.live_param_edited.emit("opt", "lr", 0.0)
+    assert window.undo_stack.push(SetParam("opt", "lr", 0.0))  # a script's edit, say
     assert_loss_freezes_after_lr_zero(qtbot, controller)
     controller.stop()
     wait_for_end(qtbot, controller)
 
 
-def test_unknown_live_parameter_is_reported_not_raised(qtbot, make_window):
-    window, controller = make_window(xor_graph(epochs=1_000_000))
+def test_undo_and_redo_during_a_run_reach_the_session_and_are_recorded(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000, lr=0.5))
     controller.start()
-    window.inspector.live_param_edited.emit("nope", "lr", 0.1)
-    assert "nope" in window.statusBar().currentMessage()
+    live = controller.session.program.live["opt"].values
+    assert window.undo_stack.push(SetParam("opt", "lr", 0.01))
+    qtbot.waitUntil(lambda: live["lr"] == 0.01, timeout=WAIT_MS)
+    window.undo_stack.undo()  # Ctrl+Z: the graph and the running engine agree again
+    assert window.graph.nodes["opt"].params["lr"] == 0.5
+    qtbot.waitUntil(lambda: live["lr"] == 0.5, timeout=WAIT_MS)
+    window.undo_stack.redo()
+    qtbot.waitUntil(lambda: live["lr"] == 0.01, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(controller.live_edits) == 3, timeout=WAIT_MS)
+    edits = controller.live_edits
+    assert [(e.old, e.new) for e in edits] == [(0.5, 0.01), (0.01, 0.5), (0.5, 0.01)]
+    assert all(e.node_id == "opt" and e.name == "lr" for e in edits)
+    assert edits[0].step <= edits[1].step <= edits[2].step
+    assert controller.plots.markers[0].labels() == [
+        "opt.lr 0.5 -> 0.01", "opt.lr 0.01 -> 0.5", "opt.lr 0.5 -> 0.01"]
     controller.stop()
     wait_for_end(qtbot, controller)
+    record = load_run(next(controller.runs_dir.iterdir()))
+    assert [(e.step, e.node_id, e.name, e.old, e.new) for e in record.edits] == \
+        [(e.step, e.node_id, e.name, e.old, e.new) for e in edits]
+    controller.show_record(record)  # reopened from the runs panel: the markers come back
+    assert controller.plots.markers[0].labels() == [e.label for e in edits]
+
+
+def test_edits_the_run_cannot_take_are_refused_with_a_reason(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000))
+    controller.start()
+    before = window.graph.snapshot()
+    assert not window.undo_stack.push(AddNode(Node("extra", "core.relu")))
+    assert "stop the run to add or remove" in window.statusBar().currentMessage()
+    assert not window.undo_stack.push(Disconnect(Edge("h1", "y", "act1", "x")))
+    assert not window.undo_stack.push(SetParam("h1", "units", 8))  # fixed at compile time
+    assert "'units' of 'hidden' is fixed while the run goes" in \
+        window.statusBar().currentMessage()
+    assert not window.undo_stack.push(SetParam("opt", "lr", -1.0))  # live, but out of range
+    assert not window.undo_stack.push(SetSettings({"epochs": 5}))
+    assert window.graph.snapshot() == before  # the canvas shows the graph that trains
+    assert window.undo_stack.push(MoveNode("h1", (40, 40)))  # layout stays free
+    controller.stop()
+    wait_for_end(qtbot, controller)
+    assert window.undo_stack.push(AddNode(Node("extra", "core.relu")))  # free again
+
+
+def test_undoing_a_structural_edit_during_a_run_is_refused_and_kept(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=1_000_000))
+    wire = Edge("h1", "y", "act1", "x")
+    assert window.undo_stack.push(Disconnect(wire))
+    assert window.undo_stack.push(Connect(wire))
+    assert controller.start()
+    window.undo_stack.undo()  # would cut a wire of the graph that trains: refused
+    assert wire in window.graph.edges and window.undo_stack.stack.undo_text() == \
+        f"Connect {wire}"
+    assert "stop the run" in window.statusBar().currentMessage()
+    controller.stop()
+    wait_for_end(qtbot, controller)
+    window.undo_stack.undo()
+    assert wire not in window.graph.edges
+
+
+def test_run_bar_settings_are_undoable_graph_settings_and_recorded(qtbot, make_window):
+    window, controller = make_window(xor_graph(epochs=400))
+    bar = controller.run_bar
+    bar.epochs_spin.setValue(1_000_000)
+    bar.seed_spin.setValue(7)
+    assert window.graph.settings["epochs"] == 1_000_000 and window.graph.settings["seed"] == 7
+    window.undo_stack.undo()
+    assert window.graph.settings["seed"] == 0 and bar.seed_spin.value() == 0
+    window.undo_stack.redo()
+    assert bar.seed_spin.value() == 7
+    controller.start()
+    assert controller.session.epochs == 1_000_000
+    controller.stop()
+    wait_for_end(qtbot, controller)
+    folder = next(controller.runs_dir.iterdir())
+    recorded = load_graph(folder / "graph.dgraph", window.registry)
+    assert recorded.settings == {"epochs": 1_000_000, "seed": 7, "engine": "numpy"}
+    assert load_run(folder).summary["epochs_planned"] == 1_000_000
 
 
 def test_diverging_run_names_the_node(qtbot, make_window):

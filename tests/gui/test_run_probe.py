@@ -7,7 +7,7 @@ import pytest
 
 from graph.model import Edge
 from gui.probe import ProbeDock, image_view_of, tensor_stats
-from gui.run_controller import RunController
+from gui.main_window import attach_run_side
 from tests.gui._fake_window import FakeWindow, xor_graph
 
 WAIT_MS = 30_000
@@ -47,7 +47,7 @@ def test_probe_dock_histogram_counts_every_finite_value(qtbot):
 def window(qtbot, registry, tmp_path):
     window = FakeWindow(registry, xor_graph(epochs=1_000_000))
     qtbot.addWidget(window)
-    window.controller = RunController(window, runs_dir=tmp_path / "runs")
+    window.controller = attach_run_side(window, runs_dir=tmp_path / "runs")
     window.show()
     return window
 

@@ -121,3 +121,61 @@ def test_space_pauses_only_while_a_run_goes(qtbot, xor_window):
     assert controller.state == "running"
     controller.stop()
     wait_for_end(qtbot, controller)
+
+
+def test_ctrl_z_during_a_run_puts_the_old_rate_back_in_the_engine(qtbot, xor_window):
+    window = xor_window
+    controller = window.run_controller
+    controller.run_bar.epochs_spin.setValue(1_000_000)
+    controller.start()
+    live = controller.session.program.live["opt"].values
+    old = live["lr"]
+    window.inspector.show_node("opt")
+    window.inspector.editors["lr"].field.setValue(0.0)
+    qtbot.waitUntil(lambda: live["lr"] == 0.0, timeout=WAIT_MS)
+    window.activateWindow()
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.graph.nodes["opt"].params["lr"] == old  # screen ...
+    assert window.inspector.editors["lr"].field.value() == old
+    qtbot.waitUntil(lambda: live["lr"] == old, timeout=WAIT_MS)  # ... and engine agree
+    qtbot.waitUntil(lambda: len(controller.live_edits) == 2, timeout=WAIT_MS)
+    assert controller.plots.markers[0].labels() == [f"opt.lr {old!r} -> 0.0",
+                                                    f"opt.lr 0.0 -> {old!r}"]
+    controller.stop()
+    wait_for_end(qtbot, controller)
+
+
+def test_deleting_a_node_during_a_run_is_refused_on_the_real_canvas(qtbot, xor_window):
+    window = xor_window
+    controller = window.run_controller
+    controller.run_bar.epochs_spin.setValue(1_000_000)
+    controller.start()
+    before = window.graph.snapshot()
+    window.scene.clearSelection()
+    window.scene.nodes["loss"].setSelected(True)
+    window.scene.delete_selected()
+    assert window.graph.snapshot() == before and "loss" in window.scene.nodes
+    assert "stop the run" in window.statusBar().currentMessage()
+    controller.stop()
+    wait_for_end(qtbot, controller)
+    window.scene.delete_selected()
+    assert "loss" not in window.graph.nodes
+
+
+def test_a_compile_error_marks_the_node_on_the_real_canvas(qtbot, window):
+    from graph.model import Graph, Node
+    graph = Graph("broken")
+    graph.add_node(Node("data", "core.dataset", {"dataset": "xor"}, (0, 0)))
+    graph.add_node(Node("h1", "core.dense", {"units": 3}, (900, 600)))  # 'x' is not wired
+    window.set_graph(graph, None)
+    window.scene.nodes["data"].setSelected(True)
+    controller = window.run_controller
+    assert controller.start() is False
+    assert window.canvas.last_mark[0] == "h1" and "Cannot run" in window.canvas.last_mark[1]
+    assert window.scene.selected_node_ids() == ["h1"]  # the blamed card alone is selected
+    assert window.inspector.node_id == "h1"  # and shown in the inspector
+    card = window.scene.nodes["h1"]
+    assert window.canvas.viewport().rect().contains(
+        window.canvas.mapFromScene(card.sceneBoundingRect().center()))
+    assert window.statusBar().currentMessage().startswith("Cannot run")

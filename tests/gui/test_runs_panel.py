@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engines.records import load_run
-from gui.run_controller import RunController
+from gui.main_window import attach_run_side
 from gui.runs_panel import display_name
 from tests.gui._fake_window import FakeWindow, xor_graph
 
@@ -19,7 +19,7 @@ def finished_runs(qtbot, registry, tmp_path):
     """A window whose controller has finished two XOR runs (different learning rates)."""
     window = FakeWindow(registry, xor_graph(epochs=60, lr=0.5))
     qtbot.addWidget(window)
-    controller = RunController(window, runs_dir=tmp_path / "runs")
+    controller = attach_run_side(window, runs_dir=tmp_path / "runs")
     window.show()
     for lr in (0.5, 2.0):
         window.graph.nodes["opt"].params["lr"] = lr

@@ -7,7 +7,10 @@ import pytest
 
 from engines.backend import NUMPY, get_backend
 from engines.compiler import compile_graph
+from plugins import default_registry
 from tests.engines.graphs import build
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 LAYERS = [("core.sigmoid", {"slope": 1.5}), ("core.tanh", {}), ("core.relu", {}),
           ("core.leaky_relu", {}), ("core.elu", {}), ("core.softplus", {})]
@@ -30,7 +33,7 @@ def graph(activation, optimizer):
 @pytest.mark.parametrize("activation", LAYERS, ids=[a[0] for a in LAYERS])
 @pytest.mark.parametrize("optimizer", ["core.adam", "core.sgd", "core.rmsprop"])
 def test_cupy_matches_numpy(activation, optimizer):
-    programs = [compile_graph(graph(activation, optimizer), backend=backend, seed=0,
+    programs = [compile_graph(graph(activation, optimizer), REGISTRY, backend=backend, seed=0,
                               dtype=np.float64)
                 for backend in (NUMPY, get_backend("cupy"))]
     for program in programs:

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from engines.compiler import compile_graph
+from plugins import default_registry
 from tests.engines.graphs import build
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 STEPS = 3
 
@@ -22,7 +25,7 @@ def regression(optimizer: str, params: dict, samples: int = 64):
         ("opt", optimizer, params),
     ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
         "loss.loss -> opt.loss"])
-    return compile_graph(graph, seed=1, dtype=np.float64)
+    return compile_graph(graph, REGISTRY, seed=1, dtype=np.float64)
 
 
 def batch(program):
@@ -254,7 +257,7 @@ def test_two_optimizers_on_one_loss_both_update_the_shared_parameters():
         ("opt2", "core.sgd", {"lr": 0.2}),
     ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
         "loss.loss -> opt.loss", "loss.loss -> opt2.loss"])
-    program = compile_graph(graph, seed=1, dtype=np.float64)
+    program = compile_graph(graph, REGISTRY, seed=1, dtype=np.float64)
     x, y = batch(program)
     W0, b0 = weights(program)
     program.train_step(0)
@@ -280,7 +283,7 @@ def test_optimizers_over_overlapping_parameter_sets_update_the_real_weights():
     ], ["data.x -> d1.x", "data.x -> d2.x", "d2.y -> lossA.pred", "data.y -> lossA.target",
         "lossA.loss -> optA.loss", "d1.y -> sum.a", "d2.y -> sum.b", "sum.y -> lossB.pred",
         "data.y -> lossB.target", "lossB.loss -> optB.loss"])
-    program = compile_graph(graph, seed=2, dtype=np.float64)
+    program = compile_graph(graph, REGISTRY, seed=2, dtype=np.float64)
     assert program.order.index("optA") < program.order.index("optB")
     x, y = batch(program)
     W1, W2 = (program.params[(n, "W")].value.copy() for n in ("d1", "d2"))
