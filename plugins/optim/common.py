@@ -3,7 +3,7 @@ that moves the weights along a direction, per-step scalars and a convergence sto
 
 from __future__ import annotations
 
-from engines.events import Scalar
+from engines.events import FinishReason, Scalar, Stop
 from graph.spec import Batching, NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from graph.views import Axis, View, ViewKind
 from plugins.core.optimizers import coalesce
@@ -63,8 +63,10 @@ def scalar_report(ctx, *names: str) -> dict:
 
 
 def stop_when_converged(ctx, state: dict) -> None:
-    """End the run with 'converged' once the optimizer sets state['converged'] to a reason."""
-    ctx.stop_rule(lambda history: (f"converged: {state['converged']}"
+    """End the run as converged once the optimizer sets state['converged'] to a reason."""
+    label = ctx.label
+    ctx.stop_rule(lambda history: (Stop(FinishReason.CONVERGED,
+                                        f"{label} converged: {state['converged']}.")
                                    if state.get("converged") else None))
 
 

@@ -203,3 +203,13 @@ def test_per_optimizer_scalars_are_emitted_and_declared(optimizer, params, regis
     assert all(any(tag_matches(p, tag) for tag in tags) for p in patterns)
     history = [h["train/loss"] for h in session.history]
     assert history[-1] < history[0]
+
+
+def test_a_converged_line_search_ends_the_run_as_converged(registry):
+    extended = with_objective(registry)
+    graph = objective_graph("quadratic", [0.0] * 4, "optim.bfgs", gtol=1e-5)
+    program = compile_graph(graph, extended, dtype=np.float64)
+    events = Session(program, epochs=100).run()
+    finished = events[-1]
+    assert str(finished.reason) == "converged"
+    assert len(program.stop_rules) == 1 and program.phase.step < 20
