@@ -27,12 +27,14 @@ class Monitor:
     every: str = "epoch"  # "epoch" | "step"
     min_interval_s: float = 0.0
     last_time: float = field(default=-1e18)
+    last_step: int | None = None  # the step it last reported (the final pass skips a repeat)
 
     def due(self, now: float) -> bool:
         return now - self.last_time >= self.min_interval_s
 
     def run(self, phase, now: float | None = None) -> list:
         self.last_time = time.perf_counter() if now is None else now
+        self.last_step = phase.step
         return list(self.fn(phase) or [])
 
 

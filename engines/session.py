@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engines.events import Failed, Finished, FinishReason, LiveEdit, Log, Progress, Scalar, Stop
+from engines.history import EpochHistory
 from engines.program import Program
 
 
@@ -39,6 +40,9 @@ class SessionState(str, enum.Enum):
 ENDED = frozenset({SessionState.FINISHED, SessionState.FAILED, SessionState.STOPPED})
 
 
+ELAPSED_TAG = "run/seconds"  # Scalar of the seconds since the run began, once per epoch
+
+
 class Session:
     """Train or simulate `program` for `epochs` epochs off the caller's thread."""
 
@@ -50,7 +54,7 @@ class Session:
         self.monitor_budget = monitor_budget  # max share of run time spent in monitors
         self.observers = list(observers or [])  # called with each event on the worker thread
         self.state = SessionState.IDLE
-        self.history: list[dict] = []  # one dict of metrics per finished epoch
+        self.history = EpochHistory()  # metrics per finished epoch (the last 1000 kept)
         self._events: collections.deque = collections.deque()
         self._commands: queue.Queue = queue.Queue()
         self._wake = threading.Condition()
@@ -317,6 +321,8 @@ class Session:
         for tag, value in metrics.items():
             if tag != "epoch":
                 self._emit(Scalar(tag, step, value))
+        # wall time at each epoch's end: runs compare against seconds as well as steps
+        self._emit(Scalar(ELAPSED_TAG, step, time.perf_counter() - self._start_time))
         self._run_monitors("epoch", time.perf_counter())
         return metrics
 
@@ -333,8 +339,8 @@ class Session:
         elapsed = max(now - self._start_time, 1e-9)
         for monitor in self.program.monitors:
             if every == "final":
-                if monitor.every != "step":
-                    continue
+                if monitor.every != "step" or monitor.last_step == self.program.phase.step:
+                    continue  # an epoch monitor, or one that has reported this step already
             elif monitor.every != every or not monitor.due(now):
                 continue
             if every == "step" and self._monitor_time > self.monitor_budget * elapsed:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from engines.events import FinishReason, Stop
+from engines.history import EpochHistory
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 
 # -- early stopping ---------------------------------------------------------------------------
@@ -43,7 +44,8 @@ def stop_reason(history: list, key: str, stop_factor: float, min_epochs: int,
     val = last.get(f"val/{key}")
     if val is None or epoch < min_epochs:
         return None
-    best = min(h.get(f"val/{key}", math.inf) for h in history)
+    best = history.lowest(f"val/{key}") if isinstance(history, EpochHistory) \
+        else min(h.get(f"val/{key}", math.inf) for h in history)  # O(1) per epoch in a run
     if val > (1.0 + stop_factor) * best:
         return (f"{label}: the validation loss {val:.6g} rose more than {stop_factor:.0%} "
                 f"above its best {best:.6g}; stopped after {epoch} epochs.")
