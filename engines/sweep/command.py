@@ -24,6 +24,7 @@ def sweep_command(graph_path: Path, registry_factory: Callable[[], Registry], *,
     registry = registry_factory()
     graph = load_graph(graph_path, registry)
     plan = make_plan(graph, registry, params, ranges, samples, seeds, metric, mode)
+    epochs = int(epochs or graph.settings.get("epochs", 100))
     import_tune()  # say which extra is missing before anything is written
     trials = plan.trials(sample_seed=plan.seeds[0])
     name = f"{time.strftime('%Y%m%d-%H%M%S')}-{graph.name}-sweep"
@@ -40,9 +41,11 @@ def sweep_command(graph_path: Path, registry_factory: Callable[[], Registry], *,
     json_path, csv_path = write_summary(plan, outcomes, folder, graph_path)
     print(table(plan, outcomes))
     done = sum(o.status == "ok" for o in outcomes)
-    print(f"{done} of {len(outcomes)} trials finished in {seconds:.1f} s; summary: {csv_path} "
-          f"and {json_path.name}.", flush=True)
-    if done == 0:
+    early = sum(o.status == "stopped early" for o in outcomes)
+    print(f"{done} of {len(outcomes)} trials finished"
+          f"{f' ({early} stopped early by ASHA)' if early else ''} in {seconds:.1f} s; "
+          f"summary: {csv_path} and {json_path.name}.", flush=True)
+    if done + early == 0:
         print("error: no trial finished.", file=sys.stderr)
         return 1
     return 0

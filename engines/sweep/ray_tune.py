@@ -106,8 +106,10 @@ def _trainable(config: dict, *, registry_factory: Callable[[], Registry], runs_d
     stride = max(1, math.ceil(planned / MAX_REPORTS_PER_TRIAL)) if planned else 1
 
     def report(metrics: dict) -> None:
+        # the last epoch goes out once, with the trial's record, after training ends: ASHA
+        # stops a trial that reaches max_t, and that must not cut off the final report
         epoch = int(metrics.get("epoch", 0))
-        if epoch % stride == 0 or epoch == planned:
+        if epoch % stride == 0 and epoch < planned:
             tune.report(_tune_keys(metrics))
 
     try:
