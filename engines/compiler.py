@@ -9,8 +9,9 @@ from engines.build import BuildContext, BuildError
 from engines.program import Buffer, Program
 from graph.model import Graph
 from graph.registry import Registry
-from graph.spec import Batching, NodeRole, ShapeError
-from graph.validate import topological_order, validate
+from graph.shapes import infer_shapes
+from graph.spec import Batching, NodeRole, ParamError, ShapeError
+from graph.validate import Severity, topological_order, validate
 
 
 class CompileError(ValueError):
@@ -75,10 +76,11 @@ class Compilation:
         return view
 
     def param_values(self, node, spec) -> dict:
-        values = spec.defaults()
-        for name, value in node.params.items():
-            values[name] = spec.param(name).coerce(value)
-        return values
+        """The node's effective parameters (NodeSpec.resolve: defaults, coerced, checked)."""
+        try:
+            return spec.resolve(node.params, where=f"{spec.title} '{node.label}'")
+        except ParamError as exc:
+            raise BuildError(node.id, str(exc)) from None
 
     def input_buffer(self, node, port: str):
         edge = self.graph.source_of(node.id, port)
@@ -145,7 +147,7 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     the order when the delay closes a loop) can bind their output; no gradient flows through a
     delay (backpropagation through time is a later feature).
     """
-    problems = [p for p in validate(graph, registry) if p.severity == "error"]
+    problems = [p for p in validate(graph, registry) if p.severity is Severity.ERROR]
     if problems:
         raise CompileError([(p.node_id, p.message) for p in problems])
     order = topological_order(graph, registry)
@@ -215,7 +217,6 @@ def _allocate_delay_outputs(comp: Compilation, order: list) -> None:
                 shape = (None, *fixed)
             else:
                 if info is None:
-                    from graph.shapes import infer_shapes
                     info = infer_shapes(comp.graph, comp.registry)
                 shape = info.port_shapes.get((node_id, port.name))
             if shape is None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
 from graph.registry import Registry, unknown_type_message
+from graph.spec import ParamError
 from graph.ties import Tie
 
 FORMAT_NAME = "dendrite-graph"
@@ -372,10 +373,11 @@ def _read_node(item: Any, index: int, registry: Registry) -> Node:
         if param is None:
             choices = ", ".join(known) or "none"
             raise _Bad(f"{where} ({type_id}) has no parameter '{name}' (it has: {choices}).")
-        reason = param.check(value)
-        if reason:
-            raise _Bad(f"{where} ({type_id}): parameter '{name}' {reason}.")
-        params[name] = param.coerce(value)
+        try:
+            params[name] = spec.resolve_value(name, value)
+        except ParamError as exc:
+            raise _Bad(f"{where} ({type_id}): parameter '{name}' {exc.problems[0][1]}.") \
+                from None
     return Node(node_id, type_id, params, _read_position(item.get("position", [0, 0]), where),
                 title)
 

@@ -9,6 +9,7 @@ warning, not an error. Pure Python, used by graph.validate.
 from __future__ import annotations
 
 from graph.model import Graph
+from graph.problems import Problem, Severity
 from graph.registry import Registry
 from graph.spec import NodeRole, PortKind
 
@@ -42,8 +43,6 @@ def _optimised_losses(graph: Graph, registry: Registry) -> set:
 def gradient_blockers(graph: Graph, registry: Registry, param_counts: dict) -> list:
     """Problems (severity 'warning') for each no-gradient node cutting trainable nodes off an
     optimised loss. param_counts: node_id -> trainable parameter count (ShapeInfo's)."""
-    from graph.validate import Problem
-
     problems = []
     losses = None
     for node in graph.nodes.values():
@@ -65,5 +64,5 @@ def gradient_blockers(graph: Graph, registry: Registry, param_counts: dict) -> l
                 f"{node_type.spec.title} '{node.label}' passes no gradient, so "
                 f"{', '.join(repr(t) for t in trainable)} before it will not learn from the "
                 "loss after it. Use a sigmoid or tanh while training, or set those weights "
-                "by hand or by a perceptron rule.", node.id, severity="warning"))
+                "by hand or by a perceptron rule.", node.id, severity=Severity.WARNING))
     return problems

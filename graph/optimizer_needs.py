@@ -11,6 +11,7 @@ Pure Python, used by graph.validate.
 from __future__ import annotations
 
 from graph.model import Graph
+from graph.problems import Problem, Severity
 from graph.registry import Registry
 from graph.spec import Batching, NodeRole
 
@@ -31,8 +32,6 @@ def _upstream(graph: Graph, node_id: str) -> set:
 def optimizer_notes(graph: Graph, registry: Registry, param_counts: dict) -> list:
     """Problems (severity 'warning') for the data nodes, stochastic nodes and BFGS choices
     that depend on the graph's optimizers."""
-    from graph.validate import Problem
-
     problems = []
     for node in graph.nodes.values():
         node_type = registry.find(node.type_id)
@@ -49,25 +48,24 @@ def optimizer_notes(graph: Graph, registry: Registry, param_counts: dict) -> lis
             if other.spec.role is NodeRole.DATA:
                 problems.append(Problem(
                     f"Full batch: {label} trains on the whole training split each step, so "
-                    f"this node's batch_size is not used.", other_id, severity="warning"))
+                    f"this node's batch_size is not used.", other_id, severity=Severity.WARNING))
             elif other.spec.stochastic and spec.batching is Batching.REEVALUATES:
                 problems.append(Problem(
                     f"{label} evaluates the loss several times per step and assumes it is "
                     f"deterministic, but {other.spec.title} '{other_label}' draws new noise "
                     "on every evaluation; remove it or use SGD, Adam or rProp.", node.id,
-                    severity="warning"))
+                    severity=Severity.WARNING))
         if node.type_id == "optim.bfgs":
             problems += _bfgs_note(node, spec, label, upstream, param_counts)
     return problems
 
 
 def _bfgs_note(node, spec, label, upstream, param_counts) -> list:
-    from graph.validate import Problem
-
     params = {p.name: node.params.get(p.name, p.default) for p in spec.params}
     count = sum(param_counts.get(n, 0) for n in upstream)
     if params["variant"] != "auto" or count <= params["auto_limit"]:
         return []
     return [Problem(f"L-BFGS: {label} trains {count} parameters, above auto_limit "
                     f"({params['auto_limit']}), so it keeps the last {params['memory']} "
-                    "steps instead of an n x n inverse Hessian.", node.id, severity="warning")]
+                    "steps instead of an n x n inverse Hessian.", node.id,
+                    severity=Severity.WARNING)]

@@ -7,8 +7,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from graph.model import Graph
+from graph.order import CycleError, topological_order
+from graph.problems import Problem, Severity
 from graph.registry import Registry
-from graph.spec import ShapeError
+from graph.spec import ParamError, ShapeError
 
 
 @dataclass
@@ -39,8 +41,6 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
     blamed for another problem) get unknown outputs and no shape messages. Delay nodes are
     asked first with no inputs, so a delay with a fixed shape can feed the loop it closes.
     """
-    from graph.validate import CycleError, Problem, topological_order
-
     info = ShapeInfo()
     if order is None:
         try:
@@ -58,10 +58,15 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
             specs[node_id] = node_type.spec
     params_of = {}
     for node_id, spec in specs.items():
-        params_of[node_id] = {**spec.defaults(), **graph.nodes[node_id].params}
+        try:
+            params_of[node_id] = spec.resolve(graph.nodes[node_id].params)
+        except ParamError:  # validation names the parameter; its outputs stay unknown
+            continue
         if spec.delay:
             _seed_delay(info, node_id, spec, params_of[node_id])
     for node_id, spec in specs.items():
+        if node_id not in params_of:
+            continue
         node = graph.nodes[node_id]
         in_shapes = {}
         for edge in incoming.get(node_id, ()):
@@ -77,7 +82,7 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
         except Exception as exc:  # a plugin's shape rule must not take the editor down
             info.problems.append(Problem(
                 f"{spec.title} '{node.label}': shape rule failed ({type(exc).__name__}: {exc}).",
-                node_id, severity="warning"))
+                node_id, severity=Severity.WARNING))
             continue
         for port, shape in (out_shapes or {}).items():
             info.port_shapes[(node_id, port)] = shape

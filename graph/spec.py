@@ -228,6 +228,9 @@ class NodeSpec:
                 return spec
         raise KeyError(f"Node type '{self.type_id}' has no parameter '{name}'.")
 
+    def has_param(self, name: str) -> bool:
+        return any(p.name == name for p in self.params)
+
     def input(self, name: str) -> PortSpec | None:
         return next((p for p in self.inputs if p.name == name), None)
 

@@ -6,89 +6,19 @@ lookups (no per-node scans of the edge list).
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass
-
-from graph.model import Edge, Graph, settings_problem
+from graph.file_checks import file_problems
+from graph.gradient_flow import gradient_blockers
+from graph.model import Graph, settings_problem
+from graph.optimizer_needs import optimizer_notes
+from graph.order import CycleError, is_delay, topological_order
+from graph.problems import Problem, Severity
 from graph.registry import Registry, unknown_type_message
+from graph.shapes import infer_shapes
+from graph.spec import ParamError
+from graph.ties import tie_problems
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a graph, said so a user can fix it."""
-
-    message: str
-    node_id: str | None = None
-    edge: Edge | None = None
-    severity: str = "error"  # "error" blocks a run; "warning" does not
-
-    def __str__(self):
-        where = f"[{self.node_id}] " if self.node_id else (f"[{self.edge}] " if self.edge else "")
-        return f"{self.severity}: {where}{self.message}"
-
-
-class CycleError(ValueError):
-    """The graph has a cycle that passes through no delay node."""
-
-    def __init__(self, node_ids: list):
-        self.node_ids = node_ids
-        super().__init__(
-            "The wires " + " -> ".join(node_ids + node_ids[:1]) + " form a loop with no "
-            "Delay (z^-1) node in it; add a Delay node to feed a value back in time.")
-
-
-def _is_delay(graph: Graph, registry: Registry, node_id: str) -> bool:
-    node = graph.nodes.get(node_id)
-    node_type = registry.find(node.type_id) if node is not None else None
-    return node_type is not None and node_type.spec.delay
-
-
-def _ordering_edges(graph: Graph, registry: Registry):
-    """Edges that constrain evaluation order: a delay's output is last step's value."""
-    for edge in graph.edges:
-        if not _is_delay(graph, registry, edge.src):
-            yield edge
-
-
-def topological_order(graph: Graph, registry: Registry) -> list[str]:
-    """Node ids so every node comes after the nodes that feed it (delays break cycles).
-
-    Ties keep insertion order, so the order is deterministic. Raises CycleError.
-    """
-    incoming = {node_id: set() for node_id in graph.nodes}
-    outgoing = {node_id: [] for node_id in graph.nodes}
-    for edge in _ordering_edges(graph, registry):
-        if edge.src in incoming and edge.dst in incoming and edge.src not in incoming[edge.dst]:
-            incoming[edge.dst].add(edge.src)
-            outgoing[edge.src].append(edge.dst)
-    position = {node_id: i for i, node_id in enumerate(graph.nodes)}
-    ids = list(graph.nodes)
-    ready = [position[n] for n in ids if not incoming[n]]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        node_id = ids[heapq.heappop(ready)]
-        order.append(node_id)
-        for dst in outgoing[node_id]:
-            incoming[dst].discard(node_id)
-            if not incoming[dst]:
-                heapq.heappush(ready, position[dst])
-    if len(order) < len(graph.nodes):
-        placed = set(order)
-        raise CycleError(_find_cycle({n: incoming[n] for n in ids if n not in placed}))
-    return order
-
-
-def _find_cycle(incoming: dict) -> list:
-    """Walk predecessors inside the unordered remainder until a node repeats."""
-    node = next(iter(incoming))
-    path, seen = [], set()
-    while node not in seen:
-        path.append(node)
-        seen.add(node)
-        node = min(incoming[node])  # min: the same loop is reported every time
-    cycle = path[path.index(node):]
-    return list(reversed(cycle))
+__all__ = ["CycleError", "Problem", "Severity", "port_mismatch", "topological_order",
+           "validate"]
 
 
 def validate(graph: Graph, registry: Registry) -> list[Problem]:
@@ -99,7 +29,6 @@ def validate(graph: Graph, registry: Registry) -> list[Problem]:
     problems += _check_nodes(graph, registry)
     problems += _check_edges(graph, registry)
     problems += _check_required_inputs(graph, registry)
-    from graph.file_checks import file_problems
     problems += [Problem(message, node_id, severity=severity)
                  for message, node_id, severity in file_problems(graph, registry)]
     try:
@@ -108,21 +37,17 @@ def validate(graph: Graph, registry: Registry) -> list[Problem]:
         problems.append(Problem(str(exc), node_id=exc.node_ids[0]))
         order = None
     # Nodes already blamed are left out of shape inference so one mistake gives one message.
-    blamed = {p.node_id for p in problems if p.severity == "error" and p.node_id}
-    from graph.shapes import infer_shapes
+    blamed = {p.node_id for p in problems if p.severity is Severity.ERROR and p.node_id}
     info = infer_shapes(graph, registry, order=order, skip=blamed)
     problems += info.problems
     problems += _check_delay_loops(graph, registry, info, blamed)
-    from graph.ties import tie_problems
     problems += [Problem(message, node_id)
                  for message, node_id in tie_problems(graph, registry, info.param_shapes)]
-    from graph.gradient_flow import gradient_blockers
     problems += gradient_blockers(graph, registry, info.param_counts)
-    from graph.optimizer_needs import optimizer_notes
     problems += optimizer_notes(graph, registry, info.param_counts)
     if not graph.nodes:
         problems.append(Problem("The graph is empty: add a Dataset node from the palette to "
-                                "begin.", severity="warning"))
+                                "begin.", severity=Severity.WARNING))
     return problems
 
 
@@ -140,19 +65,16 @@ def _check_nodes(graph, registry):
             yield Problem(unknown_type_message(node.type_id, registry), node.id)
             continue
         spec = node_type.spec
-        params = {p.name: p for p in spec.params}
-        for name, value in node.params.items():
-            param = params.get(name)
-            if param is None:
-                yield Problem(f"{spec.title} '{node.label}' has no parameter '{name}'.", node.id)
-                continue
-            try:
-                reason = param.check(value)
-            except Exception as exc:  # a value no check foresaw (e.g. a list for a number)
-                reason = f"has an unusable value {value!r} ({type(exc).__name__})"
-            if reason:
-                yield Problem(f"{spec.title} '{node.label}': parameter '{name}' {reason}.",
-                              node.id)
+        try:
+            spec.resolve(node.params)
+        except ParamError as exc:
+            for name, reason in exc.problems:
+                if spec.has_param(name):
+                    yield Problem(f"{spec.title} '{node.label}': parameter '{name}' {reason}.",
+                                  node.id)
+                else:
+                    yield Problem(f"{spec.title} '{node.label}' has no parameter '{name}'.",
+                                  node.id)
 
 
 def _check_edges(graph, registry):
@@ -212,7 +134,7 @@ def _check_required_inputs(graph, registry):
 
 def _check_delay_loops(graph, registry, info, blamed):
     """A delay that closes a loop cannot take its shape from its input: it needs 'shape'."""
-    delays = [n for n in graph.nodes if n not in blamed and _is_delay(graph, registry, n)]
+    delays = [n for n in graph.nodes if n not in blamed and is_delay(graph, registry, n)]
     if not delays:
         return
     outgoing: dict[str, list] = {}

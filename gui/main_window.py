@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
 
 from graph.model import Graph
+from graph.problems import Severity
 from graph.registry import Registry
 from gui.canvas import GraphScene, GraphView
 from gui.files import FileManager
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     def _update_validation(self) -> None:
-        problems = [p for p in self.scene.problems if p.severity == "error"]
+        problems = [p for p in self.scene.problems if p.severity is Severity.ERROR]
         if not self.graph.nodes:
             text = "Empty graph: drag nodes from the palette, or press Tab to search."
         elif problems:
