@@ -40,9 +40,6 @@ class SessionState(str, enum.Enum):
 ENDED = frozenset({SessionState.FINISHED, SessionState.FAILED, SessionState.STOPPED})
 
 
-ELAPSED_TAG = "run/seconds"  # Scalar of the seconds since the run began, once per epoch
-
-
 class Session:
     """Train or simulate `program` for `epochs` epochs off the caller's thread."""
 
@@ -321,8 +318,6 @@ class Session:
         for tag, value in metrics.items():
             if tag != "epoch":
                 self._emit(Scalar(tag, step, value))
-        # wall time at each epoch's end: runs compare against seconds as well as steps
-        self._emit(Scalar(ELAPSED_TAG, step, time.perf_counter() - self._start_time))
         self._run_monitors("epoch", time.perf_counter())
         return metrics
 
