@@ -96,8 +96,9 @@ class RunRecorder:
             self.tensorboard.observe(event)
         if isinstance(event, Scalar):
             if not self._metrics.closed:
-                self._metrics.write(json.dumps({"tag": event.tag, "step": int(event.step),
-                                                "value": _plain(event.value)}) + "\n")
+                self._metrics.write(json.dumps({
+                    "tag": event.tag, "step": int(event.step), "value": _plain(event.value),
+                    "seconds": round(time.perf_counter() - self.started, 4)}) + "\n")
         elif isinstance(event, LiveEdit):
             if not self._edits.closed:
                 self._edits.write(json.dumps(_plain({
@@ -149,6 +150,8 @@ class RunRecord:
     metrics: dict = field(default_factory=dict)  # tag -> (steps int array, values float array)
     summary: dict = field(default_factory=dict)
     edits: list = field(default_factory=list)  # LiveEdit, in the order they were applied
+    times: dict = field(default_factory=dict)  # tag -> seconds since the start, per value
+    # (absent for records written before the recorder kept wall time)
 
     def weights(self) -> dict:
         """The saved parameters, 'node_id/name' -> array (never unpickles anything)."""
@@ -167,8 +170,10 @@ def load_weights_file(path) -> dict:
         raise RunRecordError(path, f"is not a readable weights file ({exc}).") from None
 
 
-def _read_metrics(path: Path) -> dict:
+def _read_metrics(path: Path, times: dict | None = None) -> dict:
+    """tag -> (steps, values); fills times (tag -> seconds) where every line has them."""
     series: dict = {}
+    seconds: dict = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -185,6 +190,11 @@ def _read_metrics(path: Path) -> dict:
         steps, values = series.setdefault(tag, ([], []))
         steps.append(step)
         values.append(math.nan if value is None else float(value))
+        if isinstance(item.get("seconds"), (int, float)):
+            seconds.setdefault(tag, []).append(float(item["seconds"]))
+    if times is not None:
+        times.update({tag: np.asarray(s, dtype=np.float64) for tag, s in seconds.items()
+                      if len(s) == len(series[tag][0])})
     return {tag: (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
             for tag, (s, v) in series.items()}
 
@@ -226,8 +236,10 @@ def load_run(folder) -> RunRecord:
     graph_path = folder / GRAPH_FILE
     if not graph_path.is_file():
         raise RunRecordError(graph_path, "is missing from the run record.")
-    return RunRecord(folder.name, folder, graph_path, _read_metrics(folder / METRICS_FILE),
-                     summary, _read_edits(folder / EDITS_FILE))
+    times: dict = {}
+    metrics = _read_metrics(folder / METRICS_FILE, times)
+    return RunRecord(folder.name, folder, graph_path, metrics, summary,
+                     _read_edits(folder / EDITS_FILE), times)
 
 
 def list_runs(runs_dir="runs") -> list[Path]:

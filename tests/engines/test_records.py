@@ -43,6 +43,9 @@ def test_a_run_round_trips_through_its_record(tmp_path, registry):
     steps, values = record.metrics["train/loss"]
     np.testing.assert_array_equal(steps, [e.step for e in losses])
     np.testing.assert_allclose(values, [e.value for e in losses])
+    seconds = record.times["train/loss"]  # wall time of each value, for runs compared by time
+    assert len(seconds) == len(values) and np.all(np.diff(seconds) >= 0) and seconds[0] >= 0
+    assert seconds[-1] <= record.summary["seconds"] + 0.5
     assert record.summary["reason"] == "completed" and record.summary["epochs"] == 5
     assert record.summary["engine"] == "numpy" and record.summary["seed"] == 4
     assert record.summary["final"]["train/loss"] == pytest.approx(session.history[-1][
@@ -58,7 +61,9 @@ def test_metrics_are_on_disk_while_the_run_goes(tmp_path, registry):
     recorder = RunRecorder(tmp_path, graph, None)
     recorder.observe(Scalar("train/loss", 1, 0.5))
     line = (recorder.folder / METRICS_FILE).read_text()  # line-buffered: already written
-    assert json.loads(line) == {"tag": "train/loss", "step": 1, "value": 0.5}
+    item = json.loads(line)
+    assert item.pop("seconds") >= 0  # wall time since the recorder started
+    assert item == {"tag": "train/loss", "step": 1, "value": 0.5}
     recorder.observe(Scalar("grad_norm/d1", 2, float("inf")))
     recorder.finish()
     assert json.loads((recorder.folder / METRICS_FILE).read_text().splitlines()[1])[
