@@ -9,6 +9,8 @@ import numpy as np
 
 from engines.initializers import initial_values
 from engines.program import Buffer, DataFeed, LiveParams, Metric
+from engines.scan import time_buffer
+from graph.spec import TimeRole
 
 if TYPE_CHECKING:
     from engines.compiler import Compilation
@@ -43,6 +45,9 @@ class BuildContext:
         self.params = LiveParams(node.id, compilation.param_values(node, spec))
         compilation.program.live[node.id] = self.params
         self.owned_params: list[Buffer] = []
+        self._loop = (getattr(compilation, "loops", None) or {}).get(node.id)
+        # the loop's Clock (step t of steps) when this node runs inside a loop over time
+        self.time = None if self._loop is None else self._loop.clock
 
     # -- errors ------------------------------------------------------------------------------
     def error(self, message: str) -> BuildError:
@@ -74,8 +79,12 @@ class BuildContext:
         if shape is None:
             shape = self._c.inferred_output_shape(self.node, self.spec, port)
         shape = tuple(self.batch_size if d is None else int(d) for d in shape)
-        storage = self.xp.zeros(shape, dtype=dtype or self.dtype)
-        buf = Buffer(f"{self.node_id}.{port}", storage, batched, self.node_id)
+        if self._loop is not None and self.spec.time is not TimeRole.COLLECT:
+            buf = time_buffer(self._loop, self.xp, f"{self.node_id}.{port}", shape, batched,
+                              dtype or self.dtype, self.node_id)  # one slot per time step
+        else:
+            storage = self.xp.zeros(shape, dtype=dtype or self.dtype)
+            buf = Buffer(f"{self.node_id}.{port}", storage, batched, self.node_id)
         self._c.program.outputs[(self.node_id, port)] = buf
         self._c.program.shapes[(self.node_id, port)] = shape
         return buf

@@ -7,6 +7,7 @@ import numpy as np
 from engines.backend import NUMPY, Backend
 from engines.build import BuildContext, BuildError
 from engines.program import Buffer, Program
+from engines.scan import LoopError, apply_loops, find_loops
 from graph.model import Graph
 from graph.registry import Registry
 from graph.shapes import infer_shapes
@@ -134,18 +135,20 @@ class Compilation:
 
 
 def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
-                  seed: int = 0, dtype=np.float32, batch_size: int | None = None,
+                  seed: int = 0, dtype=None, batch_size: int | None = None,
                   monitors: bool = True) -> Program:
     """Validate graph, build each node's kernels in order and return the runnable Program.
 
     batch_size is the largest batch any buffer must hold; by default it is read from the
-    data nodes' 'batch_size' parameters. dtype float64 is for gradient checks. monitors=False
+    data nodes' 'batch_size' parameters. dtype defaults to the graph's optional 'dtype' setting
+    (float32 unless it says float64); float64 is also for gradient checks. monitors=False
     leaves out the standard monitors (gradient norms, first-layer weight images). Raises
     CompileError naming every problem.
 
     Delay (z^-1) nodes are allocated first, so the nodes they feed (which may come earlier in
-    the order when the delay closes a loop) can bind their output; no gradient flows through a
-    delay (backpropagation through time is a later feature).
+    the order when the delay closes a loop) can bind their output. Loops over time (engines.scan)
+    are found first; their nodes get per-step buffers and run inside a scan, trained by
+    backpropagation through time.
     """
     problems = [p for p in validate(graph, registry) if p.severity is Severity.ERROR]
     if problems:
@@ -153,7 +156,14 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     order = topological_order(graph, registry)
     if batch_size is None:
         batch_size = _batch_size_from_data_nodes(graph, registry)
+    if dtype is None:
+        dtype = np.dtype(graph.settings.get("dtype", "float32")).type
     comp = Compilation(graph, registry, backend, seed, dtype, batch_size)
+    try:
+        loops = find_loops(graph, registry, order)
+    except LoopError as exc:
+        raise CompileError([(exc.node_id, str(exc))]) from None
+    comp.loops = {node_id: loop for loop in loops for node_id in loop.nodes}
     comp.full_batch = _full_batch_optimizer(graph, registry)
     program = comp.program
     program.order = order
@@ -163,6 +173,7 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     for node_id in order:
         _build_node(comp, node_id)
     program.backwards.reverse()
+    apply_loops(comp, loops)
     for view in comp.tied:  # after every user's backward: sum tied grads into their root's
         program.backwards.append((view.node_id, view.add_grad_to_source))
     _allocate_grads(program, graph, comp)
@@ -247,15 +258,17 @@ def _collect(program: Program, node_id: str, step) -> None:
 def _allocate_grads(program: Program, graph: Graph, comp: Compilation) -> None:
     """Give an output a gradient buffer when a trainable parameter lies upstream of it.
 
-    Delay outputs never get one: gradients do not flow back through time.
+    Outputs of plain delays never get one (no gradient flows back through them); every
+    output inside a loop over time does, and its delays pass gradients back through time.
     """
     if not program.loss_seeds:
         return
     for node_id in program.order:
         ctx = comp.contexts[node_id]
-        if ctx.spec.delay:
+        in_loop = node_id in comp.loops
+        if ctx.spec.delay and not in_loop:
             continue
-        needs = bool(ctx.owned_params) or any(
+        needs = bool(ctx.owned_params) or in_loop or any(
             program.outputs[(e.src, e.src_port)].requires_grad
             for e in graph.edges_into(node_id) if (e.src, e.src_port) in program.outputs)
         if not needs:

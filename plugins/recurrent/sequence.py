@@ -133,11 +133,12 @@ def build_last(ctx):
 def infer_loss_shapes(params, in_shapes):
     pred, target = _sequence(in_shapes["pred"], "pred"), _sequence(in_shapes["target"],
                                                                     "target")
-    if pred is not None and target is not None and tuple(pred[1:]) != tuple(target[1:]):
-        if pred[1] != target[1]:
+    if pred is not None and target is not None:
+        if pred[2] != target[2]:
+            raise ShapeError(f"prediction {pred} and target {target} have different shapes.")
+        if None not in (pred[1], target[1]) and pred[1] != target[1]:
             raise ShapeError(f"prediction and target have different time axes ({pred[1]} and "
                              f"{target[1]} steps); feed both from the same sequence.")
-        raise ShapeError(f"prediction {pred} and target {target} have different shapes.")
     return {"loss": (1,)}, {}
 
 
