@@ -81,12 +81,19 @@ DEFAULT_SETTINGS = {"epochs": 100, "seed": 0, "engine": "auto"}
 """Run settings a new graph starts with; saved in its file."""
 
 ENGINE_CHOICES = ("auto", "numpy", "cupy")
+OPTIONAL_SETTINGS = {"dtype": ("float32", "float64")}
+"""Run settings a graph may add, with their allowed values (absent: the first one)."""
 
 
 def settings_problem(key: str, value: Any) -> str | None:
     """Why value cannot be run setting key, or None when it can."""
+    if key in OPTIONAL_SETTINGS:
+        choices = OPTIONAL_SETTINGS[key]
+        return None if value in choices else \
+            f"{key} must be one of {', '.join(choices)}; got {value!r}"
     if key not in DEFAULT_SETTINGS:
-        return f"there is no run setting '{key}' (known: {', '.join(DEFAULT_SETTINGS)})"
+        known = ", ".join([*DEFAULT_SETTINGS, *OPTIONAL_SETTINGS])
+        return f"there is no run setting '{key}' (known: {known})"
     if key == "engine":
         return None if value in ENGINE_CHOICES else \
             f"engine must be one of {', '.join(ENGINE_CHOICES)}; got {value!r}"
