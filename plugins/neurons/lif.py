@@ -58,12 +58,12 @@ SPEC = NodeSpec(
     params=(
         ParamSpec("count", ParamType.INT, 100, "Neurons.", range=(1, 10**7)),
         ParamSpec("tau", ParamType.FLOAT, 20.0, "Membrane time constant (ms).",
-                  range=(-1e6, 1e6)),
+                  range=(1e-3, 1e6)),
         ParamSpec("v_rest", ParamType.FLOAT, 0.0, "Resting potential (mV).", live=True),
         ParamSpec("v_reset", ParamType.FLOAT, 0.0, "Potential after a spike (mV).", live=True),
         ParamSpec("threshold", ParamType.FLOAT, 20.0, "Spike threshold (mV).", live=True),
         ParamSpec("refractory", ParamType.FLOAT, 2.0, "Refractory period (ms).",
-                  range=(-1e6, 1e6)),
+                  range=(0.0, 1e6)),
         ParamSpec("resistance", ParamType.FLOAT, 1.0, "Membrane resistance: mV per unit of "
                   "current.", range=(0.0, 1e6)),
         ParamSpec("bias", ParamType.FLOAT, 0.0, "Constant current added to the input.",

@@ -56,7 +56,7 @@ SPEC = NodeSpec(
         ParamSpec("weight_spread", ParamType.FLOAT, 0.0, "Weights uniform in mean +- spread.",
                   range=(0.0, 1e4)),
         ParamSpec("delay", ParamType.FLOAT, 1.0, "Delay (ms), rounded to whole ticks (>= 1).",
-                  range=(-1e6, 1e6)),
+                  range=(0.0, 1e6)),
         ParamSpec("delay_spread", ParamType.FLOAT, 0.0, "Delays uniform in [delay, delay + "
                   "spread].", range=(0.0, 1e6)),
         ParamSpec("self_connections", ParamType.BOOL, True, "Random/all: allow i -> i; turn "
@@ -67,9 +67,9 @@ SPEC = NodeSpec(
         ParamSpec("a_minus", ParamType.FLOAT, 0.012, "STDP depression per pair (mV).",
                   range=(0.0, 1e3), live=True),
         ParamSpec("tau_plus", ParamType.FLOAT, 20.0, "Pre-trace time constant (ms).",
-                  range=(-1e6, 1e6)),
+                  range=(1e-3, 1e6)),
         ParamSpec("tau_minus", ParamType.FLOAT, 20.0, "Post-trace time constant (ms).",
-                  range=(-1e6, 1e6)),
+                  range=(1e-3, 1e6)),
         ParamSpec("w_max", ParamType.FLOAT, 10.0, "STDP: upper weight bound (mV).",
                   range=(0.0, 1e4)),
         dt_param(),

@@ -151,8 +151,9 @@ def test_population_rate_is_reported(registry):
 
 
 @pytest.mark.parametrize("node, params, words", [
-    ("neurons.lif", {"tau": -5.0}, "'tau' must be greater than 0"),
-    ("neurons.lif", {"refractory": -1.0}, "'refractory' must be 0 or more"),
+    ("neurons.lif", {"tau": -5.0}, "parameter 'tau' must lie in [0.001"),
+    ("neurons.lif", {"refractory": -1.0}, "parameter 'refractory' must lie in [0.0"),
+    ("neurons.synapses", {"tau_plus": -20.0, "targets": 1}, "'tau_plus' must lie in"),
     ("neurons.synapses", {"delay": 0.0, "targets": 1}, "at least one tick"),
     ("neurons.synapses", {"stdp": True, "targets": 1}, "needs the target population's"),
 ])
