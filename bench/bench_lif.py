@@ -28,7 +28,7 @@ def network(neurons: int):
     graph.add_node(Node("drive", "neurons.synapses", {
         "targets": neurons, "connectivity": "one_to_one", "weight": 0.5, "delay": 0.1}))
     graph.add_node(Node("pop", "neurons.lif", {
-        "count": neurons, "tau": 20.0, "threshold": 20.0, "refractory": 2.0, "bias": 8.0,
+        "count": neurons, "tau": 20.0, "threshold": 20.0, "refractory": 2.0, "bias": 8.7,
         "v_init": "uniform"}))
     graph.add_node(Node("recurrent", "neurons.synapses", {
         "targets": neurons, "connectivity": "random", "probability": min(1.0, 100 / neurons),
