@@ -28,7 +28,7 @@ _HEADS = (PortSpec("mu", PortKind.TENSOR, "Encoder head: latent means (batch, la
 
 REPARAM_SPEC = NodeSpec(
     type_id="ae.reparameterize", title="Reparameterisation", category="Autoencoders",
-    doc="z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) drawn anew each training step, so "
+    doc="z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) drawn once per training step, so "
         "gradients reach mu and log_var (dz/dmu = 1, dz/dlog_var = eps exp(log_var / 2) / 2). "
         "In evaluation z = mu. (The notes' code uses exp(log_var), the variance, as the "
         "scale; this node uses the standard deviation.)",
@@ -45,7 +45,7 @@ def build_reparameterize(ctx):
     scale = ctx.scratch(z.storage.shape)  # exp(log_var / 2)
     work = ctx.scratch(z.storage.shape)
     normal = normal_filler(ctx)
-    state = {"sampled": True}
+    state = {"sampled": True, "step": None}
 
     def forward():
         rows = mu.value.shape[0]
@@ -54,7 +54,9 @@ def build_reparameterize(ctx):
             xp.copyto(z.value, mu.value)
             return
         e, s = eps[:rows], scale[:rows]
-        normal(e)
+        if state["step"] != phase.step:  # one draw per step: re-running a step repeats it
+            state["step"] = phase.step
+            normal(eps)
         xp.multiply(log_var.value, 0.5, out=s)
         xp.exp(s, out=s)
         xp.multiply(s, e, out=z.value)

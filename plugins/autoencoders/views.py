@@ -1,7 +1,6 @@
 """View nodes: sinks that turn wires into pictures (code scatters, decoded latent grids).
 
-They compute nothing the loss depends on; their monitors run after each epoch's evaluation,
-so they show the last validation batch.
+They compute nothing the loss depends on; their monitors run after each epoch's evaluation.
 """
 
 from __future__ import annotations
@@ -37,12 +36,15 @@ def infer_scatter(params, in_shapes):
 SCATTER_SPEC = NodeSpec(
     type_id="ae.scatter", title="Scatter view", category="Autoencoders",
     doc="Shows two columns of a wire (codes, latent means, embeddings, or the data itself) as a "
-        "scatter of the last validation batch, coloured by the optional labels (one-hot rows "
+        "scatter of the validation split (up to max_points; the last training batch without "
+        "one), coloured by the optional labels (one-hot rows "
         "or a class column). A sink: nothing flows out of it.",
     inputs=(PortSpec("points", PortKind.TENSOR, "(batch, features) values to show."),
             PortSpec("labels", PortKind.TENSOR, "Classes for colour.", optional=True)),
     params=(ParamSpec("dims", ParamType.INTS, [0, 1], "The two columns to plot.",
-                      range=(0, 1 << 20)),),
+                      range=(0, 1 << 20)),
+            ParamSpec("max_points", ParamType.INT, 1000, "Validation samples shown at most.",
+                      range=(1, 1 << 20))),
     infer_shapes=infer_scatter,
     differentiable=False,
     views=(View(ViewKind.SCATTER, "Scatter", ("scatter/{node}",), y=Axis("second column"),
@@ -53,15 +55,31 @@ SCATTER_SPEC = NodeSpec(
 def build_scatter(ctx):
     points, labels = ctx.input("points"), ctx.input("labels")
     first, second = ctx.params["dims"]
-    backend, node_id = ctx.backend, ctx.node_id
+    limit = ctx.params["max_points"]
+    backend, node_id, phase = ctx.backend, ctx.node_id, ctx.phase
+    seen: dict[str, list] = {"xy": [], "labels": []}
+
+    def forward():  # collects the validation pass (host copies of a few columns per batch)
+        if phase.training or sum(len(a) for a in seen["xy"]) >= limit:
+            return
+        seen["xy"].append(backend.to_host(points.value[:, [first, second]]))
+        if labels is not None:
+            seen["labels"].append(class_labels(backend.to_host(labels.value)))
 
     def report(phase):
-        xy = backend.to_host(points.value)[:, [first, second]]
-        colours = None if labels is None else class_labels(backend.to_host(labels.value))
+        if not seen["xy"]:  # no validation split: show the last training batch
+            forward_rows = backend.to_host(points.value[:, [first, second]])
+            xy = forward_rows
+            colours = None if labels is None else class_labels(backend.to_host(labels.value))
+        else:
+            xy = np.concatenate(seen["xy"])[:limit]
+            colours = np.concatenate(seen["labels"])[:limit] if seen["labels"] else None
+        seen["xy"].clear()
+        seen["labels"].clear()
         return [Points(f"scatter/{node_id}", phase.step, xy, labels=colours)]
 
     ctx.monitor(report, every="epoch")
-    return Step()
+    return Step(forward)
 
 
 def infer_grid(params, in_shapes):
@@ -145,7 +163,7 @@ def build_grid(ctx):
             z.value[...] = backend.from_host(chunk.astype(z.value.dtype))
             for fn in kernels:
                 fn()
-            out.append(backend.to_host(decoded.value).reshape(len(chunk), *shape))
+            out.append(np.array(backend.to_host(decoded.value)).reshape(len(chunk), *shape))
         return np.concatenate(out)
 
     def report(phase):
@@ -153,7 +171,7 @@ def build_grid(ctx):
         try:
             images = decode(grid)
             events = [Image(f"latent_grid/{node_id}", phase.step,
-                            tile_grid(np.clip(images, 0, 1), gap=0, columns=side))]
+                            tile_grid(np.clip(images, 0, 1), gap=1, columns=side))]
             if samples:
                 events.append(Image(f"samples/{node_id}", phase.step,
                                     tile_grid(np.clip(decode(draws), 0, 1))))

@@ -178,13 +178,13 @@ def build_contrastive(ctx):
     backend, node_id = ctx.backend, ctx.node_id
 
     def report(phase):  # after evaluation: the buffers hold the last validation batch
-        rows = a.value.shape[0]
-        emb = backend.to_host(a.value[:rows])
+        rows = a.value.shape[0]  # host copies: a buffer changes under an event otherwise
+        emb = np.array(backend.to_host(a.value[:rows, :2]))
         events = [Points(f"distances/{node_id}", phase.step,
                          np.stack([backend.to_host(energy[:rows, 0]), np.zeros(rows)], 1),
                          labels=backend.to_host(y.value[:rows, 0]).astype(int))]
         labels = None if classes is None else backend.to_host(classes.value[:rows, 0])
-        events.append(Points(f"embedding/{node_id}", phase.step, emb[:, :2],
+        events.append(Points(f"embedding/{node_id}", phase.step, emb,
                              labels=None if labels is None else labels.astype(int)))
         return events
 
