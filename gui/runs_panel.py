@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QListWidget,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from gui.plots.curves import PALETTE, CurveSet
 from gui.plots.docks import make_plot
+from gui.run_compare import WeightsPreview, XAxis, x_values
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,15 @@ class RunsPanel(QDockWidget):
                                  "double-click to redraw a run in the plots.")
         self.run_list.itemChanged.connect(self._ticked)
         self.run_list.itemDoubleClicked.connect(self._opened)
+        self.run_list.currentItemChanged.connect(self._selected)
+        self.x_axis = XAxis.STEPS
+        self.x_axis_box = QComboBox()
+        self.x_axis_box.addItems([axis.value for axis in XAxis])
+        self.x_axis_box.setToolTip("Compare runs against steps, passes over the data or wall "
+                                   "time (full-batch optimizers take one step per pass).")
+        self.x_axis_box.currentIndexChanged.connect(
+            lambda index: self.set_x_axis(list(XAxis)[index]))
+        self.weights_preview = WeightsPreview()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.plot = make_plot("loss")
@@ -90,11 +101,16 @@ class RunsPanel(QDockWidget):
         left_layout.addWidget(self.run_list)
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.x_axis_box)
         buttons.addStretch(1)
         left_layout.addLayout(buttons)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.plot)
+        right.addWidget(self.weights_preview)
+        right.setSizes([300, 120])
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.plot)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([150, 300])
         self.setWidget(splitter)
@@ -170,9 +186,32 @@ class RunsPanel(QDockWidget):
             return
         for tag in COMPARED_TAGS:
             if tag in record.metrics:
-                steps, values = record.metrics[tag]
-                self.curves.set(f"{Path(folder).name}|{tag}", steps, values)
+                xs = x_values(record, tag, self.x_axis)
+                if xs is None:
+                    self.plot.setTitle(f"{Path(folder).name} has no wall times recorded")
+                    continue
+                self.curves.set(f"{Path(folder).name}|{tag}", xs, record.metrics[tag][1])
         self.curves.refresh()
+
+    def set_x_axis(self, axis: XAxis) -> None:
+        """Redraw the ticked runs against steps, passes over the data or seconds."""
+        self.x_axis = axis
+        self.plot.setLabel("bottom", axis.value)
+        if self.x_axis_box.currentIndex() != list(XAxis).index(axis):
+            self.x_axis_box.setCurrentIndex(list(XAxis).index(axis))
+        for folder in self.ticked_dirs():
+            self._hide(folder)
+            self._show(folder)
+        self.plot.enableAutoRange()
+
+    def _selected(self, item, _previous=None) -> None:
+        if item is None:
+            return
+        try:
+            record = self.record(item.data(RUN_DIR_ROLE))
+        except Exception:  # a damaged record is reported when ticked or opened
+            return
+        self.weights_preview.show_record(record, item.text())
 
     def _hide(self, folder: str) -> None:
         for tag in COMPARED_TAGS:
@@ -180,9 +219,9 @@ class RunsPanel(QDockWidget):
 
     @staticmethod
     def _label(curve_tag: str) -> str:
-        """Legend text: the run's time and the split, e.g. '12:01:38 val'."""
+        """Legend text: the run's time, graph and split, e.g. '12:01:38 xor_mlp val'."""
         name, _, tag = curve_tag.partition("|")
-        return f"{display_name(name).split(' ')[0]} {tag.split('/')[0]}"
+        return f"{display_name(name)} {tag.split('/')[0]}"
 
     def _colour(self, curve_tag: str) -> str:
         name = curve_tag.split("|")[0]

@@ -1,0 +1,85 @@
+"""Comparing recorded runs: the x axis they share, a caption per run, its first-layer weights.
+
+Runs of different optimizers take different numbers of steps per pass over the data (a
+full-batch optimizer takes one), so the runs panel can put them side by side against steps,
+passes over the data (epochs) or wall time (seconds, from the record's times).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+import pyqtgraph as pg
+
+from engines.imaging import weight_tiles
+
+
+class XAxis(enum.Enum):
+    """What the runs panel's comparison plot has along x."""
+
+    STEPS = "steps"
+    EPOCHS = "passes over the data"
+    SECONDS = "seconds"
+
+
+def x_values(record, tag: str, axis: XAxis):
+    """x coordinates of record.metrics[tag] along axis, or None when the record lacks them
+    (a record written before wall times were kept)."""
+    steps, values = record.metrics[tag]
+    if axis is XAxis.STEPS:
+        return steps
+    if axis is XAxis.EPOCHS:  # epoch metrics come once per pass, in order
+        return np.arange(1, len(values) + 1)
+    return getattr(record, "times", {}).get(tag)
+
+
+def accuracy_text(record) -> str:
+    """'val acc 93.1%' (or train accuracy when the run had no validation split), or ''."""
+    final = record.summary.get("final") or {}
+    for key, label in (("val/accuracy", "val acc"), ("train/accuracy", "train acc")):
+        value = final.get(key)
+        if isinstance(value, (int, float)):
+            return f"{label} {100 * value:.1f}%"
+    return ""
+
+
+def first_layer_image(record):
+    """A tile image of the run's first 2-D weight matrix 'W' (in build order), or None."""
+    try:
+        weights = record.weights()
+    except Exception:  # no weights file: a failed or older run
+        return None
+    for key, array in weights.items():
+        if key.endswith("/W") and np.ndim(array) == 2:
+            return key.split("/")[0], weight_tiles(array)
+    return None
+
+
+class WeightsPreview(pg.GraphicsLayoutWidget):
+    """The selected run's first-layer weights and accuracy, under the comparison plot."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumHeight(110)
+        self.plot = self.addPlot(title="first-layer weights of the selected run")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.shown = None  # the record shown, for tests
+
+    def show_record(self, record, name: str) -> None:
+        self.shown = record
+        found = first_layer_image(record)
+        caption = " ".join(part for part in (name, accuracy_text(record)) if part)
+        if found is None:
+            self.image.clear()
+            self.plot.setTitle(f"{caption}: no weight matrix recorded")
+            return
+        node_id, tiles = found
+        self.image.setImage(tiles, levels=(0.0, 1.0))
+        self.plot.setTitle(f"{caption}: weights of '{node_id}'")
