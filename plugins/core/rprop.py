@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from engines.program import Step
-from graph.spec import ParamSpec, ParamType
+from graph.spec import Batching, ParamSpec, ParamType
 from plugins.core.optimizers import _groups, _spec
 
 RPROP_SPEC = _spec(
     "rprop", "rProp",
     "Each weight has its own step size eta, x increase while its gradient keeps its sign, "
-    "x decrease when it flips, limited to [step_min, step_max]; W -= eta sign(grad). Meant "
-    "for full batches (batch_size = all samples); no momentum or decay, as in the notes.",
+    "x decrease when it flips, limited to [step_min, step_max]; W -= eta sign(grad). Trains "
+    "on the whole training split each step (the notes' full batch); no momentum or decay.",
     [ParamSpec("lr", ParamType.FLOAT, 0.01, "Initial step size eta_0 of every weight.",
                range=(0.0, 1e3)),
      ParamSpec("increase", ParamType.FLOAT, 1.2, "Factor a while the sign holds.",
@@ -21,6 +23,7 @@ RPROP_SPEC = _spec(
                live=True),
      ParamSpec("step_max", ParamType.FLOAT, 50.0, "Largest step size.", range=(0.0, 1e6),
                live=True)])
+RPROP_SPEC = dataclasses.replace(RPROP_SPEC, batching=Batching.FULL_BATCH)
 
 
 def build_rprop(ctx):
