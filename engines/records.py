@@ -77,8 +77,8 @@ class RunRecorder:
         self.graph_path = None if graph_path is None else str(graph_path)
         self._write_graph()
         self._metrics = open(folder / METRICS_FILE, "w", buffering=1, encoding="utf-8")
-        self._edits = open(folder / EDITS_FILE, "w", buffering=1, encoding="utf-8")
         self.tensorboard = open_tensorboard_log(folder)  # None without tensorboardX
+        self._edits = open(folder / EDITS_FILE, "w", buffering=1, encoding="utf-8")
         self.ended = None  # the Finished or Failed event
         self.started = time.perf_counter()
 
@@ -243,12 +243,25 @@ def load_run(folder) -> RunRecord:
 
 
 def list_runs(runs_dir="runs") -> list[Path]:
-    """Run record folders under runs_dir, oldest first (names start with the time)."""
+    """Run record folders under runs_dir (and in its sweeps' folders), oldest first (names
+    start with the time)."""
     root = Path(runs_dir)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir()
-                  if p.is_dir() and ((p / SUMMARY_FILE).exists() or (p / METRICS_FILE).exists()))
+    folders = []
+    for path in root.iterdir():
+        if path.is_dir() and path.name.endswith(SWEEP_SUFFIX):
+            folders += [p for p in path.iterdir() if _is_record(p)]  # a sweep's trials
+        elif _is_record(path):
+            folders.append(path)
+    return sorted(folders, key=lambda p: p.name)
+
+
+SWEEP_SUFFIX = "-sweep"  # runs/<time>-<graph>-sweep/ holds one record per trial
+
+
+def _is_record(path: Path) -> bool:
+    return path.is_dir() and ((path / SUMMARY_FILE).exists() or (path / METRICS_FILE).exists())
 
 
 def initial_weights_path(graph_path) -> Path:

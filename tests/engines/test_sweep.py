@@ -232,3 +232,11 @@ def test_two_by_two_grid_on_a_two_node_cluster(gain_graph, tmp_path, capsys):
         cluster.shutdown()
     assert f"the Ray cluster at {address}" in out
     _check_two_by_two(code, out, folder, registry)
+
+
+def test_the_runs_list_includes_a_sweeps_trials(registry, tmp_path):
+    sweep = tmp_path / "20261130-120000-xor_mlp-sweep"
+    run_trial(XOR, {"opt.lr": 1.0}, 0, registry, sweep, epochs=2)
+    run_trial(XOR, {}, 0, registry, tmp_path, epochs=2)
+    folders = list_runs(tmp_path)
+    assert len(folders) == 2 and sum(f.parent == sweep for f in folders) == 1
