@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from gui.export_dialog import export_current_graph
 from gui.help import show_node_reference
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
@@ -54,6 +55,8 @@ def _file_menu(window, menu) -> None:
     menu.addSeparator()
     named["save"] = _action(menu, "&Save", files.save, QKeySequence.StandardKey.Save)
     named["save_as"] = _action(menu, "Save &As…", files.save_as, "Ctrl+Shift+S")
+    named["export"] = _action(menu, "&Export…", lambda: export_current_graph(window), "Ctrl+E",
+                              "Export the inference graph as ONNX, NumPy or PyTorch code")
     menu.addSeparator()
     named["quit"] = _action(menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
 
