@@ -10,10 +10,17 @@ import numpy as np
 from engines.initializers import initial_values
 from engines.program import Buffer, DataFeed, LiveParams, Metric
 from engines.scan import time_buffer
-from graph.spec import TimeRole
+from graph.spec import ParamSpec, ParamType, TimeRole
 
 if TYPE_CHECKING:
     from engines.compiler import Compilation
+
+
+TRAINABLE = ParamSpec(
+    "trainable", ParamType.BOOL, True,
+    "Learn this node's parameters. Off: they stay as initialised or loaded (frozen lower "
+    "layers in greedy layer-wise training); gradients still flow through to the input.")
+"""The per-node switch any node type with parameters may declare; ctx.param obeys it."""
 
 
 class BuildError(ValueError):
@@ -97,6 +104,8 @@ class BuildContext:
         own, or a TiedBuffer view of it (engines.ties) whose gradient is summed into the
         root's after every backward pass.
         """
+        if self.params.get("trainable") is False:
+            trainable = False
         ties = getattr(self._c.graph, "ties", None)
         if ties and trainable:
             shared = self._c.shared_param(self, name, tuple(shape), init, scale, values)
@@ -143,6 +152,11 @@ class BuildContext:
     def graph(self):
         """The graph being compiled (read it; never edit it from a builder)."""
         return self._c.graph
+
+    @property
+    def registry(self):
+        """The registry the graph is compiled with (to compile helper graphs)."""
+        return self._c.registry
 
     def trainable_upstream(self, port: str) -> list[Buffer]:
         """Trainable parameters of every node that feeds input `port`, directly or not."""

@@ -183,4 +183,53 @@ def build_grid(ctx):
     return Step()
 
 
-NODES = [(SCATTER_SPEC, build_scatter), (GRID_SPEC, build_grid)]
+def infer_side_by_side(params, in_shapes):
+    shapes = [tuple(s[1:]) for s in in_shapes.values()]
+    if len(set(shapes)) != 1:
+        raise ShapeError(f"the rows it shows must have one shape; got {shapes}.")
+    side = params["image_shape"]
+    if int(np.prod(shapes[0])) != int(np.prod(side)):
+        raise ShapeError(f"image_shape {side} does not hold the {int(np.prod(shapes[0]))} "
+                         "values per sample.")
+    return {}, {}
+
+
+SIDE_BY_SIDE_SPEC = NodeSpec(
+    type_id="ae.side_by_side", title="Side-by-side view", category="Autoencoders",
+    doc="Shows the first samples of up to three wires as rows of images: e.g. the noisy "
+        "input, the autoencoder's output and the clean input of a denoising autoencoder. "
+        "Updated after each epoch's evaluation (the last validation batch).",
+    inputs=(PortSpec("top", PortKind.TENSOR, "First row (e.g. the noisy input)."),
+            PortSpec("middle", PortKind.TENSOR, "Second row (e.g. the output)."),
+            PortSpec("bottom", PortKind.TENSOR, "Third row (e.g. the clean input).",
+                     optional=True)),
+    params=(
+        ParamSpec("samples", ParamType.INT, 8, "Images per row.", range=(1, 64)),
+        ParamSpec("image_shape", ParamType.INTS, [8, 8], "Height and width of one image.",
+                  range=(1, 4096)),
+    ),
+    infer_shapes=infer_side_by_side,
+    differentiable=False,
+    views=(View(ViewKind.IMAGE_GRID, "Side by side", ("side_by_side/{node}",), x=Axis(),
+                doc="Rows: top, middle, bottom wires."),),
+)
+
+
+def build_side_by_side(ctx):
+    wires = [w for w in (ctx.input("top"), ctx.input("middle"), ctx.input("bottom"))
+             if w is not None]
+    count, shape = ctx.params["samples"], tuple(ctx.params["image_shape"])
+    backend, node_id = ctx.backend, ctx.node_id
+
+    def report(phase):
+        n = min(count, wires[0].value.shape[0])
+        rows = [np.array(backend.to_host(w.value[:n])).reshape(n, *shape) for w in wires]
+        return [Image(f"side_by_side/{node_id}", phase.step,
+                      tile_grid(np.clip(np.concatenate(rows), 0, 1), columns=n))]
+
+    ctx.monitor(report, every="epoch")
+    return Step()
+
+
+NODES = [(SCATTER_SPEC, build_scatter), (GRID_SPEC, build_grid),
+         (SIDE_BY_SIDE_SPEC, build_side_by_side)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engines.build import TRAINABLE
 from engines.events import Image
 from engines.imaging import normalise, tile_grid
 from engines.initializers import INITIALIZER_NAMES
@@ -133,6 +134,8 @@ CONV_SPEC = NodeSpec(
                   choices=CONNECTIONS),
         ParamSpec("table", ParamType.INTS, [], "Custom table: channels x input maps entries, "
                   "row by row, 1 where the input map feeds the output map.", range=(0, 1)),
+
+        TRAINABLE,
     ),
     infer_shapes=infer_conv,
     views=_FEATURE_VIEWS,
@@ -175,7 +178,8 @@ def build_conv(ctx):
         conv.forward(x.value, W.value, None if b is None else b.value, y.value)
 
     def backward():
-        conv.backward(y.grad, W.value, W.grad, None if b is None else b.grad, x.grad)
+        if y.grad is not None:  # None: frozen, with nothing trainable upstream
+            conv.backward(y.grad, W.value, W.grad, None if b is None else b.grad, x.grad)
 
     return Step(forward, backward)
 
@@ -214,6 +218,8 @@ CONV_TRANSPOSE_SPEC = NodeSpec(
         ParamSpec("bias", ParamType.BOOL, True, "Add a learned bias per output map."),
         ParamSpec("init", ParamType.CHOICE, "glorot_uniform", "Kernel initialiser.",
                   choices=INITIALIZER_NAMES),
+
+        TRAINABLE,
     ),
     infer_shapes=infer_conv_transpose,
     views=_FEATURE_VIEWS,
@@ -235,7 +241,8 @@ def build_conv_transpose(ctx):
         conv.forward(x.value, W.value, None if b is None else b.value, y.value)
 
     def backward():
-        conv.backward(y.grad, W.value, W.grad, None if b is None else b.grad, x.grad)
+        if y.grad is not None:  # None: frozen, with nothing trainable upstream
+            conv.backward(y.grad, W.value, W.grad, None if b is None else b.grad, x.grad)
 
     return Step(forward, backward)
 

@@ -9,6 +9,7 @@ are fixed at compile time (a variant, not a branch in the step).
 
 from __future__ import annotations
 
+from engines.build import TRAINABLE
 from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
@@ -42,6 +43,7 @@ SPEC = NodeSpec(
                   range=(0.0, 10.0)),
         ParamSpec("l2", ParamType.FLOAT, 0.0, "L2 penalty factor on W (adds l2 W).",
                   range=(0.0, 10.0)),
+        TRAINABLE,
     ),
     infer_shapes=infer_shapes,
     views=(WEIGHTS,),
@@ -57,7 +59,7 @@ def build(ctx):
     grad_x_scratch = ctx.scratch((None, fan_in))
     ones = xp.ones(ctx.batch_size, dtype=ctx.dtype)  # b.grad = ones @ y.grad runs on BLAS
     l1, l2 = ctx.params["l1"], ctx.params["l2"]
-    regularise = _penalty_kernels(ctx, W, l1, l2) if (l1 or l2) else None
+    regularise = _penalty_kernels(ctx, W, l1, l2) if (l1 or l2) and W.requires_grad else None
 
     def forward():
         xp.matmul(x.value, W.value, out=y.value)
@@ -66,8 +68,11 @@ def build(ctx):
 
     def backward():
         grad_y = y.grad
-        xp.matmul(x.value.T, grad_y, out=W.grad)
-        if b is not None:
+        if grad_y is None:  # frozen, with nothing trainable upstream
+            return
+        if W.grad is not None:
+            xp.matmul(x.value.T, grad_y, out=W.grad)
+        if b is not None and b.grad is not None:
             xp.matmul(ones[:grad_y.shape[0]], grad_y, out=b.grad)
         if x.grad is not None:
             grad_x = grad_x_scratch[:grad_y.shape[0]]
