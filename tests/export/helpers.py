@@ -11,12 +11,16 @@ from engines.export.lower import lower
 TOLERANCE = 1e-5  # max abs difference in float32, as the issue asks
 
 
-def randomise_weights(prepared, graph, registry, scale: float = 0.5, seed: int = 0) -> None:
-    """Replace every parameter by N(0, scale^2) draws and lower again: trained-looking weights
-    reach every activation's curved part, unlike a small initialisation."""
+def randomise_weights(prepared, graph, registry, seed: int = 0) -> None:
+    """Replace every parameter by random draws and lower again: He-scaled weights (fan-in from
+    the first axis of a matrix, the rest of a kernel) and N(0, 0.5^2) biases keep activations
+    O(1) through deep stacks and reach every activation's curved part, unlike a small start."""
     rng = np.random.default_rng(seed)
     for buf in prepared.program.params.values():
-        buf.value[...] = rng.normal(0.0, scale, buf.value.shape).astype(buf.value.dtype)
+        shape = buf.value.shape
+        fan_in = shape[0] if len(shape) == 2 else (buf.value.size // shape[0] if shape else 1)
+        scale = 0.5 if len(shape) < 2 else float(np.sqrt(2.0 / max(fan_in, 1)))
+        buf.value[...] = rng.normal(0.0, scale, shape).astype(buf.value.dtype)
     prepared.model = lower(graph, registry, prepared.program, prepared.model.version)
 
 
