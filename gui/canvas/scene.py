@@ -16,6 +16,7 @@ from graph.events import (
     NodeRemoved,
     NodeRetitled,
     ParamSet,
+    TieSet,
     dispatch,
 )
 from graph.model import Edge, Graph, Node
@@ -25,6 +26,7 @@ from graph.validate import validate
 from gui import theme
 from gui.canvas.node_item import NodeItem
 from gui.canvas.port_item import PortItem
+from gui.canvas.tie_item import TieItem
 from gui.canvas.wire_drag import WireDrag
 from gui.canvas.wire_item import WireItem
 
@@ -46,6 +48,7 @@ class GraphScene(QGraphicsScene):
         self.graph: Graph | None = None
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[Edge, WireItem] = {}
+        self.ties: dict[str, TieItem] = {}  # tied node id -> its dashed line
         self.problems: list = []
         self.shape_info = None
         self._signatures: dict[str, tuple] = {}
@@ -53,6 +56,7 @@ class GraphScene(QGraphicsScene):
         self.wire_drag: WireDrag | None = None
         self._handlers = {
             NodeAdded: lambda e: self._add_node_item(self.graph.nodes[e.node_id]),
+            TieSet: lambda e: self._show_tie(e.node_id),
             NodeRemoved: lambda e: self._remove_node_item(e.node_id),
             EdgeAdded: lambda e: self._add_wire_item(e.edge),
             EdgeRemoved: lambda e: self._remove_wire_item(e.edge),
@@ -72,6 +76,7 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.wires.clear()
+        self.ties.clear()
         self._signatures.clear()
         self.graph = graph
         graph.changed.connect(self._on_changed)
@@ -79,6 +84,8 @@ class GraphScene(QGraphicsScene):
             self._add_node_item(node)
         for edge in graph.edges:
             self._add_wire_item(edge)
+        for node_id in graph.ties:
+            self._show_tie(node_id)
         self.flush()
 
     def _on_changed(self, event) -> None:
@@ -101,7 +108,27 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         self.nodes[node.id] = item
 
+    def _show_tie(self, node_id: str) -> None:
+        """Draw node_id's weight tie as it is in the graph now (or remove its line)."""
+        old = self.ties.pop(node_id, None)
+        if old is not None:
+            for item in (old.node_item, old.source_item):
+                if old in item.wires:
+                    item.wires.remove(old)
+            self.removeItem(old)
+        tie = self.graph.ties.get(node_id)
+        if tie is None or tie.node not in self.nodes or tie.source not in self.nodes:
+            return
+        line = TieItem(tie, self.nodes[tie.node], self.nodes[tie.source])
+        self.addItem(line)
+        self.nodes[tie.node].wires.append(line)
+        self.nodes[tie.source].wires.append(line)
+        self.ties[node_id] = line
+
     def _remove_node_item(self, node_id: str) -> None:
+        for tied in [n for n, line in self.ties.items() if node_id in (line.tie.node,
+                                                                    line.tie.source)]:
+            self._show_tie(tied)  # the graph dropped the tie first (RemoveNode)
         item = self.nodes.pop(node_id, None)
         self._signatures.pop(node_id, None)
         for edge in [e for e in self.wires if node_id in (e.src, e.dst)]:
