@@ -19,8 +19,9 @@ import numpy as np
 from engines.backend import NUMPY
 from engines.compiler import compile_graph
 from engines.export.ir import ExportError, ExportModel
-from engines.export.lower import inference_part, lower
+from engines.export.lower import check_rules, inference_part, lower
 from engines.records import WEIGHTS_FILE, initial_weights_path, load_weights_file
+from graph.validate import topological_order
 
 EXTRA_HINT = "install the 'export' extra: .venv/bin/pip install '.[export]' " \
              "(./start.sh --setup dev installs it too)"
@@ -112,9 +113,15 @@ def prepare(graph, registry, *, weights=None, graph_path=None) -> Prepared:
     weights: a run folder, a .npz path, a dict of arrays, or None (the .npz beside
     graph_path when there is one, else the initial weights).
     """
+    _inputs, _outputs, nodes = inference_part(graph, registry)
+    try:
+        order = [node_id for node_id in topological_order(graph, registry) if node_id in nodes]
+    except Exception:  # a loop without a delay: compiling says so, in its own words
+        order = None
+    if order is not None:
+        check_rules(graph, registry, order)  # refuse before compiling (and loading data)
     seed = int(graph.settings.get("seed", 0))
     program = compile_graph(graph, registry, NUMPY, seed=seed, monitors=False)
-    _inputs, _outputs, nodes = inference_part(graph, registry)
     note = _load_weights(program, graph, nodes, weights, graph_path)
     model = lower(graph, registry, program, dendrite_version())
     return Prepared(program, model, note, int(graph.settings.get("epochs", 0)))

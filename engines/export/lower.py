@@ -103,6 +103,9 @@ class _Lowering:
         return shape[1:] if buf.batched else shape
 
 
+_VALUES = (PortKind.TENSOR, PortKind.SEQUENCE)  # what a model computes (not losses, spikes)
+
+
 def _is_source(spec, rule) -> bool:
     return rule is AS_INPUT or (rule is None and spec.role is NodeRole.DATA)
 
@@ -121,15 +124,14 @@ def inference_part(graph, registry) -> tuple[list, list, set]:
     for nid in losses:
         for port in specs[nid].inputs:
             edge = graph.source_of(nid, port.name)
-            if port.kind is PortKind.TENSOR and edge is not None and not source(edge.src):
+            if port.kind in _VALUES and edge is not None and not source(edge.src):
                 outputs.append((edge.src, edge.src_port))
     if not losses:
         consumed = {(e.src, e.src_port) for e in graph.edges}
         for nid, spec in specs.items():
             if spec.role is NodeRole.LAYER and not source(nid):
                 outputs.extend((nid, p.name) for p in spec.outputs
-                               if p.kind in (PortKind.TENSOR, PortKind.SEQUENCE)
-                               and (nid, p.name) not in consumed)
+                               if p.kind in _VALUES and (nid, p.name) not in consumed)
     outputs = list(dict.fromkeys(outputs))
     if not outputs:
         raise ExportError("There is nothing to export: no loss has a prediction wired into "
@@ -172,7 +174,7 @@ def lower(graph, registry, program, version: str) -> ExportModel:
         model_inputs.append(Port(name, lowering.sample_shape(node_id, port)))
         sources[name] = (node_id, port)
     order = [nid for nid in program.order if nid in nodes]
-    _check_rules(graph, registry, order)
+    check_rules(graph, registry, order)
     for node_id in order:
         rule = rules[graph.nodes[node_id].type_id]
         spec = registry.spec(graph.nodes[node_id].type_id)
@@ -194,7 +196,7 @@ def lower(graph, registry, program, version: str) -> ExportModel:
                        lowering.weights, order, sources, sinks)
 
 
-def _check_rules(graph, registry, order: list) -> None:
+def check_rules(graph, registry, order: list) -> None:
     """Raise for the first node that declares itself unexportable, else for the first node
     without a rule: a model's own reason beats a missing rule upstream of it."""
     rules = export_rules(registry)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from engines.compiler import CompileError
 from engines.export import ExportError, export_graph
 from graph.fileio import load_graph
 from tests.export.helpers import TOLERANCE, export_differences
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.dgraph"))
 EXPORTABLE = {"xor_mlp", "spirals_mlp", "digits_mlp", "vanishing_gradient_chain", "dbn_letters",
-              "dbn_letters_random_init"}
+              "dbn_letters_random_init", "lenet_digits"}
 REFUSED = {"hopfield_letters": "memory", "boltzmann_encoder": "machine", "rbm_digits": "rbm"}
 
 
@@ -27,10 +28,15 @@ def test_example_exports_match_the_engine(path, registry, tmp_path):
     graph = load_graph(path, registry)
     try:
         differences = export_differences(graph, registry, tmp_path, graph_path=path)
+    except CompileError as exc:  # data the example expects the user to download
+        assert path.stem not in EXPORTABLE
+        pytest.skip(f"{path.stem} cannot compile here: {exc}")
     except ExportError as exc:
         assert path.stem not in EXPORTABLE, f"{path.stem} should export: {exc}"
-        assert exc.node_id in graph.nodes
-        assert graph.nodes[exc.node_id].label in str(exc)
+        if exc.node_id is None:  # a simulation without any layer output
+            assert "nothing to export" in str(exc)
+        else:
+            assert graph.nodes[exc.node_id].label in str(exc)
         if path.stem in REFUSED:
             assert exc.node_id == REFUSED[path.stem]
         assert list(tmp_path.iterdir()) == []
