@@ -1,13 +1,17 @@
-"""MLP training speed: Dendrite (a compiled graph of core nodes) against PyTorch, same process.
+"""MLP training speed: Dendrite (a compiled graph of core nodes) against PyTorch, and against
+the matmul bound, each in its own process.
 
 Each workload builds the graph data -> dense -> relu -> ... -> softmax_cross_entropy -> adam,
 compiles it and times `program.train_step` over whole epochs, exactly the engine's path (the
 data feed's gather included). PyTorch runs the same architecture, initial weights, batches and
-Adam settings. Timings alternate between the two, after a warm-up, and the medians are printed
-as samples/s with the ratio Dendrite / PyTorch (> 1: Dendrite is faster).
+Adam settings. The bound side times only the step's matmuls (forward, weight gradient, input
+gradient) at the workload's own shapes: no training step can beat it, so Dendrite's share of it
+says how much is left to gain. Sides run in separate processes (bench/sides.py), their order
+rotating between rounds; medians are printed as samples/s with the ratio Dendrite / PyTorch.
 
-    .venv/bin/python bench/bench_mlp.py                  # NumPy vs torch CPU
+    .venv/bin/python bench/bench_mlp.py                  # NumPy vs torch CPU vs the bound
     .venv/bin/python bench/bench_mlp.py --engine cupy    # CuPy vs torch CUDA (GPU machine)
+    .venv/bin/python bench/bench_mlp.py --side dendrite --workload digits --json   # one side
 
 torch is a benchmark-only dependency (pip install torch==2.13.0); it is not needed to run
 Dendrite. Not run by CI.
@@ -16,6 +20,7 @@ Dendrite. Not run by CI.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -151,72 +156,135 @@ def blas_threads() -> int:
         return 1
 
 
-def bench(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
-    import torch
-
-    backend, _ = select_backend(engine)
-    if backend.name == "cupy":
+def _sync_for(engine: str):
+    if engine == "cupy":
         import cupy
-        device = torch.device("cuda")
-        dendrite_sync = cupy.cuda.Device().synchronize
-        torch_sync = torch.cuda.synchronize
-    else:
-        device = torch.device("cpu")
+        return cupy.cuda.Device().synchronize
+    return lambda: None
 
-        def dendrite_sync():
-            return None
-        torch_sync = dendrite_sync
+
+def side_dendrite(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    backend, _ = select_backend(engine)
+    sync = _sync_for(backend.name)
     x, labels = load_data(workload)
     program = dendrite_program(workload, x, labels, backend, folder)
-    torch_epoch = torch_trainer(workload, x, labels, program, device)
     for _ in range(2):  # warm-up
-        dendrite_epoch(program, dendrite_sync)
-        torch_epoch(torch_sync)
-    ours, theirs, last, torch_loss = [], [], {}, float("nan")
+        dendrite_epoch(program, sync)
+    rates, last = [], {}
     for _ in range(repeats):
-        seconds, samples, last = dendrite_epoch(program, dendrite_sync)
-        ours.append(samples / seconds)
-        seconds, samples, torch_loss = torch_epoch(torch_sync)
-        theirs.append(samples / seconds)
-    ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
-    return {"workload": workload.name, "dendrite": ours_median, "torch": theirs_median,
-            "ratio": ours_median / theirs_median, "loss": last.get("loss", float("nan")),
-            "torch_loss": torch_loss}
+        seconds, samples, last = dendrite_epoch(program, sync)
+        rates.append(samples / seconds)
+    rate = statistics.median(rates)
+    return {"per_s": rate, "step_ms": 1e3 * workload.batch / rate,
+            "loss": float(last.get("loss", float("nan")))}
+
+
+def side_torch(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    import torch
+
+    device = torch.device("cuda" if engine == "cupy" else "cpu")
+    sync = torch.cuda.synchronize if engine == "cupy" else (lambda: None)
+    x, labels = load_data(workload)
+    numpy_backend, _ = select_backend("numpy")  # only for Dendrite's initial weights
+    program = dendrite_program(workload, x, labels, numpy_backend, folder)
+    epoch = torch_trainer(workload, x, labels, program, device)
+    for _ in range(2):
+        epoch(sync)
+    rates, loss = [], float("nan")
+    for _ in range(repeats):
+        seconds, samples, loss = epoch(sync)
+        rates.append(samples / seconds)
+    rate = statistics.median(rates)
+    return {"per_s": rate, "step_ms": 1e3 * workload.batch / rate, "loss": loss,
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
+    backend, _ = select_backend(engine)
+    xp, sync = backend.xp, _sync_for(backend.name)
+    batch, sizes = workload.batch, workload.layers
+    rng = np.random.default_rng(0)
+    products = []  # (a, b, out) per matmul of one step
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        x = xp.asarray(rng.standard_normal((batch, fan_in), dtype=np.float32))
+        w = xp.asarray(rng.standard_normal((fan_in, fan_out), dtype=np.float32))
+        dy = xp.asarray(rng.standard_normal((batch, fan_out), dtype=np.float32))
+        products.append((x, w, xp.empty((batch, fan_out), xp.float32)))  # forward
+        products.append((x.T, dy, xp.empty((fan_in, fan_out), xp.float32)))  # weight grad
+        if i > 0:  # the first layer needs no gradient for its input (the data)
+            products.append((dy, w.T, xp.empty((batch, fan_in), xp.float32)))
+    steps = max(20, 20_000 // batch)
+    times = []
+    for _ in range(repeats + 1):
+        sync()
+        start = time.perf_counter()
+        for _ in range(steps):
+            for a, b, out in products:
+                xp.matmul(a, b, out=out)
+        sync()
+        times.append((time.perf_counter() - start) / steps)
+    step = statistics.median(times[1:])
+    return {"per_s": batch / step, "step_ms": 1e3 * step,
+            "matmuls_per_step": len(products)}
+
+
+SIDES = {"dendrite": side_dendrite, "torch": side_torch, "bound": side_bound}
+
+
+def compare(names: list[str], engine: str, rounds: int, threads: int) -> list[dict]:
+    """Every workload's three sides, each in its own process; one row per workload."""
+    from bench.sides import paired
+
+    rows = []
+    for name in names:
+        result = paired("bench_mlp.py", name, ("dendrite", "torch", "bound"), rounds,
+                        threads=threads, extra=("--engine", engine))
+        ours, theirs, bound = (result[s]["median"] for s in ("dendrite", "torch", "bound"))
+        rows.append({"benchmark": "mlp", "workload": WORKLOADS[name].name, "key": name,
+                     "engine": engine, "threads": threads or "default", "dendrite": ours,
+                     "torch": theirs, "bound": bound, "ratio": ours / theirs,
+                     "bound_share": ours / bound, "unit": "samples/s",
+                     "ratio_range": [result["dendrite"]["min"] / result["torch"]["max"],
+                                     result["dendrite"]["max"] / result["torch"]["min"]]})
+    return rows
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("numpy", "cupy"), default="numpy")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for NumPy's BLAS and torch (default: BLAS's own count)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per process")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per side")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for BLAS and torch (default: each library's own)")
     parser.add_argument("--workloads", nargs="*", default=None,
-                        help=f"any of {', '.join(WORKLOADS)} (default: mlp784 digits, and "
-                             "mlp784_1024 on cupy)")
+                        help=f"any of {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--side", choices=tuple(SIDES), help="run one side only")
+    parser.add_argument("--workload", choices=tuple(WORKLOADS), help="with --side")
+    parser.add_argument("--json", action="store_true", help="with --side: one JSON line")
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed: .venv/bin/pip install torch==2.13.0")
-        return 2
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads, user_api="blas")
-    threads = blas_threads()
-    torch.set_num_threads(threads)
-    names = args.workloads or (["mlp784", "digits", "mlp784_1024"] if args.engine == "cupy"
-                               else ["mlp784", "digits"])
-    print(f"engine {args.engine}, torch {torch.__version__}, numpy {np.__version__}, "
-          f"BLAS threads = torch threads = {threads}, median of {args.repeats} epochs")
-    with tempfile.TemporaryDirectory() as folder:
-        for name in names:
-            row = bench(WORKLOADS[name], args.engine, args.repeats, Path(folder))
-            print(f"{row['workload']}: Dendrite {row['dendrite']:,.0f} samples/s, "
-                  f"PyTorch {row['torch']:,.0f} samples/s, ratio {row['ratio']:.2f} "
-                  f"(last epoch's mean loss: Dendrite {row['loss']:.3f}, "
-                  f"PyTorch {row['torch_loss']:.3f})")
+    if args.side:
+        if args.threads:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(args.threads)
+            if args.side == "torch":
+                import torch
+                torch.set_num_threads(args.threads)
+        with tempfile.TemporaryDirectory() as folder:
+            result = SIDES[args.side](WORKLOADS[args.workload or "digits"], args.engine,
+                                      args.repeats, Path(folder))
+        result.update({"side": args.side, "workload": args.workload, "engine": args.engine,
+                       "blas_threads": blas_threads()})
+        print(json.dumps(result) if args.json else result)
+        return 0
+    names = args.workloads or list(WORKLOADS)
+    for row in compare(names, args.engine, args.rounds, args.threads):
+        print(f"{row['workload']}: Dendrite {row['dendrite']:,.0f} samples/s, PyTorch "
+              f"{row['torch']:,.0f}, ratio {row['ratio']:.2f} "
+              f"(range {row['ratio_range'][0]:.2f}-{row['ratio_range'][1]:.2f}); matmul bound "
+              f"{row['bound']:,.0f}, share {row['bound_share']:.0%}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """RBM CD-1 on 784 x 500, batch 256, float32: Dendrite's train_step against PyTorch (CPU).
 
-Both run the same algorithm in the same process on the same binary data (MNIST-like density):
+Both run the same algorithm, each in its own process (bench/sides.py), on the same binary data
+(MNIST-like density):
 h0 = sigma(v W + b), sampled; v1 = sigma(h0 W^T + a) (means); h1 = sigma(v1 W + b);
 momentum/weight-decay updates of W, a, b; the batch is gathered from the data set each step.
 Prints updates per second of each and the ratio Dendrite / PyTorch (target >= 1.0).
@@ -11,6 +12,7 @@ Prints updates per second of each and the ratio Dendrite / PyTorch (target >= 1.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -30,7 +32,8 @@ def make_data(seed=0) -> np.ndarray:
     return (rng.random((SAMPLES, VISIBLE)) < 0.13).astype(np.float32)
 
 
-def dendrite_program(path: str):
+def dendrite_program(path: str, engine: str = "numpy"):
+    from engines.backend import select_backend
     from engines.compiler import compile_graph
     from graph.model import Edge, Graph, Node
     from plugins import default_registry
@@ -40,10 +43,11 @@ def dendrite_program(path: str):
     graph.add_node(Node("rbm", "energy.rbm", {"hidden": HIDDEN, "lr": LR, "momentum": MOMENTUM,
                                               "weight_decay": DECAY}))
     graph.connect(Edge("data", "x", "rbm", "x"))
-    return compile_graph(graph, default_registry(), seed=0, monitors=False)
+    backend, _ = select_backend(engine)
+    return compile_graph(graph, default_registry(), backend, seed=0, monitors=False)
 
 
-def time_dendrite(program, steps: int) -> float:
+def time_dendrite(program, steps: int, sync=lambda: None) -> float:
     batches = program.steps_per_epoch()
     for feed in program.feeds:
         feed.begin_epoch(0)
@@ -53,18 +57,19 @@ def time_dendrite(program, steps: int) -> float:
     for i in range(steps):
         program.train_step(i % batches)
     program.read_metrics()
+    sync()
     return steps / (time.perf_counter() - start)
 
 
-def time_torch(data: np.ndarray, steps: int) -> float:
+def time_torch(data: np.ndarray, steps: int, device: str = "cpu") -> float:
     import torch
     torch.manual_seed(0)
-    x = torch.from_numpy(data)
-    W = torch.randn(VISIBLE, HIDDEN) * 0.01
-    a, b = torch.zeros(VISIBLE), torch.zeros(HIDDEN)
+    x = torch.from_numpy(data).to(device)
+    W = torch.randn(VISIBLE, HIDDEN, device=device) * 0.01
+    a, b = torch.zeros(VISIBLE, device=device), torch.zeros(HIDDEN, device=device)
     vW, va, vb = torch.zeros_like(W), torch.zeros_like(a), torch.zeros_like(b)
-    order = torch.randperm(SAMPLES)
-    error = torch.zeros(1)
+    order = torch.randperm(SAMPLES, device=device)
+    error = torch.zeros(1, device=device)
 
     def step(i):
         index = order[(i % (SAMPLES // BATCH)) * BATCH:][:BATCH]
@@ -92,35 +97,82 @@ def time_torch(data: np.ndarray, steps: int) -> float:
         return steps / (time.perf_counter() - start)
 
 
+def time_bound(steps: int, xp=np, sync=lambda: None) -> float:
+    """The update's five matmuls alone at their shapes: the rate no CD-1 step can beat."""
+    rng = np.random.default_rng(0)
+    v = xp.asarray(rng.random((BATCH, VISIBLE), dtype=np.float32))
+    h = xp.asarray(rng.random((BATCH, HIDDEN), dtype=np.float32))
+    W = xp.asarray(rng.standard_normal((VISIBLE, HIDDEN), dtype=np.float32))
+    out_h, out_v = xp.empty_like(h), xp.empty_like(v)
+    out_w = xp.empty_like(W)
+    products = [(v, W, out_h), (h, W.T, out_v), (v, W, out_h), (v.T, h, out_w), (v.T, h, out_w)]
+    for a, b, out in products:
+        xp.matmul(a, b, out=out)
+    sync()
+    start = time.perf_counter()
+    for _ in range(steps):
+        for a, b, out in products:
+            xp.matmul(a, b, out=out)
+    sync()
+    return steps / (time.perf_counter() - start)
+
+
+def side(name: str, steps: int, repeats: int, engine: str = "numpy") -> dict:
+    """One side in this process: best updates/s of `repeats` timings."""
+    data = make_data()
+    xp, sync = np, (lambda: None)
+    if engine == "cupy":
+        import cupy
+        xp, sync = cupy, cupy.cuda.Device().synchronize
+    if name == "bound":
+        rates = [time_bound(steps, xp, sync) for _ in range(repeats)]
+    elif name == "torch":
+        device = "cuda" if engine == "cupy" else "cpu"
+        rates = [time_torch(data, steps, device) for _ in range(repeats)]
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            path = str(Path(folder) / "rbm_data.npy")
+            np.save(path, data)
+            program = dendrite_program(path, engine)
+            rates = [time_dendrite(program, steps, sync) for _ in range(repeats)]
+    return {"per_s": max(rates), "unit": "updates/s"}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="processes per side")
     parser.add_argument("--threads", type=int, default=0,
                         help="BLAS threads for both (0: each library's default)")
+    parser.add_argument("--side", choices=("dendrite", "torch", "bound"),
+                        help="run one side in this process and print its result")
+    parser.add_argument("--workload", default="cd1", help="(one workload: cd1)")
+    parser.add_argument("--engine", choices=("numpy", "cupy"), default="numpy")
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    import torch
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)
-        torch.set_num_threads(args.threads)
-    data = make_data()
-    with tempfile.TemporaryDirectory() as folder:
-        path = str(Path(folder) / "rbm_data.npy")
-        np.save(path, data)
-        program = dendrite_program(path)
-        ours, theirs = [], []
-        for _ in range(args.repeats):  # interleaved, best of n: the machine is shared
-            ours.append(time_dendrite(program, args.steps))
-            theirs.append(time_torch(data, args.steps))
-    best_ours, best_theirs = max(ours), max(theirs)
-    print(f"RBM CD-1 {VISIBLE}x{HIDDEN}, batch {BATCH}, float32, torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads)")
-    print(f"  Dendrite (numpy): {best_ours:8.1f} updates/s")
-    print(f"  PyTorch CPU:      {best_theirs:8.1f} updates/s")
-    print(f"  ratio Dendrite / PyTorch: {best_ours / best_theirs:.2f}x")
+    if args.side:
+        if args.threads:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(args.threads)
+            if args.side == "torch":
+                import torch
+                torch.set_num_threads(args.threads)
+        result = side(args.side, args.steps, args.repeats, args.engine)
+        print(json.dumps(result) if args.json else result)
+        return 0
+    from bench.sides import paired
+    result = paired("bench_rbm.py", "cd1", ("dendrite", "torch", "bound"), args.rounds,
+                    threads=args.threads, extra=("--engine", args.engine))
+    ours, theirs, bound = (result[s]["median"] for s in ("dendrite", "torch", "bound"))
+    print(f"RBM CD-1 {VISIBLE}x{HIDDEN}, batch {BATCH}, float32, each side in its own process")
+    print(f"  Dendrite (numpy): {ours:8.1f} updates/s")
+    print(f"  PyTorch CPU:      {theirs:8.1f} updates/s")
+    print(f"  matmul bound:     {bound:8.1f} updates/s")
+    print(f"  ratio Dendrite / PyTorch: {ours / theirs:.2f}x; "
+          f"share of the bound {ours / bound:.0%}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Every benchmark, each side in its own process, in one table; figures saved as JSON.
+
+Paired benchmarks (MLP, RBM) run Dendrite, PyTorch and the matmul bound as separate processes
+(bench/sides.py), rotating their order between rounds, and report medians: the ratio Dendrite /
+PyTorch (> 1: Dendrite is faster) and Dendrite's share of the matmul bound (the rate of the
+step's matmuls alone at their own shapes). Single-sided benchmarks (Hopfield, graph scale, LIF,
+and the LSTM / LeNet ones when present) run as they are and their last lines are kept.
+docs/PERFORMANCE.md's tables come from these files.
+
+    .venv/bin/python bench/run_all.py [--quick] [--engine numpy|cupy] [--only mlp rbm ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.sides import SideFailed, paired  # noqa: E402
+
+# single-sided benchmarks: script, arguments (quick, full) for numpy; cupy variants below
+SINGLE = {
+    "hopfield": ("bench_hopfield.py", ["--steps", "5", "--repeats", "2"], []),
+    "graph_scale": ("bench_graph_scale.py", ["--sizes", "1000", "10000", "--repeats", "1"], []),
+    "lif": ("bench_lif.py", ["--seconds", "0.2"], []),
+    "lstm": ("bench_lstm.py", [], []),
+    "lenet": ("bench_lenet.py", [], []),
+}
+GPU_SINGLE = {"lif": ["--engine", "cupy"]}
+
+
+def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
+    from bench.bench_mlp import WORKLOADS
+
+    rows = []
+    for key in ("mlp784", "mlp784_1024", "digits"):
+        rounds, repeats = (2, 3) if quick else (5, 5)
+        result = paired("bench_mlp.py", key, ("dendrite", "torch", "bound"), rounds,
+                        threads=threads, extra=("--engine", engine, "--repeats", str(repeats)))
+        rows.append(_row("mlp", WORKLOADS[key].name, "samples/s", result, engine, threads))
+    return rows
+
+
+def rbm_rows(engine: str, quick: bool, threads: int) -> list[dict]:
+    rounds, steps = (2, "20") if quick else (5, "60")
+    result = paired("bench_rbm.py", "cd1", ("dendrite", "torch", "bound"), rounds,
+                    threads=threads, extra=("--engine", engine, "--steps", steps))
+    return [_row("rbm", "RBM CD-1 784x500, batch 256", "updates/s", result, engine, threads)]
+
+
+def _row(benchmark, workload, unit, result, engine, threads) -> dict:
+    ours, theirs, bound = (result[s]["median"] for s in ("dendrite", "torch", "bound"))
+    return {"benchmark": benchmark, "workload": workload, "unit": unit, "engine": engine,
+            "threads": threads or "default", "dendrite": ours, "torch": theirs,
+            "bound": bound, "ratio": ours / theirs, "bound_share": ours / bound,
+            "ratio_range": [result["dendrite"]["min"] / result["torch"]["max"],
+                            result["dendrite"]["max"] / result["torch"]["min"]],
+            "runs": {side: result[side]["runs"] for side in result}}
+
+
+def single_rows(names: list[str], engine: str, quick: bool) -> list[dict]:
+    rows = []
+    for name in names:
+        script, quick_args, full_args = SINGLE[name]
+        if not (BENCH / script).exists():
+            rows.append({"benchmark": name, "workload": script, "status": "not present"})
+            continue
+        arguments = quick_args if quick else full_args
+        if engine == "cupy":
+            if name not in GPU_SINGLE:
+                continue
+            arguments = arguments + GPU_SINGLE[name]
+        began = time.perf_counter()
+        try:
+            done = subprocess.run([sys.executable, str(BENCH / script), *arguments],
+                                  capture_output=True, text=True, timeout=600, cwd=ROOT)
+            status = "ok" if done.returncode == 0 else f"exit {done.returncode}"
+            output = (done.stdout + ("" if done.returncode == 0 else done.stderr)).strip()
+        except subprocess.TimeoutExpired:
+            status, output = "timed out (600 s)", ""
+        rows.append({"benchmark": name, "workload": script, "status": status,
+                     "seconds": round(time.perf_counter() - began, 1),
+                     "output": output.splitlines()[-12:]})
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    paired_rows = [r for r in rows if "ratio" in r]
+    if paired_rows:
+        print(f"{'benchmark':<44} {'Dendrite':>12} {'PyTorch':>12} {'ratio':>6} "
+              f"{'range':>11} {'bound share':>11}")
+        for r in paired_rows:
+            low, high = r["ratio_range"]
+            print(f"{r['workload']:<44} {r['dendrite']:>12,.1f} {r['torch']:>12,.1f} "
+                  f"{r['ratio']:>6.2f} {low:>5.2f}-{high:<5.2f} {r['bound_share']:>11.0%}")
+    for r in rows:
+        if "ratio" in r:
+            continue
+        print(f"\n{r['benchmark']} ({r['workload']}): {r['status']}")
+        for line in r.get("output", []):
+            print(f"    {line}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("numpy", "cupy"), default="numpy")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller sizes")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS and torch threads (default: each library's own)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help=f"any of mlp, rbm, {', '.join(SINGLE)}")
+    parser.add_argument("--out", help="JSON file (default bench/results/<time>-<engine>.json)")
+    args = parser.parse_args(argv)
+    wanted = set(args.only or ["mlp", "rbm", *SINGLE])
+    try:
+        import torch
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = None
+    rows = []
+    if torch_version is None:
+        print("PyTorch is not installed: paired benchmarks skipped "
+              "(.venv/bin/pip install torch==2.13.0).")
+    else:
+        for name, make in (("mlp", mlp_rows), ("rbm", rbm_rows)):
+            if name in wanted:
+                try:
+                    rows += make(args.engine, args.quick, args.threads)
+                except SideFailed as exc:
+                    rows.append({"benchmark": name, "workload": name,
+                                 "status": f"failed: {exc}"})
+    rows += single_rows([n for n in SINGLE if n in wanted], args.engine, args.quick)
+    print_table(rows)
+    import numpy
+    document = {"time": time.strftime("%Y-%m-%d %H:%M:%S"), "engine": args.engine,
+                "quick": args.quick, "python": platform.python_version(),
+                "numpy": numpy.__version__, "torch": torch_version,
+                "machine": platform.machine(), "cpus": _cpus(), "load": _load(), "rows": rows}
+    out = Path(args.out) if args.out else \
+        BENCH / "results" / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.engine}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"\nFigures written to {out}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _load():
+    try:
+        import os
+        return [round(v, 2) for v in os.getloadavg()]  # a busy machine's figures say so
+    except OSError:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
