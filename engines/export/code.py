@@ -70,7 +70,12 @@ class TorchCode(_Code):
         super().__init__(model)
         self.modules: list = []  # (attribute, constructor)
         self.loads: list = []  # (target expression on `model`, weight key, transpose)
+        self.helpers: dict = {}
         self._attrs: set = set()
+
+    def helper(self, name: str, source: str) -> None:
+        """Include a module-level function (once)."""
+        self.helpers.setdefault(name, source)
 
     def module(self, op, constructor: str) -> str:
         """Add a submodule named after op's node (and op.attrs['name']); returns 'self.<attr>'."""
@@ -193,6 +198,7 @@ def torch_source(model, stem: str) -> str:
         f"        {target}.copy_(torch.from_numpy(arrays[{key!r}]){'.T' if t else ''})\n"
         for target, key, t in code.loads) or "        pass\n"
     header = "\n".join(_header(model, stem))
+    helpers = "".join(f"\n\n{source}\n" for source in code.helpers.values())
     return f'''{_doc(model, "a PyTorch module", stem, usage)}
 import os
 
@@ -201,6 +207,7 @@ import torch
 from torch import nn
 
 {header}
+{helpers}
 
 
 class {cls}(nn.Module):

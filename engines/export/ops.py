@@ -17,6 +17,10 @@ def _gemm_onnx(op, g):
     x, W, b = op.inputs[0], g.weight(op.weights["W"]), op.weights.get("b")
     if b is None:
         g.node("MatMul", [x, W], op.outputs)
+    elif op.attr("sequence"):  # (batch, time, features): Gemm takes matrices only
+        product = g.fresh(op.outputs[0] + ".product")
+        g.node("MatMul", [x, W], [product])
+        g.node("Add", [product, g.weight(b)], op.outputs)
     else:
         g.node("Gemm", [x, W, g.weight(b)], op.outputs)
 
@@ -38,7 +42,8 @@ def _gemm_torch(op, c):
 
 
 GEMM = OpKind("gemm", _gemm_onnx, _gemm_numpy, _gemm_torch,
-              "y = x @ W + b with W (in, out); weights W and optionally b.")
+              "y = x @ W + b with W (in, out); weights W and optionally b; attr sequence "
+              "for (batch, time, features) inputs.")
 
 # -- elementwise activations ------------------------------------------------------------------
 
