@@ -27,6 +27,9 @@ class TraceViewDock(CurveViewDock):
 
     EVENTS = (Trace,)
 
+    def set_step(self, step: int) -> None:
+        """Traces run on their own time axis (ms), not the step counter: no stretching."""
+
     def add_trace(self, tag: str, label: str, times, values) -> None:
         times = np.asarray(times, dtype=float).ravel()
         values = np.asarray(values, dtype=float).reshape(len(times), -1)
