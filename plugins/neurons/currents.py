@@ -10,16 +10,17 @@ import math
 
 import numpy as np
 
-from engines.events import Scalar
+from engines.events import Trace
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from graph.views import Axis, View, ViewKind
 from plugins.neurons.clock import check_positive, dt_param
+from plugins.neurons.recording import TickRecorder
 
 CATEGORY = "Neurons"
 _OUT = (PortSpec("i", PortKind.TENSOR, "Injected current (1, 1), uA/cm^2."),)
-_VIEW = (View(ViewKind.CURVES, "Injected current", ("current/{node}",),
-              y=Axis("I", "uA/cm^2"), x=Axis("step")),)
+_VIEW = (View(ViewKind.TRACES, "Injected current", ("current/{node}",),
+              y=Axis("I", "uA/cm^2"), x=Axis("time", "ms")),)
 
 
 def _shapes(params, in_shapes):
@@ -104,38 +105,45 @@ def _build_deterministic(value_at):
         check_positive(ctx, "dt")
         out = ctx.output("i", (1, 1), batched=False)
         live, phase, dt = ctx.params, ctx.phase, ctx.params["dt"]
+        recorder = TickRecorder(ctx.xp, ctx.backend, 1, ctx.dtype)
 
         def forward():
             # a hair past the tick's start, so an edge on the grid is not lost to rounding
             out.value.fill(value_at(live, (phase.step + 1e-6) * dt))
+            recorder.record(phase.step, out.value[0])
 
-        ctx.monitor(_report(ctx, out), every="step", min_interval_s=0.1)
+        ctx.monitor(_report(ctx, recorder), every="step", min_interval_s=0.1)
         return Step(forward)
     return build
 
 
-def _report(ctx, out):
-    node_id, backend = ctx.node_id, ctx.backend
+def _report(ctx, recorder):
+    node_id, dt = ctx.node_id, ctx.params["dt"]
 
     def emit(phase):
-        return [Scalar(f"current/{node_id}", phase.step, float(backend.to_host(out.value)[0, 0]))]
+        ticks, values = recorder.drain()
+        if not len(ticks):
+            return []
+        return [Trace(f"current/{node_id}", ticks * dt, values[:, 0])]
     return emit
 
 
 def build_noise(ctx):
     check_positive(ctx, "dt", "tau")
     out = ctx.output("i", (1, 1), batched=False)
-    live, dt = ctx.params, ctx.params["dt"]
+    live, dt, phase = ctx.params, ctx.params["dt"], ctx.phase
     rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
     decay = math.exp(-dt / live["tau"])
     state = {"x": 0.0}  # deviation from the mean, started at 0
+    recorder = TickRecorder(ctx.xp, ctx.backend, 1, ctx.dtype)
 
     def forward():
         kick = live["sigma"] * math.sqrt(1.0 - decay * decay) * rng.standard_normal()
         state["x"] = decay * state["x"] + kick
         out.value.fill(live["mean"] + state["x"])
+        recorder.record(phase.step, out.value[0])
 
-    ctx.monitor(_report(ctx, out), every="step", min_interval_s=0.1)
+    ctx.monitor(_report(ctx, recorder), every="step", min_interval_s=0.1)
     return Step(forward)
 
 
