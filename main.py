@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_GRAPH = ROOT / "examples" / "digits_mlp.dgraph"
-COMMANDS = ("run", "validate", "nodes", "sweep", "export")
+COMMANDS = ("run", "validate", "nodes", "sweep", "export", "reproduce")
 # Qt platforms that need no window system, so the GUI can start without DISPLAY.
 _HEADLESS_QT_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"}
 
@@ -221,6 +221,12 @@ def build_command_parser() -> argparse.ArgumentParser:
     add_sweep_parser(commands)
     from engines.export.cli import add_export_parser
     add_export_parser(commands)
+    reproduce = commands.add_parser("reproduce", help="rerun the notes' experiments and write "
+                                    "docs/EXPERIMENTS.md")
+    reproduce.add_argument("--quick", action="store_true", help="small sizes (minutes)")
+    reproduce.add_argument("--only", nargs="+", metavar="NAME", help="only these experiments")
+    reproduce.add_argument("--mnist", metavar="DIR", help="a folder of MNIST's IDX files")
+    reproduce.add_argument("--out", help="markdown file to write (default docs/EXPERIMENTS.md)")
     nodes.add_argument("--category", help="only this palette category (e.g. Layers)")
     return parser
 
@@ -252,6 +258,11 @@ def dispatch(argv: list[str]) -> int:
             return validate_file(Path(args.graph))
         if args.command == "sweep":
             return sweep(args)
+        if args.command == "reproduce":
+            from engines.reproduce.command import reproduce_command
+            from plugins import default_registry
+            return reproduce_command(default_registry(), quick=args.quick, only=args.only,
+                                     mnist=args.mnist, out=args.out)
         if args.command == "export":
             from engines.export.cli import export_command
             from plugins import default_registry

@@ -49,6 +49,7 @@ class Registry:
         self.broken: list[BrokenPack] = []
         self.packs: list[str] = []
         self.export_rules: dict = {}  # type_id -> export rule from packs' EXPORT_RULES
+        self.experiments: list = []  # the notes' experiments from packs' EXPERIMENTS
 
     def register(self, spec: NodeSpec, builder=None, *, pack: str = "core",
                  override: bool = False) -> None:

@@ -59,9 +59,15 @@ def register_module(registry: Registry, module, pack: str) -> int:
     if clash is not None:
         raise RegistryError(f"Node type '{clash}' already has an export rule; "
                             f"{module.__name__} gives a second one.")
+    experiments = list(getattr(module, "EXPERIMENTS", ()))  # engines.reproduce.Experiment
+    known = {e.name for e in registry.experiments}
+    twice = next((e.name for e in experiments if e.name in known), None)
+    if twice is not None:
+        raise RegistryError(f"Experiment '{twice}' is declared twice ({module.__name__}).")
     for spec, builder in entries:
         registry.register(spec, builder, pack=pack)
     registry.export_rules.update(rules)
+    registry.experiments.extend(experiments)
     return len(entries)
 
 

@@ -4,4 +4,4 @@ They learn by their own rules (Hebbian storage, clamped/free correlations, contr
 divergence) through the same Program/Session interface as backprop models.
 """
 
-MODULES = ["patterns", "hopfield", "boltzmann", "rbm", "dbn", "export_rules"]
+MODULES = ["patterns", "hopfield", "boltzmann", "rbm", "dbn", "export_rules", "experiments"]
