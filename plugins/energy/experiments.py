@@ -77,7 +77,8 @@ NODES = []
 EXPERIMENTS = [
     Experiment("hopfield_capacity", "Hopfield capacity", "seed 000 (Hebbian storage, recall)",
                "about 0.138 N patterns (the classic figure of Amit, Gutfreund and Sompolinsky; "
-               "the notes describe storage and recall)", "within 0.03 N of 0.138 N", hopfield_capacity),
+               "the notes describe storage and recall)", "within 0.03 N of 0.138 N",
+               hopfield_capacity),
     Experiment("boltzmann_424", "Boltzmann machine learns the 4-2-4 encoder", "seed 001",
                "the 4-2-4 encoder is learned (no rate given)",
                "at least 3 of 4 seeds reach completion accuracy 0.9", boltzmann_encoder,
