@@ -9,12 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from graph import commands
-from graph.events import NodeRemoved, NodeRetitled, ParamSet, dispatch
+from graph.events import NodeRemoved, NodeRetitled, ParamSet, TieSet, dispatch
 from graph.model import MISSING, Graph
 from graph.registry import Registry
 from graph.spec import ParamError
 from gui import theme
 from gui.param_editors import ParamEditor, make_editor
+from gui.tie_editor import TieEditor
 
 LIVE_MARK = "⚡"
 
@@ -31,10 +32,11 @@ class Inspector(QScrollArea):
         self.running = False
         self.editors: dict[str, ParamEditor] = {}
         self.title_field: QLineEdit | None = None
+        self.tie_editor: TieEditor | None = None
         self.setWidgetResizable(True)
         self.setMinimumWidth(240)
         self._handlers = {NodeRemoved: self._node_removed, ParamSet: self._param_set,
-                          NodeRetitled: self._retitled}
+                          NodeRetitled: self._retitled, TieSet: self._tie_set}
         self._show_placeholder()
 
     # -- binding -----------------------------------------------------------------------------
@@ -50,6 +52,7 @@ class Inspector(QScrollArea):
         self.node_id = node_id
         self.editors = {}
         self.title_field = None
+        self.tie_editor = None
         if node_id is None or self.graph is None or node_id not in self.graph.nodes:
             self.node_id = None
             self._show_placeholder()
@@ -86,6 +89,12 @@ class Inspector(QScrollArea):
             label.setToolTip(tip.strip())
             form.addRow(label, editor.widget)
             self.editors[param.name] = editor
+        if TieEditor.candidates(self.graph, node_id):
+            self.tie_editor = TieEditor(self.graph, node_id, self.undo)
+            label = QLabel("shares weights of")
+            label.setToolTip("A weight tie: this node uses another node's parameters; "
+                             "gradients from both add up in them.")
+            form.addRow(label, self.tie_editor)
         layout.addLayout(form)
         if any(p.live for p in spec.params):
             layout.addWidget(self._wrapped(f"<span style='color:#9aa3ae'>{LIVE_MARK} live: "
@@ -117,6 +126,8 @@ class Inspector(QScrollArea):
             editor.set_enabled(editor.spec.live or not running)
         if self.title_field is not None:
             self.title_field.setEnabled(not running)
+        if self.tie_editor is not None:
+            self.tie_editor.setEnabled(not running)
 
     # -- edits -------------------------------------------------------------------------------
     def _commit(self, name: str, value) -> None:
@@ -154,6 +165,10 @@ class Inspector(QScrollArea):
         editor = self.editors.get(event.name)
         if editor is not None:
             editor.set_value(editor.spec.default if event.new is MISSING else event.new)
+
+    def _tie_set(self, _event: TieSet) -> None:
+        if self.tie_editor is not None:
+            self.tie_editor.refresh()
 
     def _retitled(self, _event: NodeRetitled) -> None:
         if self.title_field is not None:

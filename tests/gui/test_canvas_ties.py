@@ -40,3 +40,23 @@ def test_ties_are_drawn_dashed_and_follow_the_model(window, registry):
     window.undo_stack.undo()
     assert graph.ties["h1"] == Tie("h1", "g1")
     assert scene.ties["h1"].source_item is scene.nodes["g1"]
+
+
+def test_the_inspector_edits_a_tie_as_one_undoable_command(window, registry):
+    graph = load_graph(EXAMPLES / "siamese_digits.dgraph", registry)
+    window.set_graph(graph, None)
+    inspector = window.inspector
+    inspector.show_node("h1")
+    editor = inspector.tie_editor
+    assert editor.sources.currentData() == "g1"
+    choices = [editor.sources.itemData(i) for i in range(editor.sources.count())]
+    assert choices == [None, "g1", "g2", "h2"]  # every other Dense node
+    editor.sources.setCurrentIndex(0)  # own weights
+    assert "h1" not in graph.ties and "h1" not in window.scene.ties
+    window.undo_stack.undo()
+    assert graph.ties["h1"] == Tie("h1", "g1")
+    assert editor.sources.currentData() == "g1"  # the form follows undo
+    editor.transposed.setChecked(True)
+    assert graph.ties["h1"].transpose
+    inspector.show_node("pairs")
+    assert inspector.tie_editor is None  # no other node of its type
