@@ -19,7 +19,7 @@ from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import tile_images
 from plugins.selforg import som_model
 
-MAX_DRAWN_SAMPLES = 2000
+MAX_DRAWN_SAMPLES = 500  # more would hide the lattice drawn over them
 MAX_PLANES = 64
 MEMORY_SHARE = 0.5  # refuse a lattice whose buffers would take more of the RAM than this
 
@@ -165,14 +165,15 @@ def build(ctx):
         sigma, rate = schedule(run["t"])
         node = ctx.node_id
         drawn = host_x[:MAX_DRAWN_SAMPLES]
-        labels = None
+        labels = np.zeros(len(drawn), dtype=np.int64)
         if labels_in is not None:
             labels = np.asarray(ctx.backend.to_host(labels_in.value))[:len(drawn), 0]
             labels = labels.astype(np.int64)
+        lattice_colour = np.full(units, int(labels.max(initial=0)) + 1)  # unlike any class
         events = [
             Points(f"som/{node}/data", step, (drawn - mean) @ axes, labels=labels),
             Points(f"som/{node}/lattice", step, (host_w - mean) @ axes,
-                   edges=som_model.grid_edges(rows, cols)),
+                   labels=lattice_colour, edges=som_model.grid_edges(rows, cols)),
             Scalar(f"som/{node}/qe", step, som_model.quantisation_error(np, host_x, host_w)),
             Scalar(f"som/{node}/te", step,
                    som_model.topographic_error(np, host_x, host_w, cols)),

@@ -106,21 +106,27 @@ def topographic_error(xp, x, weights, cols: int) -> float:
 
 
 def u_matrix(weights: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """(rows, cols) mean distance from each unit to its 4-neighbours (host)."""
+    """Ultsch's (2 rows - 1, 2 cols - 1) U-matrix (host): between two grid neighbours the
+    distance of their prototypes, on a unit the mean of the distances around it."""
     grid = weights.reshape(rows, cols, -1)
+    out = np.zeros((2 * rows - 1, 2 * cols - 1))
+    vertical = np.linalg.norm(grid[1:] - grid[:-1], axis=2)  # (rows - 1, cols)
+    horizontal = np.linalg.norm(grid[:, 1:] - grid[:, :-1], axis=2)  # (rows, cols - 1)
+    out[1::2, ::2] = vertical
+    out[::2, 1::2] = horizontal
     total = np.zeros((rows, cols))
     count = np.zeros((rows, cols))
-    vertical = np.linalg.norm(grid[1:] - grid[:-1], axis=2)
-    horizontal = np.linalg.norm(grid[:, 1:] - grid[:, :-1], axis=2)
-    total[1:] += vertical
-    total[:-1] += vertical
-    count[1:] += 1
-    count[:-1] += 1
-    total[:, 1:] += horizontal
-    total[:, :-1] += horizontal
-    count[:, 1:] += 1
-    count[:, :-1] += 1
-    return total / np.maximum(count, 1)
+    for distances, ahead, behind in ((vertical, np.s_[1:, :], np.s_[:-1, :]),
+                                     (horizontal, np.s_[:, 1:], np.s_[:, :-1])):
+        total[ahead] += distances
+        total[behind] += distances
+        count[ahead] += 1
+        count[behind] += 1
+    out[::2, ::2] = total / np.maximum(count, 1)
+    if rows > 1 and cols > 1:  # a diagonal junction: the mean of its four edges
+        out[1::2, 1::2] = (vertical[:, :-1] + vertical[:, 1:] + horizontal[:-1] +
+                           horizontal[1:]) / 4
+    return out
 
 
 def projection(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -80,7 +80,9 @@ def test_lattice_unfolds_over_uniform_data_and_the_run_ends_with_the_schedule(re
     lattice = [e for e in events if isinstance(e, Points) and e.tag == "som/som/lattice"][-1]
     assert lattice.xy.shape == (36, 2) and lattice.edges.shape == (2 * 6 * 5, 2)
     umatrix = [e for e in events if isinstance(e, Image) and e.tag == "som/som/umatrix"][-1]
-    assert umatrix.array.shape == (6, 6)
+    assert umatrix.array.shape == (11, 11)
+    expected = np.linalg.norm(weights[0] - weights[1])  # units (0, 0) and (0, 1)
+    assert umatrix.array[0, 1] == pytest.approx(expected, rel=1e-5)
 
 
 def test_batch_mode_fits_a_ring(registry):
@@ -101,6 +103,8 @@ def test_digits_map_shows_prototypes_and_planes(registry):
     assert {"som/som/prototypes", "som/som/planes", "som/som/umatrix"} <= tags
     data = [e for e in events if isinstance(e, Points) and e.tag == "som/som/data"][-1]
     assert data.xy.shape == (300, 2) and set(data.labels) <= set(range(10))
+    lattice = [e for e in events if isinstance(e, Points) and e.tag == "som/som/lattice"][-1]
+    assert set(lattice.labels) == {int(data.labels.max()) + 1}  # drawn unlike any class
 
 
 def test_a_lattice_too_large_for_memory_is_one_message(registry):
