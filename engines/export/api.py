@@ -20,6 +20,7 @@ from engines.backend import NUMPY
 from engines.compiler import compile_graph
 from engines.export.ir import ExportError, ExportModel
 from engines.export.lower import check_rules, inference_part, lower
+from engines.export.unroll import time_loops
 from engines.records import WEIGHTS_FILE, initial_weights_path, load_weights_file
 from graph.validate import topological_order
 
@@ -118,8 +119,9 @@ def prepare(graph, registry, *, weights=None, graph_path=None) -> Prepared:
         order = [node_id for node_id in topological_order(graph, registry) if node_id in nodes]
     except Exception:  # a loop without a delay: compiling says so, in its own words
         order = None
-    if order is not None:
-        check_rules(graph, registry, order)  # refuse before compiling (and loading data)
+    if order is not None:  # refuse before compiling (and loading data)
+        full_order = topological_order(graph, registry)
+        check_rules(graph, registry, order, time_loops(graph, registry, full_order, nodes))
     seed = int(graph.settings.get("seed", 0))
     program = compile_graph(graph, registry, NUMPY, seed=seed, monitors=False)
     note = _load_weights(program, graph, nodes, weights, graph_path)

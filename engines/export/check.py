@@ -52,7 +52,8 @@ def reference_forward(prepared, inputs: dict) -> dict:
     program, model = prepared.program, prepared.model
     xp, backend = program.backend.xp, program.backend
     covered = set(model.node_ids)
-    forwards = [fn for node_id, fn in program.forwards if node_id in covered]
+    nodes = set(program.order)  # the other keys are loops over time, run as one scan
+    forwards = [fn for key, fn in program.forwards if key in covered or key not in nodes]
     in_bufs = {name: program.outputs[model.sources[name]] for name in inputs}
     out_bufs = {name: program.outputs[model.sinks[name]] for name in model.sinks}
     rows_total = len(next(iter(inputs.values())))

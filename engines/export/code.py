@@ -72,15 +72,22 @@ class TorchCode(_Code):
         self.loads: list = []  # (target expression on `model`, weight key, transpose)
         self.helpers: dict = {}
         self._attrs: set = set()
+        self._shared: dict = {}  # (hint, constructor, weights) -> attribute
 
     def helper(self, name: str, source: str) -> None:
         """Include a module-level function (once)."""
         self.helpers.setdefault(name, source)
 
     def module(self, op, constructor: str) -> str:
-        """Add a submodule named after op's node (and op.attrs['name']); returns 'self.<attr>'."""
+        """Add a submodule named after op's node (and op.attrs['name']); returns 'self.<attr>'.
+
+        An op repeated with the same node, constructor and weights (a loop over time unrolled)
+        reuses the first one's submodule."""
         hint = op.node_id + (f"_{op.attrs['name']}" if "name" in op.attrs else "")
-        return self._attribute(hint, constructor)
+        key = (hint, constructor, tuple(sorted(op.weights.items())))
+        if key not in self._shared:
+            self._shared[key] = self._attribute(hint, constructor)
+        return self._shared[key]
 
     def _attribute(self, hint: str, constructor: str) -> str:
         base = re.sub(r"\W", "_", hint).strip("_") or "layer"
@@ -95,14 +102,18 @@ class TorchCode(_Code):
 
     def load(self, target: str, key: str, transpose: bool = False) -> None:
         """Copy exported weight `key` into `target` ('self.hidden.weight') when loading."""
-        self.loads.append((target.replace("self.", "model.", 1), key, transpose))
+        entry = (target.replace("self.", "model.", 1), key, transpose)
+        if entry not in self.loads:
+            self.loads.append(entry)
 
     def param(self, key: str) -> str:
         """A plain nn.Parameter holding weight `key` (for ops without a fitting layer)."""
-        shape = ", ".join(str(d) for d in self.shape(key))
-        attr = self._attribute(key, f"nn.Parameter(torch.zeros({shape}))")
-        self.load(attr, key)
-        return attr
+        if ("param", key) not in self._shared:
+            shape = ", ".join(str(d) for d in self.shape(key))
+            attr = self._attribute(key, f"nn.Parameter(torch.zeros({shape}))")
+            self.load(attr, key)
+            self._shared[("param", key)] = attr
+        return self._shared[("param", key)]
 
 
 class _ModuleNames:

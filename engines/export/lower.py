@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from engines.export.ir import AS_INPUT, ExportError, ExportModel, Op, OpKind, Port, Unexportable
+from engines.export.unroll import structural, time_loops, units, unroll
 from graph.spec import NodeRole, PortKind
 
 
@@ -30,7 +31,6 @@ class LowerContext:
         self.node = lowering.graph.nodes[node_id]
         self.spec = lowering.registry.spec(self.node.type_id)
         self.params = dict(lowering.program.live[node_id].values)
-        self._count = 0
 
     @property
     def label(self) -> str:
@@ -75,8 +75,8 @@ class LowerContext:
         """Append an op; returns its output value (or a tuple of them when outputs > 1)."""
         names = []
         for _ in range(outputs):
-            self._count += 1
-            names.append(f"{self.node_id}.{kind.name}{self._count}")
+            count = self._l.counts[self.node_id] = self._l.counts.get(self.node_id, 0) + 1
+            names.append(f"{self.node_id}.{kind.name}{count}")
         self._l.ops.append(Op(kind, self.node_id, tuple(inputs), tuple(names),
                               dict(attrs or {}), dict(weights or {})))
         return names[0] if outputs == 1 else tuple(names)
@@ -96,10 +96,11 @@ class _Lowering:
         self.values: dict = {}  # (node_id, port) -> value name
         self.weights: dict = {}
         self.ops: list = []
+        self.counts: dict = {}  # node_id -> ops emitted, for unique value names
 
     def sample_shape(self, node_id: str, port: str) -> tuple:
         buf = self.program.outputs[(node_id, port)]
-        shape = tuple(int(d) for d in buf.storage.shape)
+        shape = tuple(int(d) for d in buf.value.shape)  # one step's, inside a time loop
         return shape[1:] if buf.batched else shape
 
 
@@ -174,18 +175,25 @@ def lower(graph, registry, program, version: str) -> ExportModel:
         model_inputs.append(Port(name, lowering.sample_shape(node_id, port)))
         sources[name] = (node_id, port)
     order = [nid for nid in program.order if nid in nodes]
-    check_rules(graph, registry, order)
-    for node_id in order:
-        rule = rules[graph.nodes[node_id].type_id]
+    loops = time_loops(graph, registry, program.order, nodes)
+    check_rules(graph, registry, order, loops)
+
+    def lower_node(node_id):
         spec = registry.spec(graph.nodes[node_id].type_id)
         ctx = LowerContext(lowering, node_id)
-        rule(ctx)
+        rules[graph.nodes[node_id].type_id](ctx)
         for port in spec.outputs:
             needed = any((node_id, port.name) == (e.src, e.src_port) and e.dst in nodes
                          for e in graph.edges) or (node_id, port.name) in outputs
             if needed and (node_id, port.name) not in lowering.values:
                 raise ExportError(f"{ctx.label}: its export rule gave no value for output "
                                   f"'{port.name}'.", node_id)
+
+    for unit in units(graph, order, loops):
+        if isinstance(unit, str):
+            lower_node(unit)
+        else:
+            unroll(lowering, unit, nodes, lower_node, lambda n: LowerContext(lowering, n))
     model_outputs, sinks = [], {}
     for node_id, port in outputs:
         name = _port_name(node_id, port, len(outputs) == 1, "y")
@@ -196,14 +204,18 @@ def lower(graph, registry, program, version: str) -> ExportModel:
                        lowering.weights, order, sources, sinks)
 
 
-def check_rules(graph, registry, order: list) -> None:
+def check_rules(graph, registry, order: list, loops: list) -> None:
     """Raise for the first node that declares itself unexportable, else for the first node
-    without a rule: a model's own reason beats a missing rule upstream of it."""
+    without a rule: a model's own reason beats a missing rule upstream of it. Delays, Steps
+    and Collect inside a loop over time need no rule: the loop is unrolled."""
     rules = export_rules(registry)
+    in_loops = {node_id for loop in loops for node_id in loop.nodes}
     missing = None
     for node_id in order:
         node = graph.nodes[node_id]
         rule, spec = rules.get(node.type_id), registry.spec(node.type_id)
+        if node_id in in_loops and structural(spec):
+            continue
         if isinstance(rule, Unexportable):
             raise ExportError(f"{spec.title} '{node.label}' cannot be exported: {rule.reason}",
                               node_id)

@@ -219,3 +219,43 @@ def _reshape_code(op, c):
 
 RESHAPE = OpKind("reshape", _reshape_onnx, _reshape_code, _reshape_code,
                  "Reshape every sample to attr shape (a tuple without the batch axis).")
+
+# -- time steps (loops over time unrolled) ------------------------------------------------------
+
+
+def _take_onnx(op, g):
+    import numpy as np
+    index = g.const(np.array(int(op.attrs["index"]), dtype=np.int64))
+    g.node("Gather", [op.inputs[0], index], op.outputs, axis=1)
+
+
+def _take_code(op, c):
+    c.line(f"{c.v(op.outputs[0])} = {c.v(op.inputs[0])}[:, {int(op.attrs['index'])}]")
+
+
+TAKE = OpKind("take", _take_onnx, _take_code, _take_code, "x[:, index]: one time step.")
+
+
+def _stack_onnx(op, g):
+    import numpy as np
+    axes = g.const(np.array([1], dtype=np.int64))
+    parts = []
+    for value in op.inputs:
+        part = g.fresh(f"{op.outputs[0]}.{value}")
+        g.node("Unsqueeze", [value, axes], [part])
+        parts.append(part)
+    g.node("Concat", parts, op.outputs, axis=1)
+
+
+def _stack_numpy(op, c):
+    parts = ", ".join(c.v(v) for v in op.inputs)
+    c.line(f"{c.v(op.outputs[0])} = np.stack([{parts}], axis=1)")
+
+
+def _stack_torch(op, c):
+    parts = ", ".join(c.v(v) for v in op.inputs)
+    c.line(f"{c.v(op.outputs[0])} = torch.stack([{parts}], dim=1)")
+
+
+STACK = OpKind("stack", _stack_onnx, _stack_numpy, _stack_torch,
+               "Join per-step (batch, features) values into (batch, time, features).")

@@ -14,7 +14,9 @@ from tests.export.helpers import TOLERANCE, export_differences
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.dgraph"))
 EXPORTABLE = {"xor_mlp", "spirals_mlp", "digits_mlp", "vanishing_gradient_chain", "dbn_letters",
-              "dbn_letters_random_init", "lenet_digits"}
+              "dbn_letters_random_init", "lenet_digits", "gru_words", "gru_characters",
+              "adding_lstm_vs_simple_rnn", "bidirectional_parity", "attention_window_sine",
+              "elman_mackey_glass", "jordan_sine"}
 REFUSED = {"hopfield_letters": "memory", "boltzmann_encoder": "machine", "rbm_digits": "rbm"}
 
 
