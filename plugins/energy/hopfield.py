@@ -7,9 +7,17 @@ asynchronously (one neuron at a time, seeded random order per sweep; energy neve
 synchronously (all at once; may end in a 2-cycle). x = cue_field * cue is the external input.
 Energy E = -1/2 s^T W s - x.s + T sum(s). The run stops when every cue sits at a fixed point
 (or, synchronously, in a 2-cycle).
+
+Ties are decided exactly, not by rounding noise. The Hebbian dynamics use the integer sums
+X^T X and compare sum_i (X^T X)_ji s_i + N x_j with N T: the same rule multiplied by N, exact in
+float32 while (N - 1) * patterns < 2^24. The pseudo-inverse weights are not integers, so a tie
+there is |a_j - T| <= TIE_RTOL * (sum_i |w_ji| + |x_j| + |T|), a bound on the rounding error of
+the sum (also used for Hebbian sums too large to be exact).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,7 +48,43 @@ def pseudo_inverse_weights(patterns: np.ndarray) -> np.ndarray:
     return weights
 
 
-STORAGE_RULES = {"hebbian": hebbian_weights, "pseudo_inverse": pseudo_inverse_weights}
+TIE_RTOL = 1e-5  # relative tolerance for ties where the sums are not exact integers
+EXACT_FLOAT32 = 2**24  # integers up to this are exact in float32
+
+
+@dataclass(frozen=True)
+class Storage:
+    """What the dynamics use: W = matrix / scale. Activations, the field and T are compared in
+    units of 1/scale (matrix @ s + scale x against scale T); rtol > 0 widens a tie to
+    |a - T| <= rtol * (row sum of |matrix| + scale |x| + scale |T|), 0 means exact."""
+
+    matrix: np.ndarray  # (N, N) host float64, zero diagonal
+    scale: float
+    rtol: float = 0.0
+
+
+def hebbian_storage(patterns: np.ndarray) -> Storage:
+    """The integer sums X^T X (zero diagonal) with scale N: exact ties."""
+    x = np.asarray(patterns, dtype=np.float64)
+    sums = x.T @ x  # sums of +-1 products: exact integers in float64
+    np.fill_diagonal(sums, 0.0)
+    return Storage(sums, float(x.shape[1]))
+
+
+def pseudo_inverse_storage(patterns: np.ndarray) -> Storage:
+    """X^+ X (zero diagonal), ties within TIE_RTOL."""
+    return Storage(pseudo_inverse_weights(patterns), 1.0, TIE_RTOL)
+
+
+STORAGE_RULES = {"hebbian": hebbian_storage, "pseudo_inverse": pseudo_inverse_storage}
+
+
+def tie_tolerance(storage: Storage, cue_field: float, threshold: float) -> np.ndarray | None:
+    """Per-neuron tie half-width in the dynamics' units, or None when ties are exact."""
+    if storage.rtol == 0.0:
+        return None
+    rows = np.abs(storage.matrix).sum(axis=1)
+    return storage.rtol * (rows + storage.scale * (abs(cue_field) + abs(threshold)))
 
 
 def energy(xp, weights, states, field, threshold: float, local=None):
@@ -51,34 +95,40 @@ def energy(xp, weights, states, field, threshold: float, local=None):
     return -0.5 * quadratic - (field * states).sum(axis=1) + threshold * states.sum(axis=1)
 
 
-def threshold_rule(xp, activation, threshold: float, old):
-    """+1 above the threshold, -1 below it, the old value on a tie."""
-    return xp.where(activation > threshold, 1.0, xp.where(activation < threshold, -1.0, old))
+def threshold_rule(xp, activation, threshold: float, old, tol=None):
+    """+1 above the threshold, -1 below it, the old value on a tie (within tol if given)."""
+    if tol is None:
+        high = low = threshold
+    else:
+        high, low = threshold + tol, threshold - tol
+    return xp.where(activation > high, 1.0, xp.where(activation < low, -1.0, old))
 
 
-def synchronous_step(xp, weights, states, field, threshold: float, work) -> None:
-    """All neurons at once: states (B, N) updated in place; `work` is a (B, N) scratch."""
+def synchronous_step(xp, weights, states, field, threshold: float, work, tol=None) -> None:
+    """All neurons at once: states (B, N) updated in place; `work` is a (B, N) scratch; tol
+    (N,) per-neuron tie half-width or None for exact ties."""
     matmul_into(xp, states, weights, work)
     work += field
-    states[...] = threshold_rule(xp, work, threshold, states)
+    states[...] = threshold_rule(xp, work, threshold, states, tol)
 
 
 def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
-                       local_t) -> int:
+                       local_t, tol=None) -> int:
     """One sweep of single-neuron updates in `order`, vectorised over the batch.
 
     Works in the transposed layout (N, B) so a neuron's row is contiguous; local_t holds
     W s and is patched by a rank-1 update (row i of the symmetric W) only when neuron i
-    flips somewhere. Returns the number of flips.
+    flips somewhere. tol: (N,) tie half-widths or None (exact). Returns the number of flips.
     """
     matmul_into(xp, weights, states_t, local_t)
     if states_t.shape[1] == 1 and xp is np:
         return _single_cue_sweep(weights, states_t[:, 0], field_t[:, 0], threshold, order,
-                                 local_t[:, 0])
+                                 local_t[:, 0], None if tol is None else np.asarray(tol))
     flips = 0
     for i in order:
         old = states_t[i]
-        new = threshold_rule(xp, local_t[i] + field_t[i], threshold, old)
+        new = threshold_rule(xp, local_t[i] + field_t[i], threshold, old,
+                             None if tol is None else tol[i])
         delta = new - old
         changed = int(xp.count_nonzero(delta))
         if changed:
@@ -88,15 +138,17 @@ def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
     return flips
 
 
-def _single_cue_sweep(weights, state, field, threshold, order, local) -> int:
+def _single_cue_sweep(weights, state, field, threshold, order, local, tol=None) -> int:
     """The one-cue sweep on scalars: no array call unless a neuron flips."""
     flips = 0
     patch = np.empty_like(local)
+    tols = None if tol is None else tol.tolist()
     for i in np.asarray(order).tolist():
         activation = local[i] + field[i]
-        if activation > threshold:
+        half = 0.0 if tols is None else tols[i]
+        if activation > threshold + half:
             new = 1.0
-        elif activation < threshold:
+        elif activation < threshold - half:
             new = -1.0
         else:
             continue
@@ -125,7 +177,10 @@ SPEC = NodeSpec(
     type_id="energy.hopfield", title="Hopfield network", category="Energy models",
     doc="Bipolar associative memory: stores its 'patterns' (Hebbian or pseudo-inverse rule) "
         "and recalls from 'cue' by asynchronous or synchronous threshold updates, each of "
-        "which never raises the energy E = -1/2 s W s - x.s + T sum(s) (asynchronous).",
+        "which never raises the energy E = -1/2 s W s - x.s + T sum(s) (asynchronous). "
+        "A neuron whose input equals its threshold exactly (a tie) keeps its state; Hebbian "
+        "ties are exact (integer sums), pseudo-inverse ties are taken within a relative "
+        "tolerance of 1e-5.",
     inputs=(PortSpec("patterns", PortKind.TENSOR, "Bipolar patterns to store (rows)."),
             PortSpec("cue", PortKind.TENSOR, "Start states (rows); the patterns if unwired.",
                      optional=True)),
@@ -171,6 +226,7 @@ def build(ctx):
     store_rule = STORAGE_RULES[live["rule"]]
     rows_max = cue.storage.shape[0]
     weights = ctx.param("W", (n, n), init="zeros", trainable=False)
+    dynamics = ctx.scratch((n, n))  # W times the storage's scale (Hebbian: integer sums)
     state = ctx.output("state", tuple(cue.storage.shape), batched=cue.batched)
     states_t = ctx.scratch((n, rows_max))
     local_t = ctx.scratch((n, rows_max))
@@ -181,14 +237,21 @@ def build(ctx):
     last_patterns = xp.full(patterns.storage.shape, np.nan, dtype=ctx.dtype)
     order_rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
     status = {"converged": None, "steps": 0, "energy": 0.0, "new_memory": False,
-              "new_cue": False}
+              "new_cue": False, "storage": None}
 
     def store():
         host = to_host(backend, patterns.value)
         if not np.all(np.abs(host) == 1):
             raise ctx.error(f"{ctx.label} stores bipolar patterns (+-1 values); its "
                             "'patterns' input holds other values. Set the source to bipolar.")
-        weights.value[...] = xp.asarray(store_rule(host).astype(ctx.dtype))
+        storage = store_rule(host)
+        largest = float(np.abs(storage.matrix).sum(axis=1).max(initial=0.0))
+        if storage.rtol == 0.0 and np.dtype(ctx.dtype).itemsize < 8 \
+                and largest >= EXACT_FLOAT32:  # integer sums beyond float32's exact range
+            storage = Storage(storage.matrix, storage.scale, TIE_RTOL)
+        status["storage"] = storage
+        dynamics[...] = xp.asarray(storage.matrix.astype(ctx.dtype))
+        weights.value[...] = xp.asarray((storage.matrix / storage.scale).astype(ctx.dtype))
         last_patterns[:host.shape[0]] = patterns.value
         status["new_memory"] = True
 
@@ -207,8 +270,12 @@ def build(ctx):
         elif not bool(xp.array_equal(last_cue[:rows], cue.value)):
             reset(rows)
         s = state.value
-        field = cue.value * live["cue_field"]
-        threshold = live["threshold"]
+        storage = status["storage"]
+        scale = storage.scale  # compare in the storage's units: Hebbian sums stay exact
+        field = cue.value * (live["cue_field"] * scale)
+        threshold = live["threshold"] * scale
+        tol = tie_tolerance(storage, live["cue_field"], live["threshold"])
+        tol = None if tol is None else xp.asarray(tol.astype(ctx.dtype))
         for _ in range(live["sweeps"]):
             previous[1][:rows] = previous[0][:rows]
             previous[0][:rows] = s
@@ -216,11 +283,11 @@ def build(ctx):
                 st, lt, ft = states_t[:, :rows], local_t[:, :rows], field_t[:, :rows]
                 st[...] = s.T
                 ft[...] = field.T
-                asynchronous_sweep(xp, weights.value, st, ft, threshold,
-                                   order_rng.permutation(n), lt)
+                asynchronous_sweep(xp, dynamics, st, ft, threshold,
+                                   order_rng.permutation(n), lt, tol)
                 s[...] = st.T
             else:
-                synchronous_step(xp, weights.value, s, field, threshold, work[:rows])
+                synchronous_step(xp, dynamics, s, field, threshold, work[:rows], tol)
             status["steps"] += 1
             if bool(xp.array_equal(previous[0][:rows], s)):
                 status["converged"] = "a fixed point"
@@ -231,8 +298,9 @@ def build(ctx):
         if asynchronous:
             local = local_t[:, :rows].T  # W s of the final states, kept by the sweep
         else:
-            local = matmul_into(xp, s, weights.value, work[:rows])
-        status["energy"] = float(energy(xp, weights.value, s, field, threshold, local).mean())
+            local = matmul_into(xp, s, dynamics, work[:rows])
+        # every term is scaled by `scale`: E in the network's own units
+        status["energy"] = float(energy(xp, dynamics, s, field, threshold, local).mean()) / scale
 
     def report(phase):
         step = phase.step
