@@ -38,7 +38,8 @@ def optimizer_notes(graph: Graph, registry: Registry, param_counts: dict) -> lis
         if node_type is None or node_type.spec.role is not NodeRole.OPTIMIZER \
                 or node_type.spec.batching is Batching.MINIBATCH:
             continue
-        spec, label = node_type.spec, f"{node_type.spec.title} '{node.label}'"
+        spec = node_type.spec
+        label = spec.title if node.label == spec.title else f"{spec.title} '{node.label}'"
         upstream = _upstream(graph, node.id)
         for other_id in sorted(upstream, key=list(graph.nodes).index):
             other = registry.find(graph.nodes[other_id].type_id)
