@@ -38,7 +38,9 @@ def test_an_edited_chain_trains_from_its_own_init_and_says_why(qtbot, window, tm
     controller = window.run_controller
     session = controller._new_session()
     assert session is not None  # a mismatch is a note, not a refusal to run
-    assert "Initial weights not used" in window.statusBar().currentMessage()
-    assert dense in window.statusBar().currentMessage() or ".npz" in \
-        window.statusBar().currentMessage()
+    message = window.statusBar().currentMessage()
+    # the note names the weights file, the parameter and both shapes
+    assert message.startswith("Initial weights not used: ")
+    assert "vanishing_gradient_chain.npz" in message
+    assert f"'{dense}/W' have shape (1, 1)" in message and "needs (1, 2)" in message
     controller.timer.stop()
