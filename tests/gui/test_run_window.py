@@ -62,9 +62,9 @@ def test_train_the_xor_example_then_probe_a_wire_and_find_the_run(qtbot, xor_win
     assert window.inspector.editors["lr"].field.isEnabled()  # live parameters stay editable
     wait_for_end(qtbot, controller)
 
-    _, losses = controller.plots.curve("train/loss").getData()
+    _, losses = controller.plots.errors.curve("train/loss").getData()
     assert len(losses) == 400 and losses[-1] < 0.1 * losses[0]
-    assert controller.plots.curve("train/accuracy").getData()[1][-1] == 1.0
+    assert controller.plots.errors.curve("train/accuracy").getData()[1][-1] == 1.0
     assert not window.inspector.running
 
     edge = Edge("output_act", "y", "loss", "pred")  # the network's prediction
