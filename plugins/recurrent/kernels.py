@@ -132,10 +132,9 @@ class Cell:
         v = self.work.views(rows)
         self._x, self.rows = x_tm, rows
         proj2 = v["proj"].reshape(T * rows, -1)
-        xp.matmul(x_tm.reshape(T * rows, self.F), self.W.value, out=proj2)
-        pre = v["pre"]
-        pre[...] = v["proj"].transpose(0, 2, 1)
-        pre += self.b.value[:, None]
+        W, b = self._input_weights()
+        xp.matmul(x_tm.reshape(T * rows, self.F), W, out=proj2)
+        xp.add(v["proj"].transpose(0, 2, 1), b[:, None], out=v["pre"])
         hs = v["hs"]
         if h0 is None:
             hs[0].fill(0)
@@ -143,6 +142,10 @@ class Cell:
             hs[0] = h0.T
         self._c0 = c0
         self._run(v)
+
+    def _input_weights(self):
+        """(W, b) for the input projection (a cell may fold a scale into them)."""
+        return self.W.value, self.b.value
 
     def _start_grads(self, v, dh_seq, dh_last):
         """dh (units, rows) seeded with the final state's gradient; dseq feature-major."""
@@ -218,55 +221,131 @@ class LSTMCell(Cell):
     gates = 4
     has_cell_state = True
 
+    def __init__(self, xp, dtype, steps, batch, features, units, W, U, b, P=None, **options):
+        super().__init__(xp, dtype, steps, batch, features, units, W, U, b, P, **options)
+        n = units
+        # Without peepholes all four gates are activated by one tanh over the whole block:
+        # sigma(a) = 0.5 tanh(a / 2) + 0.5, the 1/2 folded into scaled copies of W, U and b.
+        self.scale = xp.full(4 * n, 0.5, dtype=dtype)
+        self.scale[2 * n:3 * n] = 1
+        self.scaled = {"W": xp.zeros((features, 4 * n), dtype=dtype),
+                       "U": xp.zeros((n, 4 * n), dtype=dtype), "b": xp.zeros(4 * n, dtype=dtype)}
+
     def extra_layout(self, T, n, G):
-        return {"cs": (T + 1, n, None), "tc": (T, n, None), "dc": (n, None)}
+        return {"cs": (T + 1, n, None), "tc": (T, n, None), "dc": (n, None),
+                "factor": (G * n, None)}
+
+    def _input_weights(self):
+        if self.P is not None:
+            return self.W.value, self.b.value
+        xp, scaled = self.xp, self.scaled
+        xp.multiply(self.W.value, self.scale, out=scaled["W"])
+        xp.multiply(self.U.value, self.scale, out=scaled["U"])
+        xp.multiply(self.b.value, self.scale, out=scaled["b"])
+        return scaled["W"], scaled["b"]
 
     def cell_states(self, rows: int):
         return self.work.views(rows)["cs"].transpose(0, 2, 1)
 
     def _run(self, v):
-        xp, n, UT = self.xp, self.n, self.U.value.T
-        pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
-        P = None if self.P is None else self.P.value[:, :, None]
+        cs = v["cs"]
         if self._c0 is None:
             cs[0].fill(0)
         else:
             cs[0] = self._c0.T
+        if self.P is None:
+            self._run_plain(v)
+        else:
+            self._run_peephole(v)
+
+    def _run_plain(self, v):
+        xp, n, UT = self.xp, self.n, self.scaled["U"].T
+        pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
         for t in range(self.T):
             g = pre[t]
             xp.matmul(UT, hs[t], out=tmpg)
             g += tmpg
-            if P is not None:
-                xp.multiply(cs[t], P[0], out=tmp)
-                g[:n] += tmp
-                xp.multiply(cs[t], P[1], out=tmp)
-                g[n:2 * n] += tmp
-                sigmoid_(xp, g[:2 * n])
-            else:
-                sigmoid_(xp, g[:2 * n])
-                sigmoid_(xp, g[3 * n:])
+            xp.tanh(g, out=g)
+            for gate in (g[:2 * n], g[3 * n:]):  # scalar ops beat a broadcast column here
+                gate *= 0.5
+                gate += 0.5
+            c = cs[t + 1]
+            xp.multiply(g[n:2 * n], cs[t], out=c)
+            xp.multiply(g[:n], g[2 * n:3 * n], out=tmp)
+            c += tmp
+            xp.tanh(c, out=tc[t])
+            xp.multiply(g[3 * n:], tc[t], out=hs[t + 1])
+
+    def _run_peephole(self, v):
+        xp, n, UT = self.xp, self.n, self.U.value.T
+        pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
+        P = self.P.value[:, :, None]
+        for t in range(self.T):
+            g = pre[t]
+            xp.matmul(UT, hs[t], out=tmpg)
+            g += tmpg
+            xp.multiply(cs[t], P[0], out=tmp)
+            g[:n] += tmp
+            xp.multiply(cs[t], P[1], out=tmp)
+            g[n:2 * n] += tmp
+            sigmoid_(xp, g[:2 * n])
             xp.tanh(g[2 * n:3 * n], out=g[2 * n:3 * n])
             c = cs[t + 1]
             xp.multiply(g[n:2 * n], cs[t], out=c)
             xp.multiply(g[:n], g[2 * n:3 * n], out=tmp)
             c += tmp
-            if P is not None:
-                xp.multiply(c, P[2], out=tmp)
-                g[3 * n:] += tmp
-                sigmoid_(xp, g[3 * n:])
+            xp.multiply(c, P[2], out=tmp)
+            g[3 * n:] += tmp
+            sigmoid_(xp, g[3 * n:])
             xp.tanh(c, out=tc[t])
             xp.multiply(g[3 * n:], tc[t], out=hs[t + 1])
 
     def backward(self, dh_seq, dh_last, dc_last=None):
-        xp, n, v = self.xp, self.n, self.work.views(self.rows)
-        U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
-        tmp, dc = v["tmp"], v["dc"]
-        P = None if self.P is None else self.P.value[:, :, None]
+        v = self.work.views(self.rows)
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
+        dc = v["dc"]
         if dc_last is None:
             dc.fill(0)
         else:
             dc[...] = dc_last.T
+        if self.P is None:
+            self._backward_plain(v, dh, dseq, dc)
+        else:
+            self._backward_peephole(v, dh, dseq, dc)
+        dx, _ = self._weight_grads(v, v["dpre"])
+        return dx, dh.T, dc.T
+
+    def _backward_plain(self, v, dh, dseq, dc):
+        xp, n = self.xp, self.n
+        U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
+        tmp, factor = v["tmp"], v["factor"]
+        for t in range(self.T - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[t]
+            g, d = pre[t], dpre[t]
+            i, f, gg, o = g[:n], g[n:2 * n], g[2 * n:3 * n], g[3 * n:]
+            xp.multiply(dh, tc[t], out=d[3 * n:])  # do = dh tanh(c), before sigma'(o)
+            xp.multiply(tc[t], tc[t], out=tmp)  # dc += dh o (1 - tanh(c)^2)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp
+            xp.multiply(dc, gg, out=d[:n])  # di, df, dg before their activation's slope
+            xp.multiply(dc, cs[t], out=d[n:2 * n])
+            xp.multiply(dc, i, out=d[2 * n:3 * n])
+            dc *= f
+            xp.subtract(1, g, out=factor)  # slopes: a (1 - a) for i, f, o; 1 - g^2 for g
+            factor *= g
+            xp.multiply(gg, gg, out=factor[2 * n:3 * n])
+            xp.subtract(1, factor[2 * n:3 * n], out=factor[2 * n:3 * n])
+            d *= factor
+            xp.matmul(U, d, out=dh)
+
+    def _backward_peephole(self, v, dh, dseq, dc):
+        xp, n = self.xp, self.n
+        U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
+        tmp = v["tmp"]
+        P = self.P.value[:, :, None]
         for t in range(self.T - 1, -1, -1):
             if dseq is not None:
                 dh += dseq[t]
@@ -282,9 +361,8 @@ class LSTMCell(Cell):
             tmp *= o
             tmp *= dh
             dc += tmp
-            if P is not None:
-                xp.multiply(do, P[2], out=tmp)
-                dc += tmp
+            xp.multiply(do, P[2], out=tmp)
+            dc += tmp
             xp.multiply(dc, gg, out=di)
             xp.subtract(1, i, out=tmp)
             tmp *= i
@@ -298,19 +376,15 @@ class LSTMCell(Cell):
             tmp *= i
             xp.multiply(dc, tmp, out=dgg)
             dc *= f
-            if P is not None:
-                xp.multiply(di, P[0], out=tmp)
-                dc += tmp
-                xp.multiply(df, P[1], out=tmp)
-                dc += tmp
+            xp.multiply(di, P[0], out=tmp)
+            dc += tmp
+            xp.multiply(df, P[1], out=tmp)
+            dc += tmp
             xp.matmul(U, d, out=dh)
-        if P is not None:
-            grad = self.P.grad
-            grad[0] = (dpre[:, :n] * cs[:-1]).sum(axis=(0, 2))
-            grad[1] = (dpre[:, n:2 * n] * cs[:-1]).sum(axis=(0, 2))
-            grad[2] = (dpre[:, 3 * n:] * cs[1:]).sum(axis=(0, 2))
-        dx, _ = self._weight_grads(v, dpre)
-        return dx, dh.T, dc.T
+        grad = self.P.grad
+        grad[0] = (dpre[:, :n] * cs[:-1]).sum(axis=(0, 2))
+        grad[1] = (dpre[:, n:2 * n] * cs[:-1]).sum(axis=(0, 2))
+        grad[2] = (dpre[:, 3 * n:] * cs[1:]).sum(axis=(0, 2))
 
 
 class GRUCell(Cell):
