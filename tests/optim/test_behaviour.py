@@ -201,6 +201,11 @@ def test_per_optimizer_scalars_are_emitted_and_declared(optimizer, params, regis
     assert len(tags) >= 2
     assert all(any(tag_matches(p, tag) for p in patterns) for tag in tags)
     assert all(any(tag_matches(p, tag) for tag in tags) for p in patterns)
+    from gui.plots.plan import FALLBACK_VIEW, ViewPlan  # pure Python: the GUI's dock routing
+    plan = ViewPlan.of(graph, registry)
+    for tag in tags:
+        routes = plan.route(tag)
+        assert routes and all(planned.view is not FALLBACK_VIEW for planned, _ in routes)
     history = [h["train/loss"] for h in session.history]
     assert history[-1] < history[0]
 
