@@ -115,14 +115,12 @@ def build(ctx):
     totals = {"spikes": xp.zeros((), dtype=np.float64), "ticks": 0}
 
     def forward():
-        rest = live["v_rest"]
-        drive.fill(live["bias"])
-        if current_in is not None:
-            drive[...] += current_in.value[0]
-        drive[...] *= live["resistance"] * (1.0 - decay)
-        drive[...] += rest * (1.0 - decay)
+        steady = live["v_rest"] + live["resistance"] * live["bias"]  # where v relaxes to
         v[...] *= decay
-        v[...] += drive
+        v[...] += steady * (1.0 - decay)
+        if current_in is not None:
+            xp.multiply(current_in.value[0], live["resistance"] * (1.0 - decay), out=drive)
+            v[...] += drive
         for buf in synaptic:
             v[...] += buf.value[0]
         xp.greater(refractory_left, 0, out=clamped)
