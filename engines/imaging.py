@@ -1,4 +1,8 @@
-"""Turning weight matrices into pictures: tile grids of per-unit receptive fields (NumPy)."""
+"""Turning arrays into pictures: tile grids of receptive fields, states and glyphs (NumPy).
+
+The one tile-grid implementation of the project: monitors and every pack (weights, Hopfield
+states, RBM samples, feature maps) lay their tiles out with tile_grid.
+"""
 
 from __future__ import annotations
 
@@ -24,17 +28,51 @@ def normalise(tiles: np.ndarray) -> np.ndarray:
 
 
 def tile_grid(tiles: np.ndarray, gap: int = 1, columns: int | None = None,
-              background: float = 0.0) -> np.ndarray:
-    """Lay (n, h, w) tiles out row by row in a near-square grid with `gap` pixels between."""
+              background: float = 0.0, border: int = 0) -> np.ndarray:
+    """Lay (n, h, w) tiles out row by row in a near-square grid (float32), `gap` pixels
+    between tiles and `border` pixels around the grid, both filled with background."""
+    tiles = np.asarray(tiles, dtype=np.float32)
     n, h, w = tiles.shape
     columns = columns or max(1, math.ceil(math.sqrt(n)))
     rows = math.ceil(n / columns)
-    grid = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), background,
-                   dtype=np.float32)
-    for index in range(n):
-        r, c = divmod(index, columns)
-        grid[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = tiles[index]
-    return grid
+    cells = np.full((rows * columns, h + gap, w + gap), background, dtype=np.float32)
+    cells[:n, :h, :w] = tiles
+    grid = cells.reshape(rows, columns, h + gap, w + gap).transpose(0, 2, 1, 3)
+    grid = grid.reshape(rows * (h + gap), columns * (w + gap))[:rows * (h + gap) - gap,
+                                                               :columns * (w + gap) - gap]
+    if border:
+        grid = np.pad(grid, border, constant_values=background)
+    return np.ascontiguousarray(grid)
+
+
+def glyph_shape(n: int) -> tuple[int, int]:
+    """The (height, width) to show an n-vector as: a square when n is one, else one row."""
+    side = math.isqrt(n)
+    return (side, side) if side * side == n else (1, n)
+
+
+def tile_images(rows, shape: tuple[int, int] | None = None, columns: int | None = None,
+                pad: int = 1, normalize: str = "each") -> np.ndarray:
+    """Host image (H, W) in [0, 1] showing each row of `rows` as a small image on a grid.
+
+    normalize='each' stretches every tile to its own range (weights); 'all' uses one range
+    for the whole grid (states, data); 'none' clips to [0, 1]. Tiles sit on mid-grey with a
+    `pad`-pixel gap and border.
+    """
+    rows = np.asarray(rows, dtype=np.float32)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    count, size = rows.shape[0], int(np.prod(rows.shape[1:]))
+    height, width = shape if shape is not None else glyph_shape(size)
+    tiles = rows.reshape(count, height, width)
+    if normalize == "each":
+        tiles = normalise(tiles)
+    elif normalize == "all":
+        low, high = float(tiles.min()), float(tiles.max())
+        tiles = (tiles - low) / (high - low if high > low else 1)
+    else:
+        tiles = np.clip(tiles, 0, 1)
+    return tile_grid(tiles, gap=pad, columns=columns, background=0.5, border=pad)
 
 
 def weight_tiles(weights: np.ndarray, image_shape: tuple | None = None, gap: int = 1) -> np.ndarray:

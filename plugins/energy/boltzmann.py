@@ -24,10 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 from engines.events import Image, Scalar
+from engines.imaging import tile_images
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
-from plugins.energy.kernels import fill_uniform, seed_device_generator, tile_images, to_host
+from plugins.energy.kernels import fill_uniform, seed_device_generator, to_host
 
 CONNECTIVITY = ("encoder", "layered", "full")
 

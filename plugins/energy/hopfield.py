@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from engines.events import FinishReason, Image, Scalar, Stop
+from engines.imaging import glyph_shape, tile_images
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
-from plugins.energy.kernels import glyph_shape, matmul_into, tile_images, to_host
+from plugins.energy.kernels import matmul_into, to_host
 
 MAX_OVERLAP_SCALARS = 32
 MAX_STATE_TILES = 64

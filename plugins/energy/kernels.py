@@ -1,14 +1,16 @@
-"""Shared helpers of the energy pack: fused sigmoid, Bernoulli sampling, image tiling.
+"""Shared helpers of the energy pack: fused sigmoid, Bernoulli sampling, host copies.
 
 Kernels take the array module `xp` and write into preallocated arrays (`out=`), so a training
-step allocates nothing on NumPy.
+step allocates nothing on NumPy. Image tiling lives in engines.imaging (one implementation
+for every pack); glyph_shape and tile_images are re-exported here for the packs that import
+them from this module.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from engines.imaging import glyph_shape, tile_images  # noqa: F401 (re-exported)
 
 
 def sigmoid_(xp, x, out):
@@ -70,45 +72,6 @@ def sample_bernoulli_(xp, rng, probs, uniform, out):
     fill_uniform(xp, rng, uniform)
     xp.less(uniform, probs, out=out)
     return out
-
-
-def glyph_shape(n: int) -> tuple[int, int]:
-    """The (height, width) to show an n-vector as: a square when n is one, else one row."""
-    side = math.isqrt(n)
-    return (side, side) if side * side == n else (1, n)
-
-
-def tile_images(rows, shape: tuple[int, int] | None = None, columns: int | None = None,
-                pad: int = 1, normalize: str = "each") -> np.ndarray:
-    """Host image (H, W) in [0, 1] showing each row of `rows` as a small image on a grid.
-
-    normalize='each' stretches every tile to its own range (weights); 'all' uses one range
-    for the whole grid (states, data); 'none' clips to [0, 1].
-    """
-    rows = np.asarray(rows, dtype=np.float32)
-    if rows.ndim == 1:
-        rows = rows[None, :]
-    count, size = rows.shape[0], int(np.prod(rows.shape[1:]))
-    height, width = shape if shape is not None else glyph_shape(size)
-    tiles = rows.reshape(count, height, width)
-    if normalize == "each":
-        low = tiles.min(axis=(1, 2), keepdims=True)
-        span = tiles.max(axis=(1, 2), keepdims=True) - low
-        tiles = (tiles - low) / np.where(span > 0, span, 1)
-    elif normalize == "all":
-        low, high = float(tiles.min()), float(tiles.max())
-        tiles = (tiles - low) / (high - low if high > low else 1)
-    else:
-        tiles = np.clip(tiles, 0, 1)
-    columns = columns or max(1, math.ceil(math.sqrt(count)))
-    grid_rows = math.ceil(count / columns)
-    image = np.full((grid_rows * (height + pad) + pad, columns * (width + pad) + pad), 0.5,
-                    dtype=np.float32)
-    for index in range(count):
-        r, c = divmod(index, columns)
-        top, left = pad + r * (height + pad), pad + c * (width + pad)
-        image[top:top + height, left:left + width] = tiles[index]
-    return image
 
 
 def to_host(backend, array) -> np.ndarray:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from engines.events import Image, Scalar
-from engines.imaging import weight_tiles
+from engines.imaging import glyph_shape, tile_images, weight_tiles
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
-from plugins.energy.kernels import glyph_shape, tile_images, to_host
+from plugins.energy.kernels import to_host
 from plugins.energy.rbm_core import RBMKernel
 
 IMAGE_INTERVAL_S = 1.0
