@@ -142,17 +142,28 @@ CONV_SPEC = NodeSpec(
 )
 
 
+MIN_TILE_PX = 12  # smaller maps and kernels are enlarged, so each stays a readable picture
+
+
+def image_tiles(tiles: np.ndarray, columns: int | None = None) -> np.ndarray:
+    """(n, h, w) maps normalised one by one, enlarged to at least MIN_TILE_PX, tiled."""
+    h, w = tiles.shape[1:]
+    factor = max(1, -(-MIN_TILE_PX // min(h, w)))
+    big = np.kron(normalise(tiles), np.ones((1, factor, factor), dtype=np.float32))
+    return tile_grid(big, gap=1, columns=columns)
+
+
 def _feature_monitor(ctx, y, W):
     backend, node_id = ctx.backend, ctx.node_id
 
     def emit(phase):
-        maps = backend.to_host(y.value[0])
-        kernels = backend.to_host(W.value)
+        maps = np.array(backend.to_host(y.value[0]))
+        kernels = np.array(backend.to_host(W.value))
         out, inp = kernels.shape[:2]
-        return [Image(f"feature_maps/{node_id}", phase.step, tile_grid(normalise(maps))),
+        columns = inp if inp > 1 else None  # rows: output maps, columns: input maps
+        return [Image(f"feature_maps/{node_id}", phase.step, image_tiles(maps)),
                 Image(f"kernels/{node_id}", phase.step,
-                      tile_grid(normalise(kernels.reshape(out * inp, *kernels.shape[2:])),
-                                columns=inp))]
+                      image_tiles(kernels.reshape(out * inp, *kernels.shape[2:]), columns))]
 
     ctx.monitor(emit, every="step", min_interval_s=IMAGE_INTERVAL_S)
 
@@ -281,7 +292,7 @@ def build_pool(ctx):
 
     def emit(phase):
         return [Image(f"feature_maps/{node_id}", phase.step,
-                      tile_grid(normalise(backend.to_host(y.value[0]))))]
+                      image_tiles(np.array(backend.to_host(y.value[0]))))]
     ctx.monitor(emit, every="step", min_interval_s=IMAGE_INTERVAL_S)
 
     def forward():

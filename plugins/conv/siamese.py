@@ -14,6 +14,8 @@ from engines.program import DataFeed, Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 
+VIEW_PAIRS = 1000  # validation pairs the embedding and distance views show at most
+
 
 def make_pairs(labels: np.ndarray, rows: np.ndarray, count: int, rng) -> np.ndarray:
     """(count, 3) int rows (i, j, y) over sample indices `rows`: y = 0 when i and j show the
@@ -124,7 +126,7 @@ CONTRASTIVE_SPEC = NodeSpec(
     infer_shapes=infer_contrastive,
     views=(
         View(ViewKind.SCATTER, "Embedding", ("embedding/{node}",), y=Axis("dimension 2"),
-             x=Axis("dimension 1"), doc="G(X1) of the last validation batch, by class."),
+             x=Axis("dimension 1"), doc="G(X1) of validation pairs, by class."),
         View(ViewKind.HISTOGRAM, "Pair distances", ("distances/{node}",), y=Axis("pairs"),
              x=Axis("E"), doc="Distances E of same (0) and different (1) validation pairs."),
     ),
@@ -159,6 +161,7 @@ def build_contrastive(ctx):
         loss.value[0] = 0.5 * total / rows
         called_same = e < 0.5 * m
         accuracy.value[0] = xp.mean(called_same == (t < 0.5))
+        collect()
 
     def backward():
         rows = a.value.shape[0]
@@ -175,18 +178,33 @@ def build_contrastive(ctx):
         if b.grad is not None:
             b.grad -= grad
 
-    backend, node_id = ctx.backend, ctx.node_id
+    backend, node_id, phase = ctx.backend, ctx.node_id, ctx.phase
+    seen: dict[str, list] = {"energy": [], "y": [], "xy": [], "classes": []}
 
-    def report(phase):  # after evaluation: the buffers hold the last validation batch
-        rows = a.value.shape[0]  # host copies: a buffer changes under an event otherwise
-        emb = np.array(backend.to_host(a.value[:rows, :2]))
-        events = [Points(f"distances/{node_id}", phase.step,
-                         np.stack([backend.to_host(energy[:rows, 0]), np.zeros(rows)], 1),
-                         labels=backend.to_host(y.value[:rows, 0]).astype(int))]
-        labels = None if classes is None else backend.to_host(classes.value[:rows, 0])
-        events.append(Points(f"embedding/{node_id}", phase.step, emb,
-                             labels=None if labels is None else labels.astype(int)))
-        return events
+    def collect():  # host copies over the validation pass, for the views (up to VIEW_PAIRS)
+        if phase.training or sum(len(e) for e in seen["energy"]) >= VIEW_PAIRS:
+            return
+        rows = a.value.shape[0]
+        seen["energy"].append(np.array(backend.to_host(energy[:rows, 0])))
+        seen["y"].append(np.array(backend.to_host(y.value[:, 0])).astype(int))
+        seen["xy"].append(np.array(backend.to_host(a.value[:, :2])))
+        if classes is not None:
+            seen["classes"].append(np.array(backend.to_host(classes.value[:, 0])).astype(int))
+
+    def report(phase):
+        if not seen["energy"]:  # no validation pass: the last training batch
+            collect_phase, phase.training = phase.training, False
+            collect()
+            phase.training = collect_phase
+        joined = {key: np.concatenate(parts)[:VIEW_PAIRS] if parts else None
+                  for key, parts in seen.items()}
+        for parts in seen.values():
+            parts.clear()
+        energies = joined["energy"]
+        return [Points(f"distances/{node_id}", phase.step,
+                       np.stack([energies, np.zeros(len(energies))], 1), labels=joined["y"]),
+                Points(f"embedding/{node_id}", phase.step, joined["xy"],
+                       labels=joined["classes"])]
 
     ctx.monitor(report, every="epoch")
     return Step(forward, backward)
