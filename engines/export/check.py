@@ -62,6 +62,9 @@ def reference_forward(prepared, inputs: dict) -> dict:
     saved = (phase.training, phase.epoch)
     phase.training, phase.epoch = False, max(phase.epoch, prepared.epoch)
     results = {name: [] for name in out_bufs}
+    live_saved = {node: dict(program.live[node].values) for node in model.reference_params}
+    for node, params in model.reference_params.items():
+        program.live[node].values.update(params)
     try:
         for start in range(0, rows_total, batch):
             rows = min(batch, rows_total - start)
@@ -74,6 +77,9 @@ def reference_forward(prepared, inputs: dict) -> dict:
                 results[name].append(np.array(backend.to_host(buf.value), copy=True))
     finally:
         phase.training, phase.epoch = saved
+        for node, values in live_saved.items():
+            program.live[node].values.clear()
+            program.live[node].values.update(values)
     return {name: np.concatenate(parts) for name, parts in results.items()}
 
 

@@ -73,6 +73,7 @@ class ExportModel:
     node_ids: list  # the graph nodes the model covers, in order
     sources: dict = field(default_factory=dict)  # input name -> (node_id, port)
     sinks: dict = field(default_factory=dict)  # output name -> (node_id, port)
+    reference_params: dict = field(default_factory=dict)  # node -> params for the check
 
     def describe_inputs(self) -> str:
         """'x: (batch, 64)' lines joined by '; ' for metadata and docstrings."""

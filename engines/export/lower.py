@@ -52,14 +52,30 @@ class LowerContext:
     def weight(self, name: str) -> str:
         """The key of this node's parameter `name` in the exported weights."""
         key = f"{self.node_id}/{name}"
-        if key not in self._l.weights:
-            buf = self._l.program.params.get((self.node_id, name))
-            if buf is None:
-                raise ExportError(f"{self.label} has no parameter '{name}' to export.",
-                                  self.node_id)
-            self._l.weights[key] = np.asarray(self._l.program.backend.to_host(buf.value),
-                                              dtype=np.float32)
-        return key
+        if key in self._l.weights:
+            return key
+        buf = self._l.program.params.get((self.node_id, name))
+        if buf is not None:
+            self._l.weights[key] = self._l.host(buf)
+            return key
+        root, transposed = self._tie_root()
+        buf = self._l.program.params.get((root, name))
+        if buf is None:
+            raise ExportError(f"{self.label} has no parameter '{name}' to export.",
+                              self.node_id)
+        if transposed:  # a decoder tied to its encoder's W.T: its own (transposed) copy
+            self._l.weights[key] = np.ascontiguousarray(self._l.host(buf).T)
+            return key
+        return LowerContext(self._l, root).weight(name)  # one shared array
+
+    def _tie_root(self) -> tuple[str, bool]:
+        """(the node whose parameters this node shares, whether transposed) by graph.ties."""
+        ties = getattr(self._l.graph, "ties", None) or {}
+        if self.node_id not in ties:
+            return self.node_id, False
+        from engines.ties import chain
+        root, transposed, _ = chain(ties, self.node_id)
+        return root, transposed
 
     def weight_array(self, name: str) -> np.ndarray:
         return self._l.weights[self.weight(name)]
@@ -85,6 +101,12 @@ class LowerContext:
         """Bind this node's output `port` to `value`."""
         self._l.values[(self.node_id, port)] = value
 
+    def compare_with(self, **params) -> None:
+        """Run this node with these (live) parameter values when the export is checked
+        against the engine: its inference form, where the engine's evaluation differs (a
+        corruption that also acts on validation batches)."""
+        self._l.reference_params.setdefault(self.node_id, {}).update(params)
+
     def refuse(self, reason: str) -> ExportError:
         """An ExportError naming this node; `raise ctx.refuse("...")`."""
         return ExportError(f"{self.label} cannot be exported: {reason}", self.node_id)
@@ -97,6 +119,10 @@ class _Lowering:
         self.weights: dict = {}
         self.ops: list = []
         self.counts: dict = {}  # node_id -> ops emitted, for unique value names
+        self.reference_params: dict = {}  # node_id -> {param: value} for the engine check
+
+    def host(self, buf) -> np.ndarray:
+        return np.asarray(self.program.backend.to_host(buf.value), dtype=np.float32)
 
     def sample_shape(self, node_id: str, port: str) -> tuple:
         buf = self.program.outputs[(node_id, port)]
@@ -201,7 +227,7 @@ def lower(graph, registry, program, version: str) -> ExportModel:
         sinks[name] = (node_id, port)
     ops = _name_outputs(lowering, model_inputs, outputs, [p.name for p in model_outputs])
     return ExportModel(graph.name, version, model_inputs, model_outputs, ops,
-                       lowering.weights, order, sources, sinks)
+                       lowering.weights, order, sources, sinks, lowering.reference_params)
 
 
 def check_rules(graph, registry, order: list, loops: list) -> None:

@@ -19,6 +19,7 @@ def dbn(ctx):
 EXPORT_RULES = {
     "energy.dbn": dbn,
     "energy.patterns": AS_INPUT,
+    "energy.corrupt": lambda ctx: ctx.output("y", ctx.input("x")),  # cues are inputs
     "energy.hopfield": Unexportable(
         "a Hopfield network recalls by iterating its state to a fixed point; it has no "
         "feedforward inference graph."),

@@ -16,7 +16,9 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.dgr
 EXPORTABLE = {"xor_mlp", "spirals_mlp", "digits_mlp", "vanishing_gradient_chain", "dbn_letters",
               "dbn_letters_random_init", "lenet_digits", "gru_words", "gru_characters",
               "adding_lstm_vs_simple_rnn", "bidirectional_parity", "attention_window_sine",
-              "elman_mackey_glass", "jordan_sine"}
+              "elman_mackey_glass", "jordan_sine", "denoising_autoencoder_digits",
+              "pca_linear_autoencoder", "stacked_autoencoder_digits", "vae_digits",
+              "vae_conv_digits", "siamese_digits"}
 REFUSED = {"hopfield_letters": "memory", "boltzmann_encoder": "machine", "rbm_digits": "rbm"}
 
 
