@@ -30,8 +30,8 @@ REPARAM_SPEC = NodeSpec(
     type_id="ae.reparameterize", title="Reparameterisation", category="Autoencoders",
     doc="z = mu + exp(log_var / 2) * eps with eps ~ N(0, I) drawn once per training step, so "
         "gradients reach mu and log_var (dz/dmu = 1, dz/dlog_var = eps exp(log_var / 2) / 2). "
-        "In evaluation z = mu. (The notes' code uses exp(log_var), the variance, as the "
-        "scale; this node uses the standard deviation.)",
+        "In evaluation z = mu. (Some code uses exp(log_var), the variance, as the scale; "
+        "this node uses the standard deviation.)",
     inputs=_HEADS,
     outputs=(PortSpec("z", PortKind.TENSOR, "Latent sample (batch, latent)."),),
     infer_shapes=lambda params, in_shapes: ({"z": _pair_shapes(params, in_shapes)}, {}),
@@ -84,10 +84,11 @@ def infer_kl(params, in_shapes):
 KL_SPEC = NodeSpec(
     type_id="ae.kl_loss", title="VAE KL loss", category="Autoencoders",
     doc="KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum (sigma^2 + mu^2 - 1 - log sigma^2) per sample, "
-        "averaged over the batch and multiplied by weight (the notes' convolutional VAE uses "
-        "5e-4). Output 'total' is the reconstruction loss wired into 'recon' plus this term: "
-        "wire the optimizer to it. Reports metrics kl (weighted) and total; the "
-        "reconstruction node reports its own loss, so the three are plotted separately.",
+        "averaged over the batch and multiplied by weight (a convolutional VAE on digits "
+        "works with about 5e-4). Output 'total' is the reconstruction loss wired into "
+        "'recon' plus this term: wire the optimizer to it. Reports metrics kl (weighted) "
+        "and total; the reconstruction node reports its own loss, so the three are plotted "
+        "separately.",
     inputs=(*_HEADS, PortSpec("recon", PortKind.LOSS, "The reconstruction loss, to add.",
                               optional=True)),
     outputs=(PortSpec("total", PortKind.LOSS, "recon + weight * KL."),),

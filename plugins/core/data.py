@@ -133,7 +133,7 @@ DATASET_SPEC = NodeSpec(
         ParamSpec("noise", ParamType.FLOAT, 0.1, "Noise level: jitter (spirals, sine, pca3d), "
                   "cluster spread (blobs) or pixel noise (letters).", range=(0.0, 10.0)),
         ParamSpec("val_noise", ParamType.FLOAT, 0.0, "Letters: extra pixel noise on the "
-                  "validation split (the notes' noisier validation set).", range=(0.0, 10.0)),
+                  "validation split (a noisier validation set).", range=(0.0, 10.0)),
         *_serving_params(4, 0.0),
     ),
     infer_shapes=infer_dataset_shapes,

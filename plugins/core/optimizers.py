@@ -88,14 +88,14 @@ SGD_SPEC = _spec(
     "dW = -lr (grad + decay W) + momentum dW_prev; W += dW. Nesterov takes the gradient at "
     "the look-ahead point W + momentum dW_prev. Local gains scale each weight's step by its "
     "own gain: + bonus while the step keeps its sign, x penalty when it flips, clipped to "
-    "[gain_min, gain_max] (Jacobs' and Hinton's rule; MODELS.md writes x (1 + bonus)).",
+    "[gain_min, gain_max] (the additive-up, multiplicative-down gains of Jacobs 1988).",
     [_lr(0.1),
      ParamSpec("momentum", ParamType.FLOAT, 0.0, "Momentum.", range=(0.0, 1.0), live=True),
      ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "L2 factor.", range=(0.0, 10.0),
                live=True),
      ParamSpec("nesterov", ParamType.BOOL, False, "Nesterov accelerated gradient."),
      ParamSpec("local_gains", ParamType.BOOL, False,
-               "Per-weight gains on the step (the notes' NeuronLocalGainLimit)."),
+               "Per-weight adaptive gains on the step, kept in [gain_min, gain_max]."),
      ParamSpec("gain_bonus", ParamType.FLOAT, 0.05, "Added to a gain while its weight's "
                "step keeps its sign.", range=(0.0, 10.0), live=True),
      ParamSpec("gain_penalty", ParamType.FLOAT, 0.95, "Multiplies a gain when its weight's "

@@ -12,7 +12,7 @@ RPROP_SPEC = _spec(
     "rprop", "rProp",
     "Each weight has its own step size eta, x increase while its gradient keeps its sign, "
     "x decrease when it flips, limited to [step_min, step_max]; W -= eta sign(grad). Trains "
-    "on the whole training split each step (the notes' full batch); no momentum or decay.",
+    "on the whole training split each step (full batch); no momentum or decay.",
     [ParamSpec("lr", ParamType.FLOAT, 0.01, "Initial step size eta_0 of every weight.",
                range=(0.0, 1e3)),
      ParamSpec("increase", ParamType.FLOAT, 1.2, "Factor a while the sign holds.",

@@ -15,7 +15,7 @@ from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortS
 EARLY_STOPPING_SPEC = NodeSpec(
     type_id="core.early_stopping", title="Early stopping", category="Training",
     doc="Stops training when the validation loss rises more than stop_factor above its best "
-        "(the notes' CrossValidationStopFactor: 0.05 means 5% above the minimum), or when the "
+        "(0.05 means 5% above the minimum), or when the "
         "training loss reaches target_loss.",
     inputs=(PortSpec("loss", PortKind.LOSS, "The loss node to watch."),),
     params=(

@@ -25,8 +25,8 @@ QUICKPROP_SPEC = optimizer_spec(
     "of the parabola through its last two slopes, dW = -eta S + mu dW_prev with mu = "
     "S / (S_prev - S) limited to mu_max, and the gradient term eta S only while the slope "
     "keeps pointing the way of the last step. S = grad + weight_decay W.",
-    [ParamSpec("lr", ParamType.FLOAT, 0.1, "Gradient-term rate eta_0 (the notes use 0.01 to "
-               "0.6).", range=(0.0, 1e3), live=True),
+    [ParamSpec("lr", ParamType.FLOAT, 0.1, "Gradient-term rate eta_0 (0.01 to 0.6 are "
+               "typical).", range=(0.0, 1e3), live=True),
      ParamSpec("mu_max", ParamType.FLOAT, 1.75, "Largest growth factor of a step.",
                range=(0.0, 100.0), live=True),
      ParamSpec("weight_decay", ParamType.FLOAT, 0.0, "rho in S = grad + rho W.",

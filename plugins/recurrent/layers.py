@@ -261,7 +261,8 @@ GRU_SPEC = make_spec(
     "gru", "recurrent.gru", "GRU",
     "Gated recurrent unit over a whole sequence, gates r, z and candidate n; 3(n^2 + mn + n) "
     "parameters. 'reset_after' (PyTorch, cuDNN): n = tanh(x W_n + r*(h U_n) + b_n), "
-    "h = (1-z)*n + z*h. 'notes' (the lecture notes): n = tanh(x W_n + (r*h) U_n + b_n), "
+    "h = (1-z)*n + z*h. 'notes' (reset before U_n, as Cho et al. 2014): "
+    "n = tanh(x W_n + (r*h) U_n + b_n), "
     "h = (1-z)*h + z*n.",
     (ParamSpec("convention", ParamType.CHOICE, "reset_after", "Where the reset gate acts, "
                "and which way z mixes.", choices=("reset_after", "notes")),))
