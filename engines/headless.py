@@ -111,6 +111,8 @@ def run_graph_file(path, registry: Registry, engine: str = "auto", epochs: int |
     print(f"Graph '{graph.name}': {len(graph.nodes)} nodes, {total_params:,} parameters, "
           f"{epochs} epochs, seed {seed}", flush=True)
 
+    # the record's graph says how this run went, command-line overrides included
+    graph.settings.update(epochs=epochs, seed=seed, engine=backend.name)
     recorder = RunRecorder(runs_dir, graph, path)
     session = Session(program, epochs=epochs, observers=[recorder.observe])
     bar = _Bar(epochs, quiet)

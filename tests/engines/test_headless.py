@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engines.headless import run_graph_file
 from engines.records import list_runs, load_run
+from graph.fileio import load_graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -34,6 +35,8 @@ def test_runs_an_example_and_writes_its_record(tmp_path, capsys, registry):
     assert record.summary["reason"] == "completed" and record.summary["epochs"] == 30
     assert record.summary["seed"] == 2 and record.summary["engine"] == "numpy"
     assert len(record.metrics["train/loss"][0]) == 30
+    ran = load_graph(record.graph_path, registry)  # the recorded graph is the one that ran
+    assert ran.settings == {"epochs": 30, "seed": 2, "engine": "numpy"}
 
 
 def test_settings_come_from_the_file_and_initial_weights_from_beside_it(tmp_path, capsys, registry):
