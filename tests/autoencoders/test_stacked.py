@@ -4,6 +4,7 @@ pretraining (lower layers frozen), tied decoders, and denoising measured against
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from engines.compiler import compile_graph
 from engines.events import Image, Scalar
@@ -101,3 +102,24 @@ def test_denoising_autoencoder_output_is_closer_to_clean_than_its_noisy_input(re
     view = [e for e in events if isinstance(e, Image) and e.tag == "side_by_side/view"][-1]
     columns = (view.array.shape[1] + 1) / 9  # up to 8 samples of the last validation batch
     assert view.array.shape[0] == 3 * 9 - 1 and columns == int(columns) and 1 <= columns <= 8
+
+
+@pytest.mark.slow
+def test_stacked_784_autoencoder_reads_idx_files(registry, tmp_path):
+    import gzip
+    import struct
+
+    from engines.datasets import digits
+    x, _ = digits()
+    images = np.pad(np.kron(x[:64].reshape(-1, 8, 8), np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
+    raw = bytes([0, 0, 0x08, 3]) + struct.pack(">3I", *images.shape)
+    path = tmp_path / "images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(raw + (images * 255).astype(np.uint8).tobytes()))
+    graph = load("stacked_autoencoder_mnist_idx", registry, data={"path": str(path)},
+                 pretrain={"epochs": 1})
+    program = compile_graph(graph, registry, seed=0)
+    assert program.params[("enc1", "W")].value.shape == (784, 300)
+    assert ("dec1", "W") not in program.params  # tied: enc1's W, transposed
+    session = Session(program, epochs=2)
+    session.run()
+    assert session.history[-1]["train/loss"] < session.history[0]["train/loss"]
