@@ -20,7 +20,7 @@ from graph.model import Edge, Graph, Node  # noqa: E402
 EPOCHS = 200
 RACE = [  # file suffix, node type, title, parameters
     ("sgd", "core.sgd", "SGD", {"lr": 0.5}),
-    ("momentum", "core.sgd", "SGD + momentum", {"lr": 0.1, "momentum": 0.9}),
+    ("momentum", "core.sgd", "SGD + momentum", {"lr": 0.05, "momentum": 0.9}),
     ("adam", "core.adam", "Adam", {"lr": 0.01}),
     ("rprop", "core.rprop", "rProp", {"lr": 0.01}),
     ("quickprop", "optim.quickprop", "quickProp", {"lr": 0.5}),
