@@ -142,6 +142,7 @@ class _Limited:
         self.steps = xp.zeros((memory, like.size), dtype=like.dtype)
         self.changes = xp.zeros((memory, like.size), dtype=like.dtype)
         self.rho = [0.0] * memory
+        self.work = xp.zeros_like(like)
         self.count = 0  # pairs stored so far (slot = count % memory)
         self.gamma = 1.0
 
@@ -160,11 +161,13 @@ class _Limited:
         alphas = {}
         for slot in reversed(slots):
             alphas[slot] = a = self.rho[slot] * float(xp.vdot(self.steps[slot], out))
-            out -= a * self.changes[slot]
+            xp.multiply(self.changes[slot], a, out=self.work)
+            out -= self.work
         out *= self.gamma
         for slot in slots:
             b = self.rho[slot] * float(xp.vdot(self.changes[slot], out))
-            out += (alphas[slot] - b) * self.steps[slot]
+            xp.multiply(self.steps[slot], alphas[slot] - b, out=self.work)
+            out += self.work
 
     def first_step(self, objective, previous, slope):
         if self.count:
