@@ -28,9 +28,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engines.events import Trace
+from engines.events import Points
 from engines.program import Buffer
 from graph.spec import NodeRole, PortKind, TimeRole
+
+
+def curves(tag: str, step: int, x, *ys, first_label: int = 0) -> Points:
+    """Curves over one x axis as a single Points event: curve k's points carry label
+    first_label + k and consecutive points are joined by edges. A snapshot (the next event
+    replaces it), where a Trace would append samples to a running signal."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    xy = np.concatenate([np.stack([x, np.asarray(y, dtype=float)], axis=1) for y in ys])
+    labels = np.repeat(np.arange(len(ys)) + first_label, n)
+    joins = np.arange(max(n - 1, 0))
+    edges = np.concatenate([np.stack([joins + k * n, joins + k * n + 1], axis=1)
+                            for k in range(len(ys))])
+    return Points(tag, step, xy, labels, edges)
+
+
+def log_norms(norms) -> np.ndarray:
+    """log10 of gradient norms for views spanning many decades (an exact zero gives -400)."""
+    norms = np.asarray(norms, dtype=float)
+    return np.where(norms > 0, np.log10(np.maximum(norms, 1e-300)), -400.0)
 
 
 class LoopError(ValueError):
@@ -333,8 +353,9 @@ def make_scan(comp, loop: TimeLoop, forwards: list, backwards: list):
                 continue
             rows = link.y.value.shape[0]
             norms = xp.sqrt((grads[:, :rows].reshape(steps, -1) ** 2).sum(axis=1))
-            events.append(Trace(f"grad_time/{link.node_id}", np.arange(steps),
-                                comp.backend.to_host(norms)))
+            events.append(curves(f"grad_time/{link.node_id}", phase_now.step, np.arange(steps),
+                                 log_norms(comp.backend.to_host(norms)),
+                                 first_label=program.order.index(link.node_id)))
         return events
 
     return forward, backward, end_epoch, monitor

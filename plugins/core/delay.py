@@ -49,8 +49,8 @@ SPEC = NodeSpec(
         ParamSpec("stateful", ParamType.BOOL, False, "Start each batch from the previous "
                   "batch's final state instead of zeros (reset every epoch)."),
     ),
-    views=(View(ViewKind.TRACES, "Gradient norm per time step", ("grad_time/{node}",),
-                y=Axis("|dQ/dx_t|", log=True), x=Axis("time step"),
+    views=(View(ViewKind.LATTICE, "Gradient norm per time step", ("grad_time/{node}",),
+                y=Axis("log10 |dQ/dx_t|"), x=Axis("time step"),
                 doc="How much gradient reaches the loop's state at each step (vanishing or "
                     "exploding gradients through time)."),),
     infer_shapes=infer_shapes,

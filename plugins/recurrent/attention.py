@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Trace
 from engines.program import Step
+from engines.scan import curves
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 
@@ -33,7 +33,7 @@ SPEC = NodeSpec(
     params=(ParamSpec("window", ParamType.INT, 2, "Half-width n: the window spans 2n + 1 "
                       "steps centred on k.", range=(0, 1000)),),
     infer_shapes=infer_shapes,
-    views=(View(ViewKind.TRACES, "Attention weights", ("attention/{node}",),
+    views=(View(ViewKind.LATTICE, "Attention weights", ("attention/{node}",),
                 y=Axis("a_i", range=(0.0, 1.0)), x=Axis("offset i - n")),),
 )
 
@@ -82,8 +82,8 @@ def build(ctx):
         logits.grad[...] = weights * (grad_weights - xp.vdot(weights, grad_weights))
 
     def monitor(phase):
-        return [Trace(f"attention/{ctx.node_id}", np.arange(-window, window + 1),
-                      ctx.backend.to_host(weights))]
+        return [curves(f"attention/{ctx.node_id}", phase.step, np.arange(-window, window + 1),
+                       ctx.backend.to_host(weights))]
 
     ctx.monitor(monitor, every="step", min_interval_s=1.0)
     return Step(forward, backward)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Image, Trace
+from engines.events import Image
 from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
+from engines.scan import curves, log_norms
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 from plugins.recurrent.kernels import CELLS, single_threaded_blas
@@ -84,11 +85,13 @@ def views(kind: str) -> tuple:
                   y=Axis("unit"), x=Axis("time step"),
                   doc="The first sequence of the last batch: each row one hidden unit.")]
     if kind in GATE_NAMES:
-        found.append(View(ViewKind.TRACES, "Gate activations", ("gates/{node}/*",),
-                          y=Axis("mean activation", range=(0.0, 1.0)), x=Axis("time step"),
-                          doc="Each gate's mean activation per time step over the batch."))
-    found.append(View(ViewKind.TRACES, "Gradient norm per time step", ("grad_time/{node}",),
-                      y=Axis("|dQ/da_t|", log=True), x=Axis("time step"),
+        found.append(View(ViewKind.LATTICE, "Gate activations", ("gates/{node}",),
+                          y=Axis("mean activation"), x=Axis("time step"),
+                          doc="Each gate's mean activation per time step over the batch, one "
+                              "colour per gate in the order " + ", ".join(GATE_NAMES[kind])
+                              + "."))
+    found.append(View(ViewKind.LATTICE, "Gradient norm per time step", ("grad_time/{node}",),
+                      y=Axis("log10 |dQ/da_t|"), x=Axis("time step"),
                       doc="How much gradient reaches each step's pre-activations: vanishing "
                           "or exploding gradients through time."))
     return tuple(found)
@@ -212,6 +215,7 @@ def build_recurrent(ctx, kind: str):
 def _monitor(ctx, kind, cells, x):
     """Events for the node's views: hidden-state heatmap, gate traces, gradient per step."""
     backend, node_id, cell = ctx.backend, ctx.node_id, cells[0]
+    label = ctx.program.order.index(node_id) if node_id in ctx.program.order else 0
     n = cell.n
 
     def emit(phase):
@@ -222,12 +226,12 @@ def _monitor(ctx, kind, cells, x):
         if kind in GATE_NAMES:
             means = backend.to_host(cell.gate_values(rows).reshape(
                 cell.T, -1, n, rows).mean(axis=(2, 3)))
-            events += [Trace(f"gates/{node_id}/{name}", times, means[:, i])
-                       for i, name in enumerate(GATE_NAMES[kind])]
+            events.append(curves(f"gates/{node_id}", phase.step, times, *means.T))
         if phase.training and cell.W.grad is not None:
             grads = cell.step_gradients(rows)
             norms = backend.to_host(ctx.xp.sqrt((grads * grads).sum(axis=(1, 2))))
-            events.append(Trace(f"grad_time/{node_id}", times, norms))
+            events.append(curves(f"grad_time/{node_id}", phase.step, times, log_norms(norms),
+                                 first_label=label))
         return events
 
     return emit

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Text, Trace
+from engines.events import Text
 from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
+from engines.scan import curves
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 
@@ -146,9 +147,10 @@ LOSS_INPUTS = (PortSpec("pred", PortKind.SEQUENCE, "Network output per step."),
                PortSpec("target", PortKind.SEQUENCE, "Desired output per step."))
 LOSS_OUTPUTS = (PortSpec("loss", PortKind.LOSS, "Per-step losses summed over time, mean "
                          "over the batch."),)
-SIGNAL_VIEW = View(ViewKind.TRACES, "Prediction vs target", ("signal/{node}/*",),
+SIGNAL_VIEW = View(ViewKind.LATTICE, "Prediction vs target", ("signal/{node}",),
                    y=Axis("value"), x=Axis("time step"),
-                   doc="The first sequence of the last batch: prediction and target.")
+                   doc="The first sequence of the last batch: prediction (first colour) and "
+                       "target (second colour).")
 TEXT_VIEW = View(ViewKind.TEXT, "Text samples", ("text/{node}",), x=Axis(""),
                  doc="A validation sequence and the model's guess of each next token.")
 
@@ -196,8 +198,7 @@ def build_mse(ctx):
         times = np.arange(steps)
         p = ctx.backend.to_host(pred.value[0, :, 0])
         t = ctx.backend.to_host(target.value[0, :, 0])
-        return [Trace(f"signal/{ctx.node_id}/prediction", times, p),
-                Trace(f"signal/{ctx.node_id}/target", times, t)]
+        return [curves(f"signal/{ctx.node_id}", phase.step, times, p, t)]
 
     ctx.monitor(monitor, every="step", min_interval_s=MONITOR_INTERVAL_S)
     return Step(forward, backward)
