@@ -5,4 +5,4 @@ Linear, stacked and tied autoencoders are built from core layers; ties (graph.ti
 decoder its encoder's weights transposed.
 """
 
-MODULES = ["oja", "views", "vae", "corrupt", "pretrain", "export_rules"]
+MODULES = ["oja", "views", "vae", "corrupt", "pretrain", "export_rules", "experiments"]

@@ -6,4 +6,5 @@ as the energy pack (one program step is one tick of model time, see clock.py) an
 traces, rasters and curves through the views their specs declare.
 """
 
-MODULES = ["mcculloch", "currents", "hodgkin", "fi_curve", "spike_sources", "lif", "synapses"]
+MODULES = ["mcculloch", "currents", "hodgkin", "fi_curve", "spike_sources", "lif", "synapses",
+           "experiments"]

@@ -66,3 +66,15 @@ def test_hopfield_recall_holds_at_low_load_and_breaks_above_capacity():
     assert recall_overlap(200, 60, rng) < 0.6  # p/N = 0.3: far above capacity
     found = capacity(200, np.arange(0.06, 0.26, 0.02), seed=1)
     assert 0.1 < found < 0.2
+
+
+@pytest.mark.parametrize("name, figure", [
+    ("recurrent_factor", "2.94e-39 (w = 0.5)"),
+    ("linear_ae_pca", "PCA"),
+    pytest.param("hh_onset", "onset 6.", marks=pytest.mark.slow),
+])
+def test_family_rows_agree_with_the_notes_in_quick_mode(registry, name, figure):
+    (experiment,) = [e for e in registry.experiments if e.name == name]
+    outcome = experiment.run(Context(quick=True, registry=registry))
+    assert outcome.verdict is Verdict.AGREES, outcome
+    assert figure in outcome.figure
