@@ -91,7 +91,7 @@ class TorchCode(_Code):
 
     def _attribute(self, hint: str, constructor: str) -> str:
         base = re.sub(r"\W", "_", hint).strip("_") or "layer"
-        if base[0].isdigit() or keyword.iskeyword(base) or hasattr(_ModuleNames, base):
+        if base[0].isdigit() or keyword.iskeyword(base) or base in _MODULE_ATTRIBUTES:
             base = f"layer_{base}"
         attr, n = base, 2
         while attr in self._attrs:
@@ -116,11 +116,10 @@ class TorchCode(_Code):
         return self._shared[("param", key)]
 
 
-class _ModuleNames:
-    """Attributes nn.Module already has, which a submodule must not shadow."""
-
-    training = forward = eval = train = parameters = modules = children = cuda = cpu = None
-    float = double = half = to = type = state_dict = apply = zero_grad = None
+# attributes nn.Module already has, which a submodule must not shadow
+_MODULE_ATTRIBUTES = frozenset({
+    "training", "forward", "eval", "train", "parameters", "modules", "children", "cuda", "cpu",
+    "float", "double", "half", "to", "type", "state_dict", "apply", "zero_grad"})
 
 
 def _doc(model, what: str, stem: str, usage: str) -> str:

@@ -61,7 +61,7 @@ _NUMPY_HELPERS = {
 }
 
 
-def _unary(name, onnx_type, numpy_expr, torch_module, doc, onnx_attrs=(), torch_forward=None):
+def _unary(name, onnx_type, numpy_expr, torch_module, doc, onnx_attrs=()):
     """An elementwise op. numpy_expr formats with x and the op's attrs; a helper of the same
     name is included when the expression calls _<name>."""
 
@@ -76,12 +76,8 @@ def _unary(name, onnx_type, numpy_expr, torch_module, doc, onnx_attrs=(), torch_
         c.line(f"{c.v(op.outputs[0])} = {expr}")
 
     def to_torch(op, c):
-        x = c.v(op.inputs[0])
-        if torch_forward is not None:
-            c.line(f"{c.v(op.outputs[0])} = {torch_forward.format(x=x, **op.attrs)}")
-            return
         layer = c.module(op, torch_module.format(**op.attrs))
-        c.line(f"{c.v(op.outputs[0])} = {layer}({x})")
+        c.line(f"{c.v(op.outputs[0])} = {layer}({c.v(op.inputs[0])})")
 
     return OpKind(name, to_onnx, to_numpy, to_torch, doc)
 
