@@ -4,7 +4,8 @@
 
 Opens each example in a 1900x1040 window with private settings, runs it for the given number
 of epochs (or to its end), lets the docks catch up and saves the window to
-docs/screenshots/<name>.png: the Hodgkin-Huxley traces, the LIF raster and the SOM unfolding.
+docs/screenshots/<name>.png: the Hodgkin-Huxley traces and f-I curve, the LIF raster and the SOM
+unfolding.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 SHOTS = (  # (example, epochs to run, screenshot name, docks to bring to the front)
     ("hodgkin_huxley_step", 12, "hodgkin_huxley.png", ("Membrane potential", "Gates n, m, h")),
+    ("hodgkin_huxley_fi_curve", 2, "hodgkin_fi_curve.png", ("f-I curve",)),
     ("spiking_network", 3, "spiking_raster.png", ("Spike raster", "Membrane potential")),
     ("som_uniform", 60, "som_unfolding.png", ("Lattice over the data", "U-matrix")),
 )

@@ -109,8 +109,10 @@ NEURON_SPEC = NodeSpec(
     infer_shapes=neuron_shapes, differentiable=False,
     views=(
         View(ViewKind.CURVES, "Errors", ("train/errors",), y=Axis("errors per sample")),
-        View(ViewKind.DECISION_REGIONS, "Separating line", ("mp/{node}/regions",
-             "mp/{node}/data", "mp/{node}/line"), y=Axis("x2"), x=Axis("x1")),
+        View(ViewKind.SCATTER, "Separating line", ("mp/{node}/data", "mp/{node}/line"),
+             y=Axis("x2"), x=Axis("x1"), doc="The line w . x = w_0 over the data."),
+        View(ViewKind.DECISION_REGIONS, "Decision regions", ("mp/{node}/regions",
+             "mp/{node}/data"), y=Axis("x2"), x=Axis("x1")),
         View(ViewKind.TEXT, "Truth table", ("mp/{node}/table",)),
     ),
 )
@@ -162,22 +164,25 @@ def _views(node: str, step: int, weights, bias: float, dataset) -> list:
     if dataset is None:
         return []
     x, targets = dataset
-    fired = (x @ weights - bias >= 0).astype(int)
-    rows = [" ".join(f"{v:g}" for v in row) + f" | {a} | {int(t)}"
-            for row, a, t in zip(x[:16], fired, targets[:, 0])]
-    header = "x | a | t\n"
-    events = [Text(f"mp/{node}/table", step, header + "\n".join(rows))]
+    events = []
+    if np.all((x == 0) | (x == 1)):  # a truth table
+        fired = (x @ weights - bias >= 0).astype(int)
+        rows = [" ".join(f"{v:g}" for v in row) + f" | {a} | {int(t)}"
+                for row, a, t in zip(x, fired, targets[:, 0])]
+        events.append(Text(f"mp/{node}/table", step, "x | a | t\n" + "\n".join(rows)))
     if x.shape[1] != 2:
         return events
     low, high = x.min(axis=0) - 0.2, x.max(axis=0) + 0.2
     grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], REGION_PIXELS),
                                  np.linspace(low[1], high[1], REGION_PIXELS))
     region = (grid_x * weights[0] + grid_y * weights[1] - bias >= 0).astype(np.float32)
-    events.append(Image(f"mp/{node}/regions", step, region[::-1]))
+    extent = (float(low[0]), float(high[0]), float(low[1]), float(high[1]))
+    events.append(Image(f"mp/{node}/regions", step, region, extent=extent))  # row 0 = low x2
     events.append(Points(f"mp/{node}/data", step, x, labels=targets[:, 0].astype(np.int64)))
     line = _line_in_box(weights, bias, low, high)
     if line is not None:
-        events.append(Points(f"mp/{node}/line", step, line, edges=np.array([[0, 1]])))
+        events.append(Points(f"mp/{node}/line", step, line, labels=np.array([2, 2]),
+                             edges=np.array([[0, 1]])))
     return events
 
 

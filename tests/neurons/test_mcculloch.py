@@ -67,6 +67,9 @@ def test_separating_line_splits_the_2d_classes(registry):
     assert not np.allclose(lines[0].xy, lines[-1].xy)  # the line moved while it learned
     regions = [e for e in events if isinstance(e, Image) and e.tag == "mp/mp/regions"][-1]
     assert set(np.unique(regions.array)) == {0.0, 1.0}
+    x0, x1, y0, y1 = regions.extent  # row 0 is the bottom edge y0, column 0 the left edge x0
+    for row, col, corner in ((0, 0, (x0, y0)), (-1, 0, (x0, y1)), (0, -1, (x1, y0))):
+        assert regions.array[row, col] == float(np.dot(corner, weights) - threshold >= 0)
 
 
 def test_wrong_number_of_weights_is_named(registry):
