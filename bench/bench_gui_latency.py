@@ -99,7 +99,7 @@ def gui_run(app, window, epochs: int) -> dict:
     return {"samples_per_s": samples_per_second(session, seconds), "latencies": latencies,
             "gui_cpu_share": gui_cpu / seconds,
             "drains": drains, "curve_points": len(
-                controller.plots.errors.losses.series["train/loss"])}
+                controller.plots.dock("Error history").curves.series["train/loss"])}
 
 
 def percentile(values, q):

@@ -341,9 +341,12 @@ class Session:
             if every == "step" and self._monitor_time > self.monitor_budget * elapsed:
                 continue  # keep snapshots from slowing training by more than the budget
             began = time.perf_counter()
-            for event in monitor.run(self.program.phase, now):
-                self._emit(event)
+            events = monitor.run(self.program.phase, now)
+            # the budget is for reading the device; observers (a recorder writing images)
+            # must not starve the monitors that follow
             self._monitor_time += time.perf_counter() - began
+            for event in events:
+                self._emit(event)
 
     def _progress(self, epoch, steps, total, loss, now) -> Progress:
         done = self.program.phase.step

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QSpinBox, QToolBar, QWidget
 
+from gui.speed_control import SpeedControl
+
 ENGINES = {"Auto": "auto", "NumPy": "numpy", "CuPy": "cupy"}  # shown text -> setting
 
 
@@ -76,6 +78,8 @@ class RunBar(QToolBar):
         self.addSeparator()
         for action in self.actions_in_order():
             self.addAction(action)
+        self.speed = SpeedControl()  # one steps-per-second cap for every model, off by default
+        self.addWidget(self.speed)
         self.addSeparator()
         self.addWidget(self.progress)
         self.addWidget(self.status_label)
@@ -148,3 +152,10 @@ class RunBar(QToolBar):
 
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)
+
+    def reset_progress(self) -> None:
+        """No run yet: empty progress bar, no step, loss or ETA (another graph was opened)."""
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.status_label.setText("")

@@ -113,8 +113,8 @@ class RunController(QObject):
         self._handlers = {Progress: self._on_progress, Scalar: self._on_scalar,
                           Image: self._on_image, Trace: self._on_trace, Log: self._on_log,
                           LiveEdit: self._on_live_edit, Finished: self._on_finished,
-                          Failed: self._on_failed, Points: self._on_trace,
-                          Raster: self._on_trace, Text: self._on_trace}
+                          Failed: self._on_failed, Points: self._on_points,
+                          Raster: self._on_raster, Text: self._on_text}
         self._graph_handlers = {SettingSet: self._setting_changed}
         self._graph: Graph | None = None
         self.timer = QTimer(self)
@@ -126,6 +126,7 @@ class RunController(QObject):
         bar.step_action.triggered.connect(self.step)
         bar.stop_action.triggered.connect(self.stop)
         bar.settings_edited.connect(self.edit_settings)
+        bar.speed.speed_changed.connect(self.set_speed)
         self.runs_panel.run_opened.connect(self.show_record)
         self._follow(document.graph)
 
@@ -206,6 +207,7 @@ class RunController(QObject):
         self.session.progress_interval_s = 0.0  # report every step while paused or stepping
         self.session.pause()
         self._set_state(SessionState.PAUSED)
+        self._status("Paused")
 
     def resume(self) -> None:
         if self.state != SessionState.PAUSED:
@@ -213,6 +215,7 @@ class RunController(QObject):
         self.session.progress_interval_s = PROGRESS_INTERVAL_S
         self.session.resume()
         self._set_state(SessionState.RUNNING)
+        self._status(f"Training {self.document.graph.name}")
 
     def step(self) -> bool:
         """One training step, then pause; starts a new paused run when none is going."""
@@ -226,6 +229,11 @@ class RunController(QObject):
         self.session.step()
         return True
 
+    def set_speed(self, steps_per_s: float) -> None:
+        """The run bar's speed cap, applied to the running session at once (0: full speed)."""
+        if self.session is not None and self.state != SessionState.IDLE:
+            self.session.set_speed(steps_per_s)
+
     def stop(self) -> None:
         if self.session is not None and self.state != SessionState.IDLE:
             self.session.stop()
@@ -236,7 +244,7 @@ class RunController(QObject):
         if self.state != SessionState.IDLE:
             self._status("Stop the current run to redraw a recorded one.", 5000)
             return
-        self.plots.clear()
+        self.plots.prepare(self.document.graph, self.document.registry)
         self.plots.scalar_batch(record.metrics)
         for edit in record.edits:
             self.plots.mark(edit.step, edit.label)
@@ -252,10 +260,11 @@ class RunController(QObject):
             self.session.stop()
         self.session = None
         self._set_state(SessionState.IDLE)
-        self.plots.clear()
+        self.plots.prepare(self.document.graph, self.document.registry)  # hidden until data
         self.probe.attach(None)
         self._follow(self.document.graph)
-        self.run_bar.show_message("")
+        self.last_progress = None
+        self.run_bar.reset_progress()
 
     # -- building a run ----------------------------------------------------------------------
     def _new_session(self) -> Session | None:
@@ -275,10 +284,11 @@ class RunController(QObject):
             self._blame(getattr(exc, "node_id", None), f"Cannot run: {exc}")
             return None
         self._load_initial_weights(program)
-        self.plots.clear()
+        self.plots.prepare(graph, self.document.registry)  # the docks its nodes declare
         self.last_progress = self.last_failure = self.last_finish = None
         self.live_edits = []
         session = Session(program, settings["epochs"], progress_interval_s=PROGRESS_INTERVAL_S)
+        session.set_speed(self.run_bar.speed.steps_per_s)
         recorder = make_recorder(self.runs_dir, graph, self.document.graph_path)
         if recorder is not None:
             session.observers.append(recorder.observe)
@@ -334,6 +344,7 @@ class RunController(QObject):
                 self._next_progress = now + PROGRESS_DISPLAY_S
                 p = self.last_progress
                 self.run_bar.show_progress(p.epoch, p.epochs, p.step, p.loss, p.eta_s)
+                self.plots.progress(p.step)
             if self.state == SessionState.IDLE and drained_all:
                 self.session_drained = True
                 self.plots.refresh()  # the run is over: draw everything it left
@@ -400,11 +411,19 @@ class RunController(QObject):
         values.append(event.value)
 
     def _on_image(self, event: Image) -> None:
-        self.plots.image(event.tag, event.array)
+        self.plots.image(event.tag, event.array, event.extent)
 
-    def _on_trace(self, event: Trace | Points | Raster | Text) -> None:
-        """Traces, points, rasters and texts belong to the views specs declare (docks built
-        from them are issue 15's); until those exist they are dropped here."""
+    def _on_trace(self, event: Trace) -> None:
+        self.plots.trace(event)
+
+    def _on_points(self, event: Points) -> None:
+        self.plots.points(event)
+
+    def _on_raster(self, event: Raster) -> None:
+        self.plots.raster(event)
+
+    def _on_text(self, event: Text) -> None:
+        self.plots.text(event)
 
     def _on_log(self, event: Log) -> None:
         self._status(event.message, 4000)

@@ -65,7 +65,6 @@ def main() -> int:
     controller.session.wait_idle(10)
     pump(0.3)
     controller.plots.refresh()
-    controller.plots.errors.log_scale.setChecked(True)
     pump(0.5)
     window.grab().save(str(Path(args.out) / "run.png"))
 

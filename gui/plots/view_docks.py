@@ -9,14 +9,17 @@ Docks store points on arrival; refresh() / refresh_one() draw them when the pace
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabBar
 
 from engines.events import Image, Points, Raster, Scalar, Text, Trace
 from gui.plots import curve_view, image_view, other_views  # noqa: F401 (register dock kinds)
+from gui.plots.markers import EditMarkers
 from gui.plots.plan import ViewPlan
 from gui.plots.view_dock import DOCK_KINDS, DockKinds, ViewDock
 
 AREA = Qt.DockWidgetArea.BottomDockWidgetArea
-COLUMN_PX = 340  # a plot column narrower than this is hard to read: tab instead
+COLUMN_PX = 260  # a plot column narrower than this is hard to read: tab instead
+BESIDE_PX = 260  # the runs panel / probe column, unless its contents need more
 
 
 class ViewDocks:
@@ -34,6 +37,7 @@ class ViewDocks:
                           for event in (Scalar, Image, Trace, Points, Raster, Text)}
         self._next_dock = 0
         self._menu_actions: dict[tuple, object] = {}
+        self.markers = EditMarkers()  # live edits, on the main curve dock of the plan
 
     # -- building ------------------------------------------------------------------------
     def add_to(self, window, beside: tuple = (), tabs: tuple = (), height: int = 300) -> None:
@@ -42,6 +46,10 @@ class ViewDocks:
         self.window = window
         self.height = height
         self.beside = tuple(beside)
+        # the plot row spans the whole window width, under the palette and inspector too,
+        # so a small window still has room for a plot beside the runs panel
+        window.setCorner(Qt.Corner.BottomLeftCorner, AREA)
+        window.setCorner(Qt.Corner.BottomRightCorner, AREA)
         for dock in (*beside, *(back for _front, back in tabs)):
             window.addDockWidget(AREA, dock)
         for front, back in tabs:
@@ -80,6 +88,9 @@ class ViewDocks:
                 self.window.addDockWidget(AREA, dock)
             dock.hide()
         self._next_dock = 0
+        self.markers.clear()
+        main = self.main_curve_dock()
+        self.markers.attach(None if main is None else main.plot.getPlotItem())
 
     def _add_to_menu(self, key, dock) -> None:
         menu = getattr(self.window, "menus", {}).get("View") if self.window else None
@@ -102,7 +113,12 @@ class ViewDocks:
     # -- placing -------------------------------------------------------------------------
     def max_columns(self) -> int:
         width = self.window.width() if self.window is not None else 1400
-        return max(1, min(4, width // COLUMN_PX - (1 if self.beside else 0)))
+        return max(1, min(4, (width - self._beside_width()) // COLUMN_PX))
+
+    def _beside_width(self) -> int:
+        if not self.beside:
+            return 0
+        return max(BESIDE_PX, max(d.minimumSizeHint().width() for d in self.beside))
 
     def _place(self, dock: ViewDock) -> None:
         """Show a dock that just got its first data: a new column while there is room,
@@ -112,20 +128,35 @@ class ViewDocks:
             return
         self.columns = [d for d in self.columns if d in self.docks.values()]
         if len(self.columns) < self.max_columns():
-            anchor = self.columns[-1] if self.columns else (
-                self.beside[0] if self.beside else None)
-            if anchor is not None:
-                window.splitDockWidget(anchor, dock, Qt.Orientation.Horizontal)
             dock.show()
+            # appended to the right of the area; splitDockWidget would make a tab of it when
+            # its anchor (the runs panel) is tabbed
+            window.addDockWidget(AREA, dock, Qt.Orientation.Horizontal)
             self.columns.append(dock)
             if len(self.columns) == 1:
                 window.resizeDocks([dock], [self.height], Qt.Orientation.Vertical)
+            self._share_width()
             return
         counts = {id(head): len(window.tabifiedDockWidgets(head)) for head in self.columns}
         head = min(self.columns, key=lambda d: counts[id(d)])
-        window.tabifyDockWidget(head, dock)
-        dock.show()
-        head.raise_()
+        window.tabifyDockWidget(head, dock)  # while hidden: shown first, it would take a
+        dock.show()  # column of its own for a moment and widen the window for good
+        for bar in window.findChildren(QTabBar):  # made by Qt on the first tabify
+            # a row of long tab titles must scroll, not widen the window
+            bar.setUsesScrollButtons(True)
+            bar.setElideMode(Qt.TextElideMode.ElideRight)
+        order = list(self.docks.values())
+        group = [head, *window.tabifiedDockWidgets(head)]
+        min((d for d in group if d in order), key=order.index).raise_()  # plan order first
+
+    def _share_width(self) -> None:
+        """The runs panel keeps BESIDE_PX; the plot columns share the rest equally."""
+        beside = self._beside_width()
+        width = self.window.width() - beside - 8 * len(self.columns)  # separators
+        docks = [*self.beside[:1], *self.columns]
+        sizes = ([beside] if self.beside else []) + \
+            [max(COLUMN_PX, width // len(self.columns))] * len(self.columns)
+        self.window.resizeDocks(docks, sizes, Qt.Orientation.Horizontal)
 
     def _arrived(self, dock: ViewDock) -> None:
         if dock.isHidden() and not getattr(dock, "placed", False):
@@ -174,6 +205,18 @@ class ViewDocks:
             dock.add_text(event.tag, label, event.step, event.text)
             self._arrived(dock)
 
+    def main_curve_dock(self):
+        """Where a run's main curve is: the curves view showing 'train/loss' (gradient
+        training), else the first curves view declared (an energy model's energy)."""
+        curves = [d for d in self.docks.values() if hasattr(d, "curve")
+                  and d.planned is not self.plan.fallback]
+        with_loss = [d for d in curves if "train/loss" in d.view.tags]
+        return (with_loss or curves or [None])[0]
+
+    def mark(self, step: int, label: str) -> None:
+        """A labelled vertical line at step on the main curve ('opt.lr 0.5 -> 0.01')."""
+        self.markers.add(step, label)
+
     def progress(self, step: int) -> None:
         """The run's step counter (curve docks keep their x axis up with it)."""
         for dock in self.docks.values():
@@ -211,6 +254,7 @@ class ViewDocks:
             dock.placed = False
             dock.hide()
         self.columns = []
+        self.markers.clear()
 
     # -- looking up (tests, screenshots, the runs panel) ----------------------------------
     def dock(self, title: str) -> ViewDock | None:
@@ -222,9 +266,12 @@ class ViewDocks:
         return [d for d in self.docks.values() if d.has_data]
 
     def curve(self, tag: str):
-        """The PlotDataItem drawing scalar tag in the first curve dock that has it, or None."""
+        """The PlotDataItem drawing scalar tag in the first curve dock that has it, drawn
+        up to date (a dock behind a tab draws only when asked), or None."""
         for dock in self.docks.values():
             curve = getattr(dock, "curve", None)
-            if curve is not None and curve(tag) is not None:
-                return curve(tag)
+            item = curve(tag) if curve is not None else None
+            if item is not None:
+                dock.refresh()
+                return item
         return None

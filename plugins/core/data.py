@@ -17,7 +17,7 @@ from engines import datasets
 from engines.datafeed import NORMALISERS, ArrayFeed, class_targets, normalise, split_train_val
 from engines.datasets import DatasetError
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
-from plugins.core.regions import add_decision_regions
+from plugins.core.regions import add_decision_regions, reserve_grid_rows
 from plugins.core.views import DECISION_REGIONS
 
 _OUTPUTS = (PortSpec("x", PortKind.TENSOR, "Inputs (batch, features)."),
@@ -55,6 +55,8 @@ def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -
         ctx.grow_batch(batch_size)
     if y_is_x:  # autoencoder targets: the same (normalised) inputs
         y_train, y_val = x_train, x_val
+    if not y_is_x:
+        reserve_grid_rows(ctx, x.shape[1])
     out_x = ctx.output("x", (None, x.shape[1]))
     out_y = ctx.output("y", (None, y.shape[1]))
     ctx.feed(ArrayFeed(ctx.backend, x_train, y_train, x_val, y_val, batch_size,

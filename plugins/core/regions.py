@@ -3,18 +3,23 @@
 A data node serving 2-D inputs with class targets registers this monitor. Between steps it
 writes a grid over the data's bounding box into the node's 'x' buffer, runs the forward
 passes batch by batch with training off, up to the node making the prediction that the loss
-node published in `program.extras["prediction"]` (losses and metrics stay untouched), and
-emits 'regions/<node>' (an Image with its extent) and 'points/<node>' (the data by class).
+node published in `program.extras["prediction"]` (losses and metrics stay untouched, the
+batch's values are put back), and emits 'regions/<node>' (an Image with its extent) and
+'points/<node>' (the data by class).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from engines.events import Image, Points
 
-GRID = 48
+GRID = 40
 INTERVAL_S = 0.5
+SHARE = 0.01  # at most this share of the run goes to redrawing the regions
+CHUNK = 400  # grid rows per forward pass (GRID * GRID / CHUNK passes)
 MARGIN = 0.15
 
 
@@ -44,6 +49,17 @@ def scores(pred: np.ndarray) -> np.ndarray:
     return pred.argmax(axis=1) / (pred.shape[1] - 1)
 
 
+def reserve_grid_rows(ctx, features: int) -> None:
+    """Size the program's buffers for CHUNK rows when the data is 2-D (before any batched
+    output exists), so the grid passes in a few chunks even when batches are tiny (XOR's 4
+    rows). Steps still run on the feed's own batch size; only storage grows (a few KiB)."""
+    if features != 2 or ctx.batch_size >= CHUNK:
+        return
+    if any(buf.batched for buf in ctx.program.outputs.values()):
+        return  # another data node sized the buffers first: smaller chunks then
+    ctx.grow_batch(CHUNK)
+
+
 def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -> None:
     """Register the monitor when the data is 2-D with class targets (else do nothing)."""
     if x_train.ndim != 2 or x_train.shape[1] != 2 or len(x_train) == 0:
@@ -53,13 +69,18 @@ def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -
     labels = class_labels(y_train)
     rows_max = out_x.storage.shape[0]
     shown = np.empty(len(grid), dtype=np.float32)
+    timing = {"next": 0.0}
 
     def report(phase_now):
         pred = program.extras.get("prediction")
-        if pred is None or not program.has_backward:
+        began = time.perf_counter()
+        if pred is None or not program.has_backward or began < timing["next"]:
             return []
         training = phase.training
         phase.training = False  # dropout and noise off, as in validation
+        batched = [buf for buf in program.outputs.values() if buf.batched]
+        rows = out_x.value.shape[0]
+        saved = [buf.value.copy() for buf in batched]  # a probe must see the real batch
         try:
             for start in range(0, len(grid), rows_max):
                 chunk = grid[start:start + rows_max]
@@ -72,6 +93,11 @@ def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -
                 shown[start:start + len(chunk)] = scores(backend.to_host(pred.value))
         finally:
             phase.training = training
+            program.set_rows(rows)
+            for buf, value in zip(batched, saved):
+                buf.value[...] = value
+        # small batches mean many passes over the grid: space the redraws to keep the share
+        timing["next"] = began + (time.perf_counter() - began) / SHARE
         return [Image(f"regions/{ctx.node_id}", phase_now.step,
                       shown.reshape(GRID, GRID).copy(), extent),
                 Points(f"points/{ctx.node_id}", phase_now.step, x_train, labels)]

@@ -7,7 +7,7 @@ from graph.views import Axis, View, ViewKind
 
 ERROR_HISTORY = View(
     ViewKind.CURVES, "Error history", ("train/loss", "val/loss"),
-    y=Axis("loss", log=True),
+    y=Axis("loss"),
     doc="Training loss (solid) and validation loss (dashed), one point per epoch.")
 
 ACCURACY = View(

@@ -10,7 +10,7 @@ WAIT_MS = 30_000
 
 def assert_loss_freezes_after_lr_zero(qtbot, controller) -> None:
     """Wait for lr 0 to arrive, then check every later epoch's loss is the same."""
-    curve = controller.plots.errors.curve
+    curve = controller.plots.curve
     live = controller.session.program.live["opt"].values
     qtbot.waitUntil(lambda: live["lr"] == 0.0, timeout=WAIT_MS)
     # every epoch that ends a full epoch after this step was trained with lr 0

@@ -66,75 +66,55 @@ def test_a_100k_point_curve_is_drawn_with_at_most_about_2000_points(qtbot):
 
 @pytest.fixture
 def docks(qtbot):
-    docks = PlotDocks()
-    for dock in docks.all:
-        qtbot.addWidget(dock)
+    """View docks in a shown window for a graph whose node declares a loss and an energy
+    view (the declarations the core and energy packs use)."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from graph.model import Graph, Node
+    from graph.registry import Registry
+    from graph.spec import NodeSpec
+    from graph.views import View, ViewKind
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    registry = Registry()
+    registry.register(NodeSpec("t.n", "N", "Test", "doc", views=(
+        View(ViewKind.CURVES, "Error history", ("train/loss", "val/loss")),
+        View(ViewKind.CURVES, "Energy", ("energy",)))))
+    graph = Graph("g")
+    graph.add_node(Node("n", "t.n", {}, (0, 0), "net"))
+    docks = PlotDocks(window)
+    docks.add_to(window)
+    docks.prepare(graph, registry)
     return docks
-
-
-def test_tags_are_routed_to_their_docks(docks):
-    docks.scalar("train/loss", 1, 0.5)
-    docks.scalar("val/loss", 1, 0.6)
-    docks.scalar("train/accuracy", 1, 0.75)
-    docks.scalar("grad_norm/h1", 1, 0.01)
-    docks.scalar("energy", 1, -3.0)
-    docks.scalar("train/energy", 1, -2.0)
-    docks.refresh()
-    assert set(docks.errors.losses.curves) == {"train/loss", "val/loss"}
-    assert set(docks.errors.accuracies.curves) == {"train/accuracy"}
-    assert set(docks.grad_norms.curves.curves) == {"grad_norm/h1"}
-    assert set(docks.scalars.curves.curves) == {"energy", "train/energy"}
-    assert docks.errors.curve("val/loss").name() == "val/loss"
-    assert docks.grad_norms.curves.curves["grad_norm/h1"].name() == "h1"  # legend: the node
-    assert list(docks.scalars.curves.curves["energy"].getData()[1]) == [-3.0]
 
 
 def test_curves_appear_on_first_sight_and_redraw_only_on_refresh(docks):
     docks.scalar("train/loss", 1, 0.5)
     docks.refresh()
     docks.scalar("train/loss", 2, 0.25)
-    curve = docks.errors.curve("train/loss")
+    curve = docks.dock("Error history").curve("train/loss")
     assert list(curve.getData()[1]) == [0.5]  # stored, not drawn yet
     docks.refresh()
     assert list(curve.getData()[1]) == [0.5, 0.25]
+    docks.scalar("train/loss", 3, 0.125)
+    assert list(docks.curve("train/loss").getData()[1]) == [0.5, 0.25, 0.125]  # on demand
 
 
-def test_log_scale_toggle_switches_the_loss_axis(docks):
-    item = docks.errors.loss_plot.getPlotItem()
-    assert not item.getAxis("left").logMode
-    docks.errors.log_scale.setChecked(True)
-    assert item.getAxis("left").logMode
-    docks.errors.log_scale.setChecked(False)
-    assert not item.getAxis("left").logMode
-
-
-def test_weight_dock_shows_the_latest_array_of_the_chosen_tag(docks):
-    first, newer = np.zeros((3, 4)), np.arange(12.0).reshape(3, 4)
-    other = np.ones((2, 2))
-    docks.image("weights/h1", first)
-    docks.image("weights/h2", other)
-    docks.image("weights/h1", newer)
-    docks.refresh()
-    weights = docks.weights
-    assert weights.shown_tag == "weights/h1"
-    assert np.array_equal(weights.image.image, newer)
-    assert "weights/h1" in weights.plot.getPlotItem().titleLabel.text
-    weights.chooser.setCurrentText("weights/h2")
-    assert np.array_equal(weights.image.image, other)
-    docks.clear()
-    assert weights.chooser.count() == 0 and not weights.latest
-
-
-def test_refresh_one_redraws_one_pending_dock_per_call(docks):
+def test_refresh_one_redraws_one_pending_dock_per_call(docks, qtbot):
     docks.scalar("train/loss", 1, 0.5)
-    docks.scalar("energy", 1, -1.0)
-    assert docks.errors.pending and docks.scalars.pending
+    docks.scalar("energy", 1, -2.0)
+    qtbot.wait(50)  # both docks are placed side by side, shown and drawn
+    docks.scalar("train/loss", 2, 0.4)
+    docks.scalar("energy", 2, -1.0)
+    assert docks.dock("Error history").pending and docks.dock("Energy").pending
     assert docks.refresh_one()
     assert sum(dock.pending for dock in docks.all) == 1
     assert docks.refresh_one()
     assert not any(dock.pending for dock in docks.all)
     assert not docks.refresh_one()
-    assert list(docks.scalars.curves.curves["energy"].getData()[1]) == [-1.0]
+    assert list(docks.curve("energy").getData()[1]) == [-2.0, -1.0]
 
 
 def test_pacer_slows_redraws_when_the_gui_thread_is_busy_and_speeds_up_when_idle(monkeypatch):

@@ -54,18 +54,18 @@ def test_xor_run_draws_a_falling_loss_and_reaches_accuracy_one(qtbot, make_windo
     assert window.inspector.run_modes == [True]
     wait_for_end(qtbot, controller)
 
-    steps, losses = controller.plots.errors.curve("train/loss").getData()
+    steps, losses = controller.plots.curve("train/loss").getData()
     assert len(losses) == 400 and np.all(np.diff(steps) > 0)
     assert losses[-1] < 0.1 * losses[0]
     assert np.mean(losses[-50:]) < np.mean(losses[:50])
-    _, accuracy = controller.plots.errors.curve("train/accuracy").getData()
+    _, accuracy = controller.plots.curve("train/accuracy").getData()
     assert accuracy[-1] == 1.0
     assert controller.last_finish.reason == "completed"
     assert window.inspector.run_modes == [True, False]
     assert "completed" in window.statusBar().currentMessage()
     assert controller.run_bar.progress.format() == "epoch 400/400"
-    assert "grad_norm/h1" in controller.plots.grad_norms.curves
-    assert "weights/h1" in controller.plots.weights.latest  # first-layer weight images
+    assert controller.plots.dock("Gradient norms").curve("grad_norm/h1") is not None
+    assert "weights/h1" in controller.plots.dock("Weights").latest  # first-layer weights
 
 
 def test_pause_then_step_adds_exactly_one_step(qtbot, make_window):
@@ -110,7 +110,7 @@ def test_step_before_start_runs_a_single_step(qtbot, make_window):
 def test_live_learning_rate_zero_freezes_the_loss_curve(qtbot, make_window):
     window, controller = make_window(xor_graph(epochs=1_000_000, lr=0.5))
     controller.start()
-    curve = controller.plots.errors.curve
+    curve = controller.plots.curve
     qtbot.waitUntil(lambda: curve("train/loss") is not None
                     and len(curve("train/loss").getData()[1]) > 20, timeout=WAIT_MS)
     _, early = curve("train/loss").getData()
@@ -137,7 +137,7 @@ def test_undo_and_redo_during_a_run_reach_the_session_and_are_recorded(qtbot, ma
     assert [(e.old, e.new) for e in edits] == [(0.5, 0.01), (0.01, 0.5), (0.5, 0.01)]
     assert all(e.node_id == "opt" and e.name == "lr" for e in edits)
     assert edits[0].step <= edits[1].step <= edits[2].step
-    assert controller.plots.markers[0].labels() == [
+    assert controller.plots.markers.labels() == [
         "opt.lr 0.5 -> 0.01", "opt.lr 0.01 -> 0.5", "opt.lr 0.5 -> 0.01"]
     controller.stop()
     wait_for_end(qtbot, controller)
@@ -145,7 +145,7 @@ def test_undo_and_redo_during_a_run_reach_the_session_and_are_recorded(qtbot, ma
     assert [(e.step, e.node_id, e.name, e.old, e.new) for e in record.edits] == \
         [(e.step, e.node_id, e.name, e.old, e.new) for e in edits]
     controller.show_record(record)  # reopened from the runs panel: the markers come back
-    assert controller.plots.markers[0].labels() == [e.label for e in edits]
+    assert controller.plots.markers.labels() == [e.label for e in edits]
 
 
 def test_edits_the_run_cannot_take_are_refused_with_a_reason(qtbot, make_window):
@@ -233,12 +233,12 @@ def test_compile_error_is_a_status_message_naming_the_node(qtbot, make_window, r
 def test_replacing_the_graph_stops_the_run_and_clears_plots(qtbot, make_window):
     window, controller = make_window(xor_graph(epochs=1_000_000))
     controller.start()
-    qtbot.waitUntil(lambda: controller.plots.errors.curve("train/loss") is not None,
+    qtbot.waitUntil(lambda: controller.plots.curve("train/loss") is not None,
                     timeout=WAIT_MS)
     old = controller.session
     other = xor_graph(epochs=77)
     window.replace_graph(other)
     assert controller.session is None and controller.state == "idle"
-    assert controller.plots.errors.curve("train/loss") is None
+    assert controller.plots.curve("train/loss") is None
     assert controller.run_bar.epochs_spin.value() == 77
     assert old.join(10)

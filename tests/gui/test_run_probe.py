@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from graph.model import Edge
-from gui.probe import ProbeDock, image_view_of, tensor_stats
 from gui.main_window import attach_run_side
+from gui.probe import ProbeDock, image_view_of, tensor_stats
 from tests.gui._fake_window import FakeWindow, xor_graph
 
 WAIT_MS = 30_000

@@ -62,9 +62,9 @@ def test_train_the_xor_example_then_probe_a_wire_and_find_the_run(qtbot, xor_win
     assert window.inspector.editors["lr"].field.isEnabled()  # live parameters stay editable
     wait_for_end(qtbot, controller)
 
-    _, losses = controller.plots.errors.curve("train/loss").getData()
+    _, losses = controller.plots.curve("train/loss").getData()
     assert len(losses) == 400 and losses[-1] < 0.1 * losses[0]
-    assert controller.plots.errors.curve("train/accuracy").getData()[1][-1] == 1.0
+    assert controller.plots.curve("train/accuracy").getData()[1][-1] == 1.0
     assert not window.inspector.running
 
     edge = Edge("output_act", "y", "loss", "pred")  # the network's prediction
@@ -90,7 +90,7 @@ def test_live_learning_rate_edit_in_the_inspector_reaches_the_run(qtbot, xor_win
     controller = window.run_controller
     controller.run_bar.epochs_spin.setValue(1_000_000)
     controller.start()
-    curve = controller.plots.errors.curve
+    curve = controller.plots.curve
     qtbot.waitUntil(lambda: curve("train/loss") is not None
                     and len(curve("train/loss").getData()[1]) > 20, timeout=WAIT_MS)
     window.inspector.show_node("opt")
@@ -144,7 +144,7 @@ def test_ctrl_z_during_a_run_puts_the_old_rate_back_in_the_engine(qtbot, xor_win
     assert window.inspector.editors["lr"].field.value() == old
     qtbot.waitUntil(lambda: live["lr"] == old, timeout=WAIT_MS)  # ... and engine agree
     qtbot.waitUntil(lambda: len(controller.live_edits) == 2, timeout=WAIT_MS)
-    assert controller.plots.markers[0].labels() == [f"opt.lr {old!r} -> 0.0",
+    assert controller.plots.markers.labels() == [f"opt.lr {old!r} -> 0.0",
                                                     f"opt.lr 0.0 -> {old!r}"]
     controller.stop()
     wait_for_end(qtbot, controller)

@@ -69,7 +69,7 @@ def test_double_clicking_a_run_redraws_it_in_the_plot_docks(qtbot, finished_runs
     older = panel.run_names()[-1]  # lr 0.5, not the run the plots show now
     panel.run_list.itemDoubleClicked.emit(panel.item(older))
     steps, values = load_run(controller.runs_dir / older).metrics["train/loss"]
-    x, y = controller.plots.errors.curve("train/loss").getData()
+    x, y = controller.plots.curve("train/loss").getData()
     assert np.array_equal(x, steps) and np.allclose(y, values)
 
 
