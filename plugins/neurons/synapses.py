@@ -105,13 +105,17 @@ def connect(rng, sources: int, targets: int, kind: str, probability: float,
 
 def ranges(xp, indptr, chosen):
     """Concatenated index ranges indptr[c] .. indptr[c+1] for every c in chosen."""
-    starts, stops = indptr[chosen], indptr[chosen + 1]
-    lengths = stops - starts
-    total = int(lengths.sum())
+    starts = indptr[chosen]
+    lengths = indptr[chosen + 1] - starts
+    ends = xp.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
     if total == 0:
         return xp.zeros(0, dtype=xp.int64)
-    offsets = xp.cumsum(lengths) - lengths
-    return xp.arange(total) - xp.repeat(offsets, lengths) + xp.repeat(starts, lengths)
+    position = xp.arange(total)
+    # which chosen range each output position falls in (xp.repeat with array counts is
+    # NumPy-only; a sorted search works on both backends)
+    owner = xp.searchsorted(ends, position, side="right")
+    return starts[owner] + position - (ends - lengths)[owner]
 
 
 def scatter_add(xp, target, index, values) -> None:

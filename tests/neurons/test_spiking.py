@@ -182,3 +182,13 @@ def test_synapses_delivering_to_the_wrong_population_size_are_named(registry):
     graph.connect(Edge("syn", "psp", "pop", "synaptic"))
     with pytest.raises(CompileError, match="set the synapses' 'targets' to 4"):
         compile_graph(graph, registry)
+
+
+def test_synapse_ranges_gather_exactly_the_synapses_of_the_chosen_sources():
+    from plugins.neurons.synapses import ranges
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 4, 30))])
+        chosen = rng.choice(30, rng.integers(0, 10), replace=False)
+        expected = [k for c in chosen for k in range(indptr[c], indptr[c + 1])]
+        assert ranges(np, indptr, chosen).tolist() == expected
