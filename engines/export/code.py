@@ -140,8 +140,7 @@ def _header(model, stem: str) -> list:
         f"DENDRITE_VERSION = {model.version!r}",
         f"INPUT_SHAPES = {inputs!r}",
         f"OUTPUT_SHAPES = {outputs!r}",
-        "WEIGHTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "
-        f"{stem + '.npz'!r})",
+        "WEIGHTS_FILE = __file__[:-len('.py')] + '.npz'  # the .npz beside this file",
     ]
 
 
@@ -150,7 +149,7 @@ def _returned(code, model) -> str:
 
 
 def numpy_source(model, stem: str) -> str:
-    """A module importing only numpy (and os), with load_weights() and predict(x)."""
+    """A module importing only numpy, with load_weights() and predict(x)."""
     code = NumpyCode(model)
     for op in model.ops:
         op.kind.numpy(op, code)
@@ -162,8 +161,6 @@ def numpy_source(model, stem: str) -> str:
     body = "".join(f"    {line}\n" for line in code.lines)
     header = "\n".join(_header(model, stem))
     return f'''{_doc(model, "plain NumPy", stem, usage)}
-import os
-
 import numpy as np
 
 {header}
@@ -210,8 +207,6 @@ def torch_source(model, stem: str) -> str:
     header = "\n".join(_header(model, stem))
     helpers = "".join(f"\n\n{source}\n" for source in code.helpers.values())
     return f'''{_doc(model, "a PyTorch module", stem, usage)}
-import os
-
 import numpy as np
 import torch
 from torch import nn
