@@ -8,7 +8,8 @@ O(synapses). A synapse node is a delay (z^-1) node, so recurrent loops need no e
 
 STDP (pair-based, additive, with exponential traces): a presynaptic spike depresses its
 synapses by a_minus x post-trace, a postsynaptic spike potentiates the synapses onto it by
-a_plus x pre-trace; weights stay in [0, w_max].
+a_plus x pre-trace; weights stay in [0, w_max]. Pairs are timed where the spikes are emitted
+(the presynaptic spike's tick, not its arrival after the delay).
 """
 
 from __future__ import annotations
