@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from gui.canvas_export import export_canvas_dialog
 from gui.export_dialog import export_current_graph
 from gui.help import show_node_reference
 
@@ -57,6 +58,8 @@ def _file_menu(window, menu) -> None:
     named["save_as"] = _action(menu, "Save &As…", files.save_as, "Ctrl+Shift+S")
     named["export"] = _action(menu, "&Export…", lambda: export_current_graph(window), "Ctrl+E",
                               "Export the inference graph as ONNX, NumPy or PyTorch code")
+    named["export_canvas"] = _action(menu, "Export &Canvas…", lambda: export_canvas_dialog(window),
+                                     tip="Save the whole graph as a PNG or SVG picture")
     menu.addSeparator()
     named["quit"] = _action(menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
 

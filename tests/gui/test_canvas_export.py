@@ -22,3 +22,15 @@ def test_canvas_exports_the_whole_graph_as_png_and_svg(window, tmp_path):
     assert "<svg" in svg and "sigmoid" in svg.lower()  # node titles are text in the drawing
     with pytest.raises(ValueError, match="png or .svg"):
         export_scene(window.scene, tmp_path / "graph.bmp")
+
+
+def test_the_file_menu_exports_the_canvas(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    window.set_graph(xor_graph(), None)
+    target = tmp_path / "menu.svg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(target), "SVG drawing (*.svg)"))
+    window.menus["File"].actions()  # the entry is a plain File menu action
+    action = next(a for a in window.menus["File"].actions() if "Canvas" in a.text())
+    action.trigger()
+    assert "<svg" in target.read_text(encoding="utf-8")
