@@ -71,19 +71,19 @@ def test_live_vigilance_changes_the_number_of_categories(registry):
     session = RunSession(program, epochs=1000)
     session.start(paused=True)
     session.step(3)
-    session.wait_idle(10)
+    session.wait_idle(60)
     coarse = categories(session.poll())[-1]
     session.set_param("art", "vigilance", 0.9)
     session.step(3)
-    session.wait_idle(10)
+    session.wait_idle(60)
     events = session.poll()
     fine = categories(events)[-1]
     session.set_param("art", "vigilance", 0.3)
     session.step(3)
-    session.wait_idle(10)
+    session.wait_idle(60)
     again = categories(session.poll())[-1]
     session.stop()
-    session.join(10)
+    session.join(60)
     assert 1 <= coarse < fine <= len(LETTERS)
     assert again == coarse  # relearned from scratch, not stuck with the fine categories
     text = [e.text for e in events if isinstance(e, Text)][-1]
