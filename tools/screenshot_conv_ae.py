@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SHOTS = (  # (example, epochs to run, screenshot name, docks to bring to the front)
-    ("lenet_digits", 6, "lenet_feature_maps.png", ("Feature maps", "Kernels")),
-    ("vae_digits", 40, "vae_latent_grid.png", ("Decoded latent grid", "Scatter")),
-    ("siamese_digits", 12, "siamese_embedding.png", ("Embedding", "Pair distances")),
+SHOTS = (  # (example, epochs, screenshot name, docks to bring to the front, cards to zoom on)
+    ("lenet_digits", 6, "lenet_feature_maps.png", ("Feature maps", "Kernels"),
+     ("data", "image", "c1", "c1_act", "s2", "c3")),
+    ("vae_digits", 40, "vae_latent_grid.png", ("Decoded latent grid", "Scatter"), ()),
+    ("siamese_digits", 12, "siamese_embedding.png", ("Embedding", "Pair distances"), ()),
 )
 
 
@@ -52,7 +53,7 @@ def main() -> int:
     window = MainWindow(default_registry())
     window.resize(1900, 1040)
     window.show()
-    for example, epochs, name, front in SHOTS:
+    for example, epochs, name, front, focus in SHOTS:
         if args.only and args.only != example:
             continue
         window.files.open(str(ROOT / "examples" / f"{example}.dgraph"), ask=False)
@@ -65,6 +66,13 @@ def main() -> int:
         while controller.state != "idle" and time.perf_counter() - began < 120:
             pump(0.05)
         pump(0.5)
+        if focus:  # a long chain: show the first cards readable rather than all of them tiny
+            from PySide6.QtCore import QRectF, Qt
+            rect = QRectF()
+            for node_id in focus:
+                rect = rect.united(window.scene.nodes[node_id].sceneBoundingRect())
+            window.canvas.fitInView(rect.adjusted(-30, -60, 30, 60),
+                                    Qt.AspectRatioMode.KeepAspectRatio)
         for title in front:
             dock = controller.plots.dock(title)
             if dock is not None:
