@@ -53,10 +53,18 @@ def rates(xp, v):
             1.0 / (e[3] + 1.0))
 
 
+_COLUMNS: dict = {}
+
+
 def _coefficients(xp, host, v):
-    """A constant column shaped to broadcast against v, on v's device and in v's dtype."""
-    column = host.reshape((host.shape[0],) + (1,) * v.ndim)
-    return column.astype(v.dtype) if xp is np else xp.asarray(column, dtype=v.dtype)
+    """A constant column shaped to broadcast against v, on v's device and in v's dtype
+    (made once per array module, dtype and rank: the integrators call this 4x per step)."""
+    key = (id(host), xp.__name__, v.dtype.str, v.ndim)
+    column = _COLUMNS.get(key)
+    if column is None:
+        column = xp.asarray(host.reshape((host.shape[0],) + (1,) * v.ndim), dtype=v.dtype)
+        _COLUMNS[key] = column
+    return column
 
 
 def resting_state(xp, count: int, dtype=np.float64, v: float = 0.0):
