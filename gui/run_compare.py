@@ -61,7 +61,7 @@ class WeightsPreview(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(140)
         self.plot = self.addPlot(title="first-layer weights of the selected run")
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
@@ -82,4 +82,5 @@ class WeightsPreview(pg.GraphicsLayoutWidget):
             return
         node_id, tiles = found
         self.image.setImage(tiles, levels=(0.0, 1.0))
+        self.plot.autoRange(padding=0.02)
         self.plot.setTitle(f"{caption}: weights of '{node_id}'")

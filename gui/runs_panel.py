@@ -107,7 +107,7 @@ class RunsPanel(QDockWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
         right.addWidget(self.weights_preview)
-        right.setSizes([300, 120])
+        right.setSizes([260, 170])
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
