@@ -1,6 +1,6 @@
 """Input corruption for denoising autoencoders: Gaussian noise, input dropout, or the notes'
-salt noise (a share of pixels set to 0 or to random values). Active while training only; the
-clean input stays the target."""
+salt noise (a share of pixels set to 0 or to random values). Active while training, and on
+validation batches unless 'in_eval' is off; the clean input stays the target."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ KINDS = ("gaussian", "dropout", "salt")
 
 SPEC = NodeSpec(
     type_id="ae.corrupt", title="Corrupt input", category="Autoencoders",
-    doc="Denoising autoencoders' corruption, while training only (identity in evaluation "
-        "unless 'in_eval'): gaussian adds N(0, level^2); dropout zeroes a share 'level' of "
-        "the values (no rescaling: the decoder must restore them); salt sets a share 'level' "
-        "of the values to 0 or, with salt_random, to uniform random values in [0, 1]. No "
-        "gradient flows back (it corrupts data). A Side-by-side view node shows noisy input, "
-        "output and clean input together.",
+    doc="Denoising autoencoders' corruption, while training and (with 'in_eval', the "
+        "default) on validation batches: gaussian adds N(0, level^2); dropout zeroes a share "
+        "'level' of the values (no rescaling: the decoder must restore them); salt sets a "
+        "share 'level' of the values to 0 or, with salt_random, to uniform random values in "
+        "[0, 1]. No gradient flows back (it corrupts data). A Side-by-side view node shows "
+        "noisy input, output and clean input together.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Clean input (batch, features)."),),
     outputs=(PortSpec("y", PortKind.TENSOR, "Corrupted input."),),
     params=(
@@ -40,30 +40,39 @@ def build(ctx):
         ctx.params["in_eval"]
     draws = ctx.scratch(y.storage.shape)
     values = ctx.scratch(y.storage.shape)
+    hits = ctx.scratch(y.storage.shape, dtype=bool)
     normal, uniform = normal_filler(ctx), uniform_filler(ctx)
     uniform_values = uniform_filler(ctx)
+
+    def gaussian(rows, level):
+        d = draws[:rows]
+        normal(d)
+        xp.multiply(d, level, out=y.value)
+        y.value += x.value
+
+    def zero_some(rows, level):  # dropout, and salt with zeros: keep where the draw >= level
+        keep = hits[:rows]
+        uniform(draws[:rows])
+        xp.greater_equal(draws[:rows], level, out=keep)
+        xp.multiply(x.value, keep, out=y.value)
+
+    def random_salt_values(rows, level):
+        hit, v = hits[:rows], values[:rows]
+        uniform(draws[:rows])
+        xp.less(draws[:rows], level, out=hit)
+        uniform_values(v)
+        xp.copyto(y.value, x.value)
+        xp.copyto(y.value, v, where=hit)
+
+    corrupt = gaussian if kind == "gaussian" else \
+        random_salt_values if (kind == "salt" and random_salt) else zero_some
 
     def forward():
         level = live["level"]
         if (not phase.training and not in_eval) or level == 0:
             xp.copyto(y.value, x.value)
             return
-        rows = x.value.shape[0]
-        d = draws[:rows]
-        if kind == "gaussian":
-            normal(d)
-            xp.multiply(d, level, out=y.value)
-            y.value += x.value
-            return
-        uniform(d)
-        hit = d < level
-        if kind == "salt" and random_salt:
-            v = values[:rows]
-            uniform_values(v)
-            xp.copyto(y.value, x.value)
-            xp.copyto(y.value, v, where=hit)
-            return
-        xp.multiply(x.value, ~hit, out=y.value)
+        corrupt(x.value.shape[0], level)
 
     return Step(forward)
 
