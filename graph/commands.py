@@ -123,7 +123,7 @@ class SetParam:
         self.previous = graph.set_param(self.node_id, self.name, self.value)
 
     def revert(self, graph: Graph):
-        graph.set_param(self.node_id, self.name, self.previous)
+        graph.set_param(self.node_id, self.name, self.previous, check=False)
 
 
 @dataclass

@@ -272,6 +272,7 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
     if not isinstance(description, str):
         raise _Bad(f"'description' must be text; got {description!r}.")
     graph = Graph(name)
+    graph.registry = registry  # edits check values against the specs
     graph.description = description
     graph.settings.update(_read_settings(document.get("settings", {})))
     nodes = document.get("nodes", [])

@@ -7,9 +7,10 @@ change can be undone. Each mutation returns what its inverse needs.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph.edge_index import EdgeList
 from graph.events import (
@@ -25,6 +26,10 @@ from graph.events import (
     TieSet,
 )
 from graph.ties import Tie, tie_loop
+from graph.values import plain_value_problem
+
+if TYPE_CHECKING:
+    from graph.registry import Registry
 
 
 class GraphError(ValueError):
@@ -120,6 +125,9 @@ class Graph:
         self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
         self.changed = Signal()  # emits a graph.events event after each edit
         self.guard: Callable[[GraphEvent], str | None] | None = None
+        # where set_param finds each node's spec to check a value before storing it (set by
+        # the loader and the editor); without it only plain-data checks apply
+        self.registry: Registry | None = None
 
     @property
     def edges(self) -> EdgeList:
@@ -222,9 +230,15 @@ class Graph:
         self.changed.emit(event)
         return index
 
-    def set_param(self, node_id: str, name: str, value: Any) -> Any:
-        """Set a parameter; returns the previous value (a missing one returns _MISSING)."""
+    def set_param(self, node_id: str, name: str, value: Any, *, check: bool = True) -> Any:
+        """Set a parameter; returns the previous value (a missing one returns MISSING).
+
+        The value is checked first (plain data, and the node's spec when the graph knows its
+        registry) and stored coerced; a refused value raises GraphError and stores nothing.
+        check=False puts a previous value back as it was (undo), MISSING removing it."""
         node = self.node(node_id)
+        if check:
+            value = self._checked_param(node, name, value)
         previous = node.params.get(name, _MISSING)
         value = value if value is _MISSING else copy.deepcopy(value)
         event = ParamSet(node_id, name, previous, value)
@@ -236,12 +250,37 @@ class Graph:
         self.changed.emit(event)
         return previous
 
+    def _checked_param(self, node: Node, name: str, value: Any) -> Any:
+        """value as node's spec takes it (coerced), or GraphError naming node and parameter."""
+        if value is _MISSING:
+            raise GraphError(f"Cannot set parameter '{name}' of '{node.label}': it needs a "
+                             "value (undo restores a default).")
+        problem = plain_value_problem(value)
+        if problem:
+            raise GraphError(f"Cannot set parameter '{name}' of '{node.label}': {problem}.")
+        node_type = self.registry.find(node.type_id) if self.registry is not None else None
+        if node_type is None:
+            return value
+        spec = node_type.spec
+        try:
+            return spec.resolve_value(name, value, where=f"{spec.title} '{node.label}'")
+        except ValueError as exc:  # ParamError: names the node, the parameter and why
+            raise GraphError(str(exc)) from None
+
     def move_node(self, node_id: str, position: tuple) -> tuple:
+        """Move a node to position (two finite numbers); returns the previous position."""
         node = self.node(node_id)
+        try:
+            x, y = (float(v) for v in position)
+        except (TypeError, ValueError):
+            x = y = math.nan
+        if not (math.isfinite(x) and math.isfinite(y)) or isinstance(position, (str, bytes)):
+            raise GraphError(f"Cannot move '{node.label}' to {position!r}: a position is two "
+                             "finite numbers (x, y).")
         previous = node.position
         event = NodeMoved(node_id)
         self._allow(event)
-        node.position = (float(position[0]), float(position[1]))
+        node.position = (x, y)
         self.changed.emit(event)
         return previous
 
@@ -314,6 +353,7 @@ class Graph:
         other.settings = dict(self.settings)
         other.description = self.description
         other.ties = dict(self.ties)
+        other.registry = self.registry
         return other
 
 

@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.registry = registry
         self.graph = graph or Graph("untitled")
+        self.graph.registry = registry
         self.graph_path: str | None = None
         self.undo_stack = UndoAdapter(self.graph, self)
         self.scene = GraphScene(registry, self.undo_stack, self)
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
     def set_graph(self, graph: Graph, path: str | None) -> None:
         """Replace the edited graph (New/Open/restore) and emit graph_replaced."""
         self.graph = graph
+        graph.registry = self.registry  # set_param checks values against the specs
         self.graph_path = path
         self.undo_stack.reset(graph)
         self.scene.set_graph(graph)

@@ -31,10 +31,11 @@ class UndoAdapter(QObject):
         self._notify()
 
     def push(self, command) -> bool:
-        """Apply command as one undo step; on an error emit `failed` and return False."""
+        """Apply command as one undo step; when the graph refuses it (GraphError: nothing
+        changed) emit `failed` and return False. Any other exception is a bug and propagates."""
         try:
             self.stack.push(command)
-        except (ValueError, KeyError) as exc:
+        except GraphError as exc:
             self.failed.emit(str(exc))
             return False
         self._notify()
