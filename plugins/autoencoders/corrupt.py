@@ -30,6 +30,7 @@ SPEC = NodeSpec(
     ),
     infer_shapes=no_params_same_shape,
     differentiable=False,
+    stochastic=True,
 )
 
 

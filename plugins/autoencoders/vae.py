@@ -35,6 +35,7 @@ REPARAM_SPEC = NodeSpec(
     inputs=_HEADS,
     outputs=(PortSpec("z", PortKind.TENSOR, "Latent sample (batch, latent)."),),
     infer_shapes=lambda params, in_shapes: ({"z": _pair_shapes(params, in_shapes)}, {}),
+    stochastic=True,
 )
 
 

@@ -17,10 +17,11 @@ _IN = (PortSpec("x", PortKind.TENSOR),)
 _OUT = (PortSpec("y", PortKind.TENSOR),)
 
 
-def _spec(name, title, doc, params=(), differentiable=True):
+def _spec(name, title, doc, params=(), differentiable=True, stochastic=False):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Activations", doc=doc,
                     inputs=_IN, outputs=_OUT, params=tuple(params),
-                    infer_shapes=no_params_same_shape, differentiable=differentiable)
+                    infer_shapes=no_params_same_shape, differentiable=differentiable,
+                    stochastic=stochastic)
 
 
 def _bind(ctx):
@@ -257,6 +258,6 @@ NODES = [
     (_spec("stochastic_binary", "Stochastic binary",
            "Outputs 1 with probability p = 1 / (1 + e^-x), else 0, while training (seeded); "
            "1 where p >= 0.5 in evaluation. Backward passes the straight-through gradient "
-           "p (1 - p), the derivative of the expected output."),
+           "p (1 - p), the derivative of the expected output.", stochastic=True),
      build_stochastic_binary),
 ]
