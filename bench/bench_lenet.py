@@ -70,14 +70,15 @@ def dendrite_side(workload: str, epochs: int) -> dict:
     program.begin()
     steps = program.steps_per_epoch()
     program.train_step(0)  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for epoch in range(epochs):
         program.feeds[0].begin_epoch(epoch)
         for index in range(steps):
             program.train_step(index)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     rows = program.feeds[0].n_train
     return {"side": "dendrite", "per_s": epochs * rows / seconds,
+            "per_cpu_s": epochs * rows / cpu_seconds,
             "loss": float(program.read_metrics().get("loss", float("nan")))}
 
 
@@ -122,11 +123,12 @@ def torch_side(workload: str, epochs: int) -> dict:
         return loss
 
     epoch()  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         loss = epoch()
-    seconds = time.perf_counter() - start
-    return {"side": "torch", "per_s": epochs * len(x) / seconds, "loss": float(loss.detach()),
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    return {"side": "torch", "per_s": epochs * len(x) / seconds,
+            "per_cpu_s": epochs * len(x) / cpu_seconds, "loss": float(loss.detach()),
             "threads": torch.get_num_threads()}
 
 
@@ -138,6 +140,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--key", default="per_s", choices=("per_s", "per_cpu_s"),
+                        help="compare wall-clock or CPU-time rates (steadier on a busy machine)")
     args = parser.parse_args(argv)
     if args.side:
         if args.threads:
@@ -153,9 +157,11 @@ def main(argv=None) -> int:
     from bench.sides import paired
     for workload in [args.workload] if args.workload else list(WORKLOADS):
         medians = paired("bench_lenet.py", workload, ("dendrite", "torch"), args.rounds,
-                         threads=args.threads, extra=("--epochs", str(args.epochs)))
+                         threads=args.threads, key=args.key,
+                         extra=("--epochs", str(args.epochs)))
         ours, theirs = medians["dendrite"]["median"], medians["torch"]["median"]
-        print(f"LeNet '{workload}' (median of {args.rounds} rounds, {args.epochs} epochs each)")
+        print(f"LeNet '{workload}' ({args.key}, median of {args.rounds} rounds, {args.epochs} "
+              "epochs each)")
         print(f"  dendrite {ours:9.0f} samples/s  (runs {medians['dendrite']['runs']})")
         print(f"  torch    {theirs:9.0f} samples/s  (runs {medians['torch']['runs']})")
         print(f"  ratio dendrite / torch = {ours / theirs:.2f}x")
