@@ -40,27 +40,36 @@ def topological_order(graph: Graph, registry: Registry) -> list[str]:
 
     Ties keep insertion order, so the order is deterministic. Raises CycleError.
     """
-    incoming = {node_id: set() for node_id in graph.nodes}
-    outgoing = {node_id: [] for node_id in graph.nodes}
-    for edge in _ordering_edges(graph, registry):
-        if edge.src in incoming and edge.dst in incoming and edge.src not in incoming[edge.dst]:
-            incoming[edge.dst].add(edge.src)
-            outgoing[edge.src].append(edge.dst)
-    position = {node_id: i for i, node_id in enumerate(graph.nodes)}
     ids = list(graph.nodes)
-    ready = [position[n] for n in ids if not incoming[n]]
-    heapq.heapify(ready)
+    position = {node_id: i for i, node_id in enumerate(ids)}
+    # in-degree counts and successor lists by position: a few small ints per node, no set
+    indegree = [0] * len(ids)
+    outgoing: list = [None] * len(ids)
+    for edge in _ordering_edges(graph, registry):
+        src, dst = position.get(edge.src), position.get(edge.dst)
+        if src is None or dst is None:
+            continue
+        indegree[dst] += 1  # two wires between one pair count twice and are undone twice
+        if outgoing[src] is None:
+            outgoing[src] = [dst]
+        else:
+            outgoing[src].append(dst)
+    ready = [i for i, count in enumerate(indegree) if count == 0]  # ascending: a heap
     order = []
     while ready:
-        node_id = ids[heapq.heappop(ready)]
-        order.append(node_id)
-        for dst in outgoing[node_id]:
-            incoming[dst].discard(node_id)
-            if not incoming[dst]:
-                heapq.heappush(ready, position[dst])
-    if len(order) < len(graph.nodes):
+        i = heapq.heappop(ready)
+        order.append(ids[i])
+        for dst in outgoing[i] or ():
+            indegree[dst] -= 1
+            if indegree[dst] == 0:
+                heapq.heappush(ready, dst)
+    if len(order) < len(ids):
         placed = set(order)
-        raise CycleError(_find_cycle({n: incoming[n] for n in ids if n not in placed}))
+        incoming = {n: set() for n in ids if n not in placed}
+        for edge in _ordering_edges(graph, registry):
+            if edge.src in incoming and edge.dst in incoming:
+                incoming[edge.dst].add(edge.src)
+        raise CycleError(_find_cycle(incoming))
     return order
 
 
