@@ -13,11 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 
 from engines.events import Image
-from graph.views import ViewKind
+from graph.views import ViewKind, tag_matches
 from gui.plots.curve_view import axis_title
 from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
 MAX_ANNOTATED = 150
+CELL_PX = (30, 14)  # a cell narrower or lower than this gets no printed value
 PANEL_MIN_PX = 170
 COLUMNS = 3
 
@@ -74,6 +75,12 @@ class ImagePanel:
 
     def _annotate(self, shown, low: float, high: float) -> None:
         cells = 0 if shown is None else shown.size
+        if cells and cells <= MAX_ANNOTATED:
+            box = self.plot.getViewBox()
+            rows, columns = shown.shape
+            cell = min(box.width() / columns, box.height() / rows)  # aspect locked
+            if cell < CELL_PX[0] and not (cells == 1 or box.width() < 2):
+                cells = 0  # the numbers would run together: the colours tell it
         if cells == 0 or cells > MAX_ANNOTATED:
             for text in self.texts:
                 text.setVisible(False)
@@ -127,12 +134,30 @@ class ImageViewDock(ViewDock):
                 panel = ImagePanel(self.widget_.ci, row, col, self.labels[tag], heatmap,
                                    colour_bar, axis_title(self.view.x), axis_title(self.view.y))
                 self.panels[tag] = panel
-                self.widget_.setMinimumSize(
-                    min(len(self.panels), COLUMNS) * PANEL_MIN_PX + 40,
-                    (len(self.panels) + COLUMNS - 1) // COLUMNS * PANEL_MIN_PX)
+                self._arrange()
             array, extent = self.latest[tag]
             panel.show(array, extent)
         self._changed.clear()
+
+    def _arrange(self) -> None:
+        """Panels in the order the view declares its tags (a cue before its recalled
+        state), whatever order their first images came in."""
+        patterns = [source.pattern for source in self.planned.sources]
+
+        def declared(tag):
+            return next((i for i, p in enumerate(patterns) if tag_matches(p, tag)),
+                        len(patterns))
+        ordered = sorted(self.panels, key=lambda tag: (declared(tag), list(self.panels)
+                                                        .index(tag)))
+        layout = self.widget_.ci
+        for tag in ordered:
+            layout.removeItem(self.panels[tag].plot)
+        for index, tag in enumerate(ordered):
+            row, col = divmod(index, COLUMNS)
+            layout.addItem(self.panels[tag].plot, row=row, col=col)
+        self.panels = {tag: self.panels[tag] for tag in ordered}
+        self.widget_.setMinimumSize(min(len(ordered), COLUMNS) * PANEL_MIN_PX + 40,
+                                    (len(ordered) + COLUMNS - 1) // COLUMNS * PANEL_MIN_PX)
 
     def clear(self) -> None:
         super().clear()

@@ -198,7 +198,7 @@ class DecisionRegionDock(_PointsDock):
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setColorMap(pg.colormap.get("CET-D1"))
         self.regions.setOpacity(0.8)
-        self.dots = pg.ScatterPlotItem(size=5, pen=pg.mkPen("#202020"))
+        self.dots = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#ffffff", width=1.5))
         self.plot.addItem(self.regions)
         self.plot.addItem(self.dots)
         self.image_array = None

@@ -90,6 +90,8 @@ class ViewDocks:
         self._next_dock = 0
         self.markers.clear()
         main = self.main_curve_dock()
+        if main is not None:  # the run's main curve leads: in front of any tab group
+            self.docks = {main.planned.key: main, **self.docks}
         self.markers.attach(None if main is None else main.plot.getPlotItem())
 
     def _add_to_menu(self, key, dock) -> None:

@@ -201,7 +201,7 @@ SPEC = NodeSpec(
     ),
     infer_shapes=infer_shapes,
     views=(
-        View(ViewKind.IMAGE, "Recall", ("cue/{node}", "state/{node}"),
+        View(ViewKind.IMAGE_GRID, "Recall", ("cue/{node}", "state/{node}"),
              doc="The corrupted cues and the states recalled from them, step by step."),
         View(ViewKind.CURVES, "Energy", ("energy",), y=Axis("energy E"),
              doc="Mean energy of the states; asynchronous updates never raise it."),

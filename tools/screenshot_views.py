@@ -1,0 +1,90 @@
+"""Screenshots of each example family's run with its declared views: docs/screenshots/views_*.png.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshot_views.py
+
+Opens each example in the real MainWindow (private settings), runs it for a few epochs from
+the run bar and saves the window once the run has ended and every dock has drawn. The digits
+MLP is also shot at 1024x700 and 800x600 (the small-window layouts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHOTS = [  # (example, epochs, window size, file name, speed cap or 0)
+    ("xor_mlp", 300, (1440, 900), "views_xor_mlp.png", 0),
+    ("spirals_mlp", 150, (1440, 900), "views_spirals_mlp.png", 0),
+    ("digits_mlp", 20, (1440, 900), "views_digits_mlp.png", 0),
+    ("hopfield_letters", 30, (1440, 900), "views_hopfield_letters.png", 0),
+    ("rbm_digits", 10, (1440, 900), "views_rbm_digits.png", 0),
+    ("boltzmann_encoder", 10, (1440, 900), "views_boltzmann_encoder.png", 0),
+    ("dbn_letters", 6, (1440, 900), "views_dbn_letters.png", 0),
+    ("digits_mlp", 5, (1024, 700), "layout_1024x700.png", 0),
+    ("digits_mlp", 5, (800, 600), "layout_800x600.png", 0),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--only", default="", help="shoot only files containing this text")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
+    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
+    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
+    os.chdir(scratch)  # runs are recorded under ./runs
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from gui.main_window import MainWindow
+    from plugins import default_registry
+
+    def pump(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.005)
+
+    registry = default_registry()
+    for example, epochs, size, name, speed in SHOTS:
+        if args.only and args.only not in name:
+            continue
+        window = MainWindow(registry)
+        window.resize(*size)
+        window.show()
+        pump(0.3)
+        window.files.open(str(ROOT / "examples" / f"{example}.dgraph"), ask=False)
+        pump(0.3)
+        window.canvas.fit_to_view()
+        controller = window.run_controller
+        controller.run_bar.epochs_spin.setValue(epochs)
+        controller.run_bar.speed.set_steps_per_s(speed)
+        controller.start()
+        began = time.perf_counter()
+        while not (controller.state.value == "idle" and not controller.timer.isActive()):
+            pump(0.05)
+            if time.perf_counter() - began > 300:
+                controller.stop()
+        controller.plots.refresh()
+        pump(1.0)
+        path = Path(args.out) / name
+        window.grab().save(str(path))
+        shown = [dock.view.title for dock in controller.plots.shown()]
+        print(f"{path.name}: {size[0]}x{size[1]}, docks with data: {', '.join(shown)}")
+        window.undo_stack.set_clean()
+        window.close()
+        pump(0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
