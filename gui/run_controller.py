@@ -41,7 +41,6 @@ from engines.events import (
     Trace,
 )
 from engines.live import LiveLink
-from engines.records import RunRecordError, load_initial_weights
 from engines.session import Session, SessionState
 from graph import commands
 from graph.events import SettingSet, dispatch
@@ -51,8 +50,9 @@ from gui.plots import PlotDocks
 from gui.plots.pacer import RedrawPacer
 from gui.probe import ProbeDock
 from gui.run_bar import RunBar
+from gui.run_records import RunRecords
 from gui.run_widgets import RunWidgets
-from gui.runs_panel import RunsPanel, make_recorder
+from gui.runs_panel import RunsPanel
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class RunController(QObject):
         self.pacer = RedrawPacer()
         self.failure_box: QMessageBox | None = None
         self._scalar_batch: dict = {}  # tag -> (steps, values) gathered during one drain
-        self._recorders: list = []  # (session, recorder, seed): finished once the worker ends
+        self.records = RunRecords(self.runs_dir, status)
         self._handlers = {Progress: self._on_progress, Scalar: self._on_scalar,
                           Image: self._on_image, Trace: self._on_trace, Log: self._on_log,
                           LiveEdit: self._on_live_edit, Finished: self._on_finished,
@@ -283,16 +283,13 @@ class RunController(QObject):
         except (RuntimeError, ValueError, KeyError) as exc:  # no CuPy, bad data file, ...
             self._blame(getattr(exc, "node_id", None), f"Cannot run: {exc}")
             return None
-        self._load_initial_weights(program)
+        self.records.load_initial_weights(program, self.document.graph_path)
         self.plots.prepare(graph, self.document.registry)  # the docks its nodes declare
         self.last_progress = self.last_failure = self.last_finish = None
         self.live_edits = []
         session = Session(program, settings["epochs"], progress_interval_s=PROGRESS_INTERVAL_S)
         session.set_speed(self.run_bar.speed.steps_per_s)
-        recorder = make_recorder(self.runs_dir, graph, self.document.graph_path)
-        if recorder is not None:
-            session.observers.append(recorder.observe)
-            self._recorders.append((session, recorder, settings["seed"]))
+        self.records.record(session, graph, self.document.graph_path, settings["seed"])
         self.session = session
         self.live = LiveLink(graph, self.document.registry, session)
         self.session_drained = False
@@ -301,19 +298,6 @@ class RunController(QObject):
         self.timer.start()
         self.run_started.emit()
         return session
-
-    def _load_initial_weights(self, program) -> None:
-        """Start from <graph>.npz beside the file when it fits (an example's fixed weights)."""
-        path = self.document.graph_path
-        if not path:
-            return
-        try:
-            loaded = load_initial_weights(program, path)
-        except RunRecordError as exc:  # the graph was edited since: train from its own init
-            self._status(f"Initial weights not used: {exc}", 8000)
-            return
-        if loaded is not None:
-            self._status(f"Starting from the weights in {loaded.name}", 5000)
 
     def _blame(self, node_id: str | None, text: str) -> None:
         """Tell the user what went wrong and mark the node to blame on the canvas."""
@@ -350,8 +334,9 @@ class RunController(QObject):
                 self.plots.refresh()  # the run is over: draw everything it left
             elif self.pacer.due(time.perf_counter()) and self.plots.refresh_one():
                 self.pacer.drawn(time.perf_counter())
-        self._finish_records()
-        if (session is None or self.session_drained) and not self._recorders:
+        if self.records.finish_ended():
+            self.runs_panel.refresh()
+        if (session is None or self.session_drained) and not self.records.pending:
             self.timer.stop()  # the worker is gone, its last events drawn, its record written
 
     def _handle_events(self, session: Session) -> tuple[int, bool]:
@@ -377,20 +362,6 @@ class RunController(QObject):
             self.plots.scalar_batch(self._scalar_batch)
             self._scalar_batch = {}
         return handled, drained_all
-
-    def _finish_records(self) -> None:
-        """Write the record of every run whose worker has ended (weights, summary)."""
-        done = [entry for entry in self._recorders if entry[0].join(0)]
-        for entry in done:
-            session, recorder, seed = entry
-            self._recorders.remove(entry)
-            try:
-                recorder.finish(session.program, engine=session.program.backend.name,
-                                seed=seed, epochs=session.epochs, history=session.history)
-            except OSError as exc:
-                self._status(f"The run record could not be written: {exc}", 8000)
-        if done:
-            self.runs_panel.refresh()
 
     def _sync_paused_step(self, session: Session) -> None:
         """While the worker waits paused, its step count is settled: show it exactly (a
