@@ -14,6 +14,8 @@ from engines.program import Step
 from engines.scan import curves
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.recurrent.sampling import INTERVAL_S as SAMPLE_INTERVAL_S
+from plugins.recurrent.sampling import text_sampler
 
 ACTIVATIONS = ("linear", "tanh", "sigmoid", "relu")
 MONITOR_INTERVAL_S = 1.0
@@ -151,8 +153,9 @@ SIGNAL_VIEW = View(ViewKind.LATTICE, "Prediction vs target", ("signal/{node}",),
                    y=Axis("value"), x=Axis("time step"),
                    doc="The first sequence of the last batch: prediction (first colour) and "
                        "target (second colour).")
-TEXT_VIEW = View(ViewKind.TEXT, "Text samples", ("text/{node}",), x=Axis(""),
-                 doc="A validation sequence and the model's guess of each next token.")
+TEXT_VIEW = View(ViewKind.TEXT, "Text samples", ("text/{node}", "sample/{node}"), x=Axis(""),
+                 doc="A window of the data with the model's guess of each next token, and "
+                     "text the model generates from a seed window (sampled, temperature 0.8).")
 
 
 def _loss_outputs(ctx):
@@ -253,6 +256,9 @@ def build_cross_entropy(ctx):
         return [Text(f"text/{ctx.node_id}", phase.step, text)]
 
     ctx.monitor(monitor, every="step", min_interval_s=MONITOR_INTERVAL_S)
+    sampler = text_sampler(ctx, pred)
+    if sampler is not None:
+        ctx.monitor(sampler, every="step", min_interval_s=SAMPLE_INTERVAL_S)
     return Step(forward, backward)
 
 

@@ -63,7 +63,12 @@ def test_token_models_learn_and_show_text(name, registry):
     assert history[-1]["train/loss"] < history[0]["train/loss"]
     assert history[-1]["train/accuracy"] > history[0]["train/accuracy"]
     texts = [e for e in events if type(e).__name__ == "Text"]
-    assert texts and texts[-1].text.startswith("target: ")
+    guesses = [e.text for e in texts if e.tag == "text/loss"]
+    samples = [e.text for e in texts if e.tag == "sample/loss"]
+    assert guesses and guesses[-1].startswith("target: ")
+    assert samples and samples[-1].startswith("seed: ")
+    generated = samples[-1].split("generated: ")[1]
+    assert len(generated) >= 40  # 40 sampled tokens
 
 
 @pytest.mark.slow
