@@ -28,6 +28,7 @@ from plugins.optim.common import (
 )
 
 MAX_JACOBIAN_ENTRIES = 50_000_000
+MU_CAP = 1e15
 
 LM_SPEC = optimizer_spec(
     "levenberg_marquardt", "Levenberg-Marquardt",
@@ -102,10 +103,12 @@ def build_levenberg_marquardt(ctx):
             if accepted:
                 state["mu"] = max(state["mu"] / ctx.params["mu_down"], 1e-15)
             else:
-                state["mu"] = min(state["mu"] * ctx.params["mu_up"], 1e15)
+                state["mu"] = min(state["mu"] * ctx.params["mu_up"], MU_CAP)
         if not accepted:
             xp.copyto(value, origin)
             program.forward()
+            if state["mu"] >= MU_CAP:
+                state["converged"] = "mu reached its cap and no step lowers the loss"
         program.backward()  # leave grads at the new weights for monitors and gtol
         report.update(mu=state["mu"], tries=tries)
 

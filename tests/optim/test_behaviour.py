@@ -102,6 +102,8 @@ def test_levenberg_marquardt_zero_jacobian_grows_mu_without_crashing(registry):
     assert mus == pytest.approx([1e-3 * 10 ** 5, 1e-3 * 10 ** 10])
     assert all(np.all(np.array(p.value) == 0) for p in program.trainable)
     assert program.objective() >= before and np.isfinite(program.objective())
+    events = Session(program, epochs=10).run()  # mu reaches its cap: the run ends, no crash
+    assert str(events[-1].reason) == "converged" and program.phase.step < 10
 
 
 def test_levenberg_marquardt_rank_deficient_jacobian(registry):
