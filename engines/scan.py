@@ -303,6 +303,9 @@ def make_scan(comp, loop: TimeLoop, forwards: list, backwards: list):
     phase = program.phase
     state = {"training": True}
 
+    def clock_rows():
+        return buffers[0].rows if buffers else 0
+
     def point(t):
         clock.t = t
         for buf in buffers:
@@ -324,6 +327,7 @@ def make_scan(comp, loop: TimeLoop, forwards: list, backwards: list):
                 link.keep()
 
     def backward():
+        state["rows"] = clock_rows()
         for buf in buffers:
             if buf.grad_history is not None:
                 buf.grad_history.fill(0)
@@ -351,7 +355,7 @@ def make_scan(comp, loop: TimeLoop, forwards: list, backwards: list):
             grads = link.x.grad_history
             if grads is None or not phase_now.training:
                 continue
-            rows = link.y.value.shape[0]
+            rows = state.get("rows", 0)  # the last backward's batch, not a later forward's
             norms = xp.sqrt((grads[:, :rows].reshape(steps, -1) ** 2).sum(axis=1))
             events.append(curves(f"grad_time/{link.node_id}", phase_now.step, np.arange(steps),
                                  log_norms(comp.backend.to_host(norms)),

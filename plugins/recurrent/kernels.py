@@ -102,7 +102,7 @@ class Cell:
         self.xp, self.T, self.F, self.n = xp, steps, features, units
         self.W, self.U, self.b, self.P = W, U, b, P
         self.options = options
-        self.rows = batch
+        self.rows = self.grad_rows = batch
         T, n, G = steps, units, self.gates
         layout = {"pre": (T, G * n, None), "dpre": (T, G * n, None), "hs": (T + 1, n, None),
                   "proj": (T, None, G * n), "hrows": (T, None, n), "dseq": (T, n, None),
@@ -123,9 +123,9 @@ class Cell:
         """(T, G*units, rows) gate activations of the last forward pass."""
         return self.work.views(rows)["pre"]
 
-    def step_gradients(self, rows: int):
+    def step_gradients(self):
         """(T, G*units, rows) pre-activation gradients of the last backward pass."""
-        return self.work.views(rows)["dpre"]
+        return self.work.views(self.grad_rows)["dpre"]
 
     def forward(self, x_tm, h0=None, c0=None) -> None:
         xp, T, rows = self.xp, self.T, x_tm.shape[1]
@@ -149,6 +149,7 @@ class Cell:
 
     def _start_grads(self, v, dh_seq, dh_last):
         """dh (units, rows) seeded with the final state's gradient; dseq feature-major."""
+        self.grad_rows = self.rows
         dh = v["dh"]
         if dh_last is None:
             dh.fill(0)

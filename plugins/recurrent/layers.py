@@ -228,7 +228,7 @@ def _monitor(ctx, kind, cells, x):
                 cell.T, -1, n, rows).mean(axis=(2, 3)))
             events.append(curves(f"gates/{node_id}", phase.step, times, *means.T))
         if phase.training and cell.W.grad is not None:
-            grads = cell.step_gradients(rows)
+            grads = cell.step_gradients()
             norms = backend.to_host(ctx.xp.sqrt((grads * grads).sum(axis=(1, 2))))
             events.append(curves(f"grad_time/{node_id}", phase.step, times, log_norms(norms),
                                  first_label=label))
