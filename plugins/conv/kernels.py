@@ -1,8 +1,9 @@
 """Convolution and subsampling kernels on (batch, channels, height, width) arrays, for any `xp`.
 
-A convolution gathers every receptive field into one preallocated column matrix through a
-strided view (im2col) and runs one BLAS matmul; its input gradient scatters the column
-gradient back with one strided add per kernel offset (a loop over kh*kw, never over samples).
+A convolution gathers every receptive field into one preallocated column array through a
+strided view (im2col) and runs one (batched) BLAS matmul; its input gradient scatters the
+column gradient back with one strided add per kernel offset (a loop over kh*kw, never over
+samples).
 Sizes follow PyTorch: 'valid' keeps only whole windows, 'same' pads (extra on the bottom/right
 like TensorFlow) so the output is ceil(size / stride).
 """
@@ -41,9 +42,11 @@ def scatter_windows(padded_grad, cols6, kernel: tuple, stride: tuple, out: tuple
 
 
 class Conv2D:
-    """y = conv2d(x, W * mask) + b with W (out, in, kh, kw); one matmul per pass.
+    """y = conv2d(x, W * mask) + b with W (out, in, kh, kw).
 
-    Buffers are sized for `batch` rows; every call works on the first n rows of them.
+    Columns are laid out (batch, in*kh*kw, oh*ow), so the forward pass is one batched matmul
+    W (out, in*kh*kw) @ columns written straight into y (batch, out, oh*ow), with no transposed
+    copy of the result. Buffers are sized for `batch` rows; every call works on the first n.
     """
 
     def __init__(self, xp, dtype, batch: int, in_shape: tuple, channels: int, kernel: tuple,
@@ -60,9 +63,9 @@ class Conv2D:
         depth = c * kernel[0] * kernel[1]
         self.padded = xp.zeros((batch, c, h + top + bottom, w + left + right), dtype=dtype)
         self.padded_grad = xp.zeros_like(self.padded)
-        self.cols = xp.zeros((batch * oh * ow, depth), dtype=dtype)  # rows (n, i, j)
+        self.cols = xp.zeros((batch, depth, oh * ow), dtype=dtype)
         self.cols_grad = xp.zeros_like(self.cols)
-        self.result = xp.zeros((batch * oh * ow, channels), dtype=dtype)  # rows (n, i, j)
+        self.weight_grads = xp.zeros((batch, channels, depth), dtype=dtype)  # per sample
         self.mask = None if mask is None else xp.asarray(mask, dtype=dtype)[:, :, None, None]
         self.masked = None if mask is None else xp.zeros((channels, c, *kernel), dtype=dtype)
 
@@ -77,19 +80,24 @@ class Conv2D:
         self.xp.multiply(weights, self.mask, out=self.masked)
         return self.masked
 
+    def _cols6(self, array, n):
+        """(n, in, oh, ow, kh, kw) view of a (batch, in*kh*kw, oh*ow) column array."""
+        c = self.in_shape[0]
+        return array[:n].reshape(n, c, *self.kernel, *self.out).transpose(0, 1, 4, 5, 2, 3)
+
     def forward(self, x, weights, bias, y) -> None:
         xp, n = self.xp, x.shape[0]
-        oh, ow = self.out
-        self._interior(self.padded, n)[...] = x
-        view = windows(xp, self.padded[:n], self.kernel, self.stride, self.out)
-        cols = self.cols[:n * oh * ow]
-        cols.reshape(n, oh, ow, -1, *self.kernel)[...] = view.transpose(0, 2, 3, 1, 4, 5)
-        result = self.result[:n * oh * ow]
+        if self.pad != (0, 0) or self.padded.shape[2:] != x.shape[2:]:
+            self._interior(self.padded, n)[...] = x
+            source = self.padded[:n]
+        else:
+            source = x
+        view = windows(xp, source, self.kernel, self.stride, self.out)
+        self._cols6(self.cols, n)[...] = view
         kernel_matrix = self.effective_weights(weights).reshape(self.channels, -1)
-        xp.matmul(cols, kernel_matrix.T, out=result)
+        xp.matmul(kernel_matrix, self.cols[:n], out=y.reshape(n, self.channels, -1))
         if bias is not None:
-            result += bias
-        y[...] = result.reshape(n, oh, ow, self.channels).transpose(0, 3, 1, 2)
+            y += bias[:, None, None]
 
     def backward(self, grad_y, weights, grad_weights, grad_bias, grad_x) -> None:
         """Overwrite grad_weights and grad_bias (when not None); add into grad_x (when not None).
@@ -97,25 +105,23 @@ class Conv2D:
         Reads the columns the last forward left behind.
         """
         xp, n = self.xp, grad_y.shape[0]
-        oh, ow = self.out
-        rows = n * oh * ow
-        grad_rows = self.result[:rows]  # the forward result is no longer needed
-        grad_rows.reshape(n, oh, ow, self.channels)[...] = grad_y.transpose(0, 2, 3, 1)
+        grad_rows = grad_y.reshape(n, self.channels, -1)
         if grad_weights is not None:
-            xp.matmul(grad_rows.T, self.cols[:rows], out=grad_weights.reshape(self.channels, -1))
+            per_sample = self.weight_grads[:n]
+            xp.matmul(grad_rows, self.cols[:n].transpose(0, 2, 1), out=per_sample)
+            xp.sum(per_sample, axis=0, out=grad_weights.reshape(self.channels, -1))
             if self.mask is not None:
                 grad_weights *= self.mask
         if grad_bias is not None:
-            xp.sum(grad_rows, axis=0, out=grad_bias)
+            xp.sum(grad_y, axis=(0, 2, 3), out=grad_bias)
         if grad_x is None:
             return
-        cols_grad = self.cols_grad[:rows]
         kernel_matrix = self.effective_weights(weights).reshape(self.channels, -1)
-        xp.matmul(grad_rows, kernel_matrix, out=cols_grad)
+        xp.matmul(kernel_matrix.T, grad_rows, out=self.cols_grad[:n])
         padded_grad = self.padded_grad[:n]
         padded_grad.fill(0)
-        cols6 = cols_grad.reshape(n, oh, ow, -1, *self.kernel).transpose(0, 3, 1, 2, 4, 5)
-        scatter_windows(padded_grad, cols6, self.kernel, self.stride, self.out)
+        scatter_windows(padded_grad, self._cols6(self.cols_grad, n), self.kernel, self.stride,
+                        self.out)
         grad_x += self._interior(padded_grad, n)
 
 
@@ -195,6 +201,9 @@ class Pool2D:
         self.out = (h // size[0], w // size[1])
         self.in_shape = in_shape
         area = size[0] * size[1]
+        self.offsets_2d = [(a, b) for a in range(size[0]) for b in range(size[1])]
+        if mode == "average":
+            self.scaled = xp.zeros((batch, c, *self.out), dtype=dtype)
         if mode == "max":
             self.windows = xp.zeros((batch, c, *self.out, area), dtype=dtype)
             self.argmax = xp.zeros((batch, c, *self.out), dtype=xp.intp)
@@ -212,8 +221,12 @@ class Pool2D:
     def forward(self, x, y) -> None:
         xp, n = self.xp, x.shape[0]
         blocks = self._blocks(x)
-        if self.mode == "average":
-            xp.mean(blocks, axis=(3, 5), out=y)
+        if self.mode == "average":  # one strided add per window offset: ~10x xp.mean's speed
+            (a, b), *rest = self.offsets_2d
+            xp.copyto(y, blocks[:, :, :, a, :, b])
+            for a, b in rest:
+                y += blocks[:, :, :, a, :, b]
+            y *= 1.0 / len(self.offsets_2d)
             return
         ph, pw = self.size
         win = self.windows[:n]
@@ -225,7 +238,10 @@ class Pool2D:
         xp, n = self.xp, grad_y.shape[0]
         blocks = self._blocks(grad_x)
         if self.mode == "average":
-            blocks += (grad_y / (self.size[0] * self.size[1]))[:, :, :, None, :, None]
+            scaled = self.scaled[:n]
+            xp.multiply(grad_y, 1.0 / len(self.offsets_2d), out=scaled)
+            for a, b in self.offsets_2d:
+                blocks[:, :, :, a, :, b] += scaled
             return
         ph, pw = self.size
         hits, spread = self.hits[:n], self.spread[:n]
