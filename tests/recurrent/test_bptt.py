@@ -170,3 +170,26 @@ def test_collect_outside_a_loop_names_it(registry):
     ], ["data.x -> collect.x"])
     error = _compile_error(graph, registry)
     assert error.node_id == "collect" and "loop" in str(error)
+
+
+def test_loop_delay_without_shape_names_the_delay(registry):
+    graph = elman()
+    graph.set_param("z", "shape", [])
+    error = _compile_error(graph, registry)
+    assert error.node_id == "z" and "'shape'" in str(error)
+
+
+def test_cycle_without_a_delay_names_the_loop(registry):
+    graph = elman()
+    from graph.model import Edge
+    graph.remove_node("z")
+    graph.connect(Edge("act", "y", "cat", "b"))
+    error = _compile_error(graph, registry)
+    assert "Delay" in str(error) and error.node_id in {"cat", "hidden", "act"}
+
+
+def test_sequence_length_zero_names_the_data_node(registry):
+    graph = elman()
+    graph.set_param("data", "steps", 0)
+    error = _compile_error(graph, registry)
+    assert error.node_id == "data" and "steps" in str(error)
