@@ -30,7 +30,6 @@ def test_the_file_menu_exports_the_canvas(window, tmp_path, monkeypatch):
     target = tmp_path / "menu.svg"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *args, **kwargs: (str(target), "SVG drawing (*.svg)"))
-    window.menus["File"].actions()  # the entry is a plain File menu action
     action = next(a for a in window.menus["File"].actions() if "Canvas" in a.text())
     action.trigger()
     assert "<svg" in target.read_text(encoding="utf-8")

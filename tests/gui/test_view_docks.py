@@ -181,6 +181,7 @@ EXPECTED = {  # example -> docks that must receive data in a short headless run
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_example_fills_exactly_its_declared_docks(name, registry, main_window):
     events, graph = _run_events(EXAMPLES / f"{name}.dgraph", registry, epochs=2)
@@ -195,3 +196,16 @@ def test_each_example_fills_exactly_its_declared_docks(name, registry, main_wind
     assert shown <= declared  # nothing fell through to the generic dock
     for dock in docks.shown():
         assert not dock.isHidden()
+
+
+def test_the_dock_menu_exports_through_a_file_dialog(docks, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+    docks.scalar_batch({"sig/n1": ([1, 2], [0.1, 0.2])})
+    docks.refresh()
+    dock = docks.dock("Signals")
+    target = tmp_path / "signals.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (str(target), "CSV data (*.csv)"))
+    action = next(a for a in dock.actions() if a.text().startswith("Export"))
+    action.trigger()
+    assert target.read_text(encoding="utf-8").splitlines()[0] == "curve,tag,step,volts"

@@ -48,6 +48,7 @@ def run_to_end(qtbot, controller, epochs: int) -> None:
     qtbot.waitUntil(lambda: idle(controller), timeout=WAIT_MS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_example_shows_its_declared_docks_with_data(qtbot, window, tmp_path, monkeypatch,
                                                          name):
@@ -80,6 +81,7 @@ def test_another_graph_resets_probe_progress_eta_and_docks(qtbot, window, tmp_pa
     assert "Error history" not in {d.view.title for d in controller.plots.all}
 
 
+@pytest.mark.slow
 def test_paused_run_says_so_and_the_speed_cap_animates_a_hopfield_recall(qtbot, window,
                                                                         tmp_path, monkeypatch):
     controller = open_example(window, "hopfield_letters", tmp_path, monkeypatch)
