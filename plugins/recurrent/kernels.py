@@ -4,9 +4,9 @@ Each cell runs a whole sequence per call. Work arrays are preallocated for the l
 short batch uses contiguous views of their first entries) and feature-major inside the loop,
 (T, G*units, rows): every gate of a step is then one contiguous block, so each elementwise
 kernel is a single flat loop (row-major (rows, G*units) gate slices are strided and several
-times slower in NumPy). The input projection of every step is one matmul before the loop, each
-step is one matmul for all gates, and the weight gradients are one matmul each after the
-reverse loop. Nothing loops over the batch.
+times slower in NumPy). The input projection of every step is done before the loop (one
+batched matmul), each step is one matmul for all gates, and the weight gradients are one
+matmul each after the reverse loop. Nothing loops over the batch.
 
 Weights: W (features, G*units) input weights, U (units, G*units) recurrent weights, b (G*units,).
 Gate blocks along the G*units axis, in PyTorch's order:
@@ -106,7 +106,8 @@ class Cell:
         T, n, G = steps, units, self.gates
         layout = {"pre": (T, G * n, None), "dpre": (T, G * n, None), "hs": (T + 1, n, None),
                   "proj": (T, None, G * n), "hrows": (T, None, n), "dseq": (T, n, None),
-                  "dx": (T, None, features), "dh": (n, None), "tmp": (n, None),
+                  "dx": (T, None, features), "xfm": (T, features, None),
+                  "dh": (n, None), "tmp": (n, None),
                   "tmp2": (n, None), "tmpg": (G * n, None)}
         layout.update(self.extra_layout(T, n, G))
         self.work = Workspace(xp, dtype, batch, layout)
@@ -128,13 +129,14 @@ class Cell:
         return self.work.views(self.grad_rows)["dpre"]
 
     def forward(self, x_tm, h0=None, c0=None) -> None:
-        xp, T, rows = self.xp, self.T, x_tm.shape[1]
+        xp, rows = self.xp, x_tm.shape[1]
         v = self.work.views(rows)
         self._x, self.rows = x_tm, rows
-        proj2 = v["proj"].reshape(T * rows, -1)
         W, b = self._input_weights()
-        xp.matmul(x_tm.reshape(T * rows, self.F), W, out=proj2)
-        xp.add(v["proj"].transpose(0, 2, 1), b[:, None], out=v["pre"])
+        x_fm, pre = v["xfm"], v["pre"]
+        x_fm[...] = x_tm.transpose(0, 2, 1)
+        xp.matmul(W.T, x_fm, out=pre)  # one small matmul per step, straight into (T, G*n, rows)
+        pre += b[:, None]
         hs = v["hs"]
         if h0 is None:
             hs[0].fill(0)
