@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from engines.events import Image, Scalar
 from engines.imaging import weight_tiles
 
@@ -57,16 +59,22 @@ def first_weight_matrix(program):
     return None
 
 
+RAW_WEIGHTS_MAX = 64  # a matrix this small is shown as its values, not as normalised tiles
+
+
 def weight_image_monitor(program) -> Monitor | None:
-    """Image 'weights/<node_id>' of the first layer's weights as a tile grid."""
+    """Image 'weights/<node_id>' of the first layer's weights: a tile grid, or the matrix
+    itself (real values, so a view can print them) when it has few entries."""
     found = first_weight_matrix(program)
     if found is None:
         return None
     node_id, buf = found
 
     def emit(phase):
-        return [Image(f"weights/{node_id}", phase.step,
-                      weight_tiles(program.backend.to_host(buf.value)))]
+        host = program.backend.to_host(buf.value)
+        picture = (np.array(host, dtype=np.float32) if host.size <= RAW_WEIGHTS_MAX
+                   else weight_tiles(host))
+        return [Image(f"weights/{node_id}", phase.step, picture)]
 
     return Monitor(node_id, emit, every="step", min_interval_s=WEIGHT_IMAGE_INTERVAL_S)
 

@@ -209,3 +209,20 @@ def test_the_dock_menu_exports_through_a_file_dialog(docks, tmp_path, monkeypatc
     action = next(a for a in dock.actions() if a.text().startswith("Export"))
     action.trigger()
     assert target.read_text(encoding="utf-8").splitlines()[0] == "curve,tag,step,volts"
+
+
+def test_a_one_by_one_layer_shows_its_real_weight(registry, main_window):
+    graph = load_graph(EXAMPLES / "vanishing_gradient_chain.dgraph", registry)
+    program = compile_graph(graph, registry, seed=0)
+    events = Session(program, 1).run()
+    image = [e for e in events if isinstance(e, Image) and e.tag == "weights/w1"][-1]
+    weight = float(program.peek("w1", "W")[0, 0])
+    assert image.array.shape == (1, 1) and image.array[0, 0] == pytest.approx(weight)
+    docks = ViewDocks(main_window)
+    docks.add_to(main_window)
+    docks.prepare(graph, registry)
+    docks.image(image.tag, image.array)
+    docks.refresh()
+    panel = docks.dock("Weights").panels["weights/w1"]
+    shown = [t.toPlainText() for t in panel.texts if t.isVisible()]
+    assert shown == [f"{weight:.3g}"] and panel.bar is not None
