@@ -1,5 +1,5 @@
 """Boltzmann machine: annealing schedule, wiring, the Gibbs sampler against exact
-probabilities, and learning the 4-2-4 encoder on several seeds (checked by brute force)."""
+probabilities, and learning the 4-2-4 encoder on most of 12 seeds (checked by brute force)."""
 
 import itertools
 
@@ -93,27 +93,40 @@ def encoder_graph(**params):
     return graph
 
 
-def test_learns_the_4_2_4_encoder_on_7_of_8_seeds():
+SEEDS = 12
+LEARNED_AT_LEAST = 6
+
+
+@pytest.mark.slow
+def test_learns_the_4_2_4_encoder_on_most_seeds():
     # 1200 learning steps with the defaults (the paper's procedure plus weight decay 0.01).
     # Learned: with V1 clamped to each one-hot row, V2 is the matching one-hot row with
-    # probability >= 0.9 at T = 1, both exactly (enumerating the conditional distribution)
-    # and by annealing (512 runs per row, schedule then 200 sweeps cooling, 10 samples each).
-    learned = []
+    # probability >= 0.9 at T = 1, computed exactly (enumerating the conditional
+    # distribution). Some seeds end in a poor local minimum: 39 of seeds 0-44 learned
+    # (rate 0.867). With 12 seeds and at least 6 learned, a correct implementation passes
+    # with probability 0.9997 at that rate (0.987 even at its 95% lower bound, 0.754), while
+    # one that learns on 20% of seeds passes with probability 0.02.
+    # The annealed recall (512 runs per row: schedule, then 200 sweeps cooling, 10 samples
+    # each) must agree on every learned seed: >= 0.8 (its lowest over those 39 seeds: 0.89).
+    learned, annealed_of_learned = [], []
     schedule = parse_schedule("2@20, 2@15, 2@12, 4@10")
-    for seed in range(8):
+    for seed in range(SEEDS):
         # 30 epochs of 40 steps: recall (its own random stream) runs 30 times, not 120
         program = compile_graph(encoder_graph(steps_per_epoch=40), REGISTRY, seed=seed)
         events = Session(program, epochs=30).run()
         weights, thresholds = (b.value for b in program.params_of("bm"))
         exact = exact_recall(weights.astype(np.float64), thresholds.astype(np.float64), 4, 8,
                              1.0)
-        annealer = Annealer(weights, thresholds, np.random.default_rng(0))
-        data = program.outputs[("pat", "patterns")].value
-        _, annealed = recall(annealer, data, 4, schedule, 1.0, 512, cooling_sweeps=200)
-        learned.append(exact.min() >= 0.9 and annealed.min() >= 0.9)
+        learned.append(bool(exact.min() >= 0.9))
+        if learned[-1]:
+            annealer = Annealer(weights, thresholds, np.random.default_rng(0))
+            data = program.outputs[("pat", "patterns")].value
+            _, annealed = recall(annealer, data, 4, schedule, 1.0, 512, cooling_sweeps=200)
+            annealed_of_learned.append(float(annealed.min()))
         tags = {e.tag for e in events if isinstance(e, (Image, Scalar))}
         assert {"weights/bm", "completion/bm", "boltzmann/worst_recall"} <= tags
-    assert sum(learned) >= 7, learned
+    assert sum(learned) >= LEARNED_AT_LEAST, learned
+    assert min(annealed_of_learned) >= 0.8, annealed_of_learned
 
 
 def test_sampled_recall_matches_the_exact_conditional():
