@@ -89,7 +89,7 @@ KL_SPEC = NodeSpec(
         "works with about 5e-4). Output 'total' is the reconstruction loss wired into "
         "'recon' plus this term: wire the optimizer to it. Reports metrics kl (weighted) "
         "and total; the reconstruction node reports its own loss, so the three are plotted "
-        "separately.",
+        "separately. (Some code drops the 1/2; this node keeps the standard form.)",
     inputs=(*_HEADS, PortSpec("recon", PortKind.LOSS, "The reconstruction loss, to add.",
                               optional=True)),
     outputs=(PortSpec("total", PortKind.LOSS, "recon + weight * KL."),),
