@@ -47,35 +47,31 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
             order = topological_order(graph, registry)
         except CycleError:
             order = list(graph.nodes)
-    incoming: dict[str, list] = {}
-    for edge in graph.edges:
-        incoming.setdefault(edge.dst, []).append(edge)
-    specs = {}
+    # one list of (node, spec, resolved params) in order; wires come from the edge index
+    todo = []
     for node_id in order:
-        node_type = registry.find(graph.nodes[node_id].type_id)
-        if node_type is not None and node_type.spec.infer_shapes is not None \
-                and node_id not in skip:
-            specs[node_id] = node_type.spec
-    params_of = {}
-    for node_id, spec in specs.items():
+        node = graph.nodes[node_id]
+        node_type = registry.find(node.type_id)
+        if node_type is None or node_type.spec.infer_shapes is None or node_id in skip:
+            continue
+        spec = node_type.spec
         try:
-            params_of[node_id] = spec.resolve(graph.nodes[node_id].params)
+            params = spec.resolve(node.params)
         except ParamError:  # validation names the parameter; its outputs stay unknown
             continue
         if spec.delay:
-            _seed_delay(info, node_id, spec, params_of[node_id])
-    for node_id, spec in specs.items():
-        if node_id not in params_of:
-            continue
-        node = graph.nodes[node_id]
+            _seed_delay(info, node_id, spec, params)
+        todo.append((node, spec, params))
+    for node, spec, params in todo:
+        node_id = node.id
         in_shapes = {}
-        for edge in incoming.get(node_id, ()):
+        for edge in graph.edges_into(node_id):
             in_shapes[edge.dst_port] = info.port_shapes.get((edge.src, edge.src_port))
         wired = all(port.name in in_shapes for port in spec.inputs if not port.optional)
         if not wired or any(shape is None for shape in in_shapes.values()):
             continue
         try:
-            out_shapes, param_shapes = spec.infer_shapes(params_of[node_id], in_shapes)
+            out_shapes, param_shapes = spec.infer_shapes(params, in_shapes)
         except ShapeError as exc:
             info.problems.append(Problem(f"{spec.title} '{node.label}': {exc}", node_id))
             continue
