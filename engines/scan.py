@@ -194,6 +194,14 @@ def _make_loop(graph, registry, index: int, nodes: list) -> TimeLoop:
                                      f"'{graph.nodes[first].label}' (it reads a per-step "
                                      "value); put a 'Collect steps' node before it to gather "
                                      "the steps into a sequence.")
+    for node_id in nodes:
+        spec = _spec(graph, registry, node_id)
+        if spec.stochastic:
+            raise LoopError(node_id, f"{spec.title} '{graph.nodes[node_id].label}' draws "
+                                     "random numbers while training; inside a loop over time "
+                                     "its draws are not kept per step for the backward pass. "
+                                     "Move it before the 'Steps' node or after 'Collect "
+                                     "steps'.")
     steps = _steps(graph, registry, splits, delays)
     for node_id in delays:
         window = _param(graph, registry, node_id, "truncate")

@@ -101,9 +101,11 @@ def build_leaky_relu(ctx):
         xp.multiply(x.value, live["alpha"], out=y.value)
         xp.copyto(y.value, x.value, where=m)
 
-    def grad(out):
+    def grad(out):  # the mask again from x: inside a loop over time x is this step's
+        m = mask[:out.shape[0]]
+        xp.greater(x.value, 0, out=m)
         xp.multiply(y.grad, live["alpha"], out=out)
-        xp.copyto(out, y.grad, where=mask[:out.shape[0]])
+        xp.copyto(out, y.grad, where=m)
 
     return Step(forward, _accumulate(x, work, grad))
 
@@ -121,9 +123,11 @@ def build_elu(ctx):
         y.value *= live["alpha"]
         xp.copyto(y.value, x.value, where=m)
 
-    def grad(out):  # 1 for x > 0, y + alpha otherwise
+    def grad(out):  # 1 for x > 0, y + alpha otherwise (mask again from this step's x)
+        m = mask[:out.shape[0]]
+        xp.greater(x.value, 0, out=m)
         xp.add(y.value, live["alpha"], out=out)
-        xp.copyto(out, 1, where=mask[:out.shape[0]])
+        xp.copyto(out, 1, where=m)
         out *= y.grad
 
     return Step(forward, _accumulate(x, work, grad))

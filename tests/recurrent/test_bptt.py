@@ -193,3 +193,35 @@ def test_sequence_length_zero_names_the_data_node(registry):
     graph.set_param("data", "steps", 0)
     error = _compile_error(graph, registry)
     assert error.node_id == "data" and "steps" in str(error)
+
+
+@pytest.mark.parametrize("activation", ["core.leaky_relu", "core.elu", "core.sigmoid",
+                                        "core.relu", "core.softplus"])
+def test_activations_inside_a_loop_match_finite_differences(registry, activation):
+    graph = elman(steps=4)
+    graph.nodes["act"].type_id = activation
+    program = _program(graph, registry)
+    _step(program)
+    W = program.params[("hidden", "W")]
+    analytic = W.grad.copy()
+    numeric = np.zeros_like(analytic)
+    for index in np.ndindex(W.value.shape):
+        saved = W.value[index]
+        W.value[index] = saved + 1e-6
+        up = _step(program)
+        W.value[index] = saved - 1e-6
+        down = _step(program)
+        W.value[index] = saved
+        numeric[index] = (up - down) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_dropout_inside_a_loop_is_refused_by_name(registry):
+    graph = elman()
+    from graph.model import Edge, Node
+    graph.disconnect(graph.source_of("out", "x"))
+    graph.add_node(Node("drop", "core.dropout", {"rate": 0.2}))
+    graph.connect(Edge("act", "y", "drop", "x"))
+    graph.connect(Edge("drop", "y", "out", "x"))
+    error = _compile_error(graph, registry)
+    assert error.node_id == "drop" and "Collect steps" in str(error)
