@@ -193,14 +193,15 @@ class BuildContext:
 
     def grow_batch(self, rows: int) -> None:
         """Let every buffer allocated from now on hold `rows` rows (a full-batch data node
-        calls this before allocating its outputs)."""
+        calls this before allocating its outputs). Buffers sized already cannot grow."""
         if rows <= self._c.batch_size:
             return
         early = [b.name for b in self._c.program.outputs.values() if b.batched]
         if early:
-            raise self.error(f"{self.label}: {self.full_batch} needs the whole training split "
-                             f"({rows} rows) in one batch, but {early[0]} was sized first; "
-                             "set this node's batch_size to at least the training rows.")
+            why = f" ({self.full_batch} trains on the whole split)" if self.full_batch else ""
+            raise self.error(f"{self.label} needs batches of {rows} rows{why}, but {early[0]} "
+                             f"was sized first for {self._c.batch_size}; set the data nodes' "
+                             f"batch_size to at least {rows}.")
         self._c.batch_size = self.batch_size = int(rows)
 
     def reevaluate(self) -> Callable[[], float]:
