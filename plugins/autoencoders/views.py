@@ -118,8 +118,8 @@ GRID_SPEC = NodeSpec(
 
 
 def downstream_forwards(program, graph, start: str, end: str) -> list:
-    """Forward kernels of the nodes fed (directly or not) by `start` that feed `end` (or are
-    `end`), in program order: the part of the graph between two wires."""
+    """(node_id, forward kernel) of the nodes fed (directly or not) by `start` that feed `end`
+    (or are `end`), in program order: the part of the graph between two wires."""
     below, stack = set(), [start]
     while stack:
         for edge in graph.edges_from(stack.pop()):
@@ -133,7 +133,7 @@ def downstream_forwards(program, graph, start: str, end: str) -> list:
                 above.add(edge.src)
                 stack.append(edge.src)
     between = below & above
-    return [fn for node_id, fn in program.forwards if node_id in between]
+    return [(node_id, fn) for node_id, fn in program.forwards if node_id in between]
 
 
 def build_grid(ctx):
@@ -153,9 +153,16 @@ def build_grid(ctx):
     kernels: list = []
     node_id = ctx.node_id
 
+    touched: list = []  # buffers the decoding overwrites: z and the decoder's outputs
+
+    def plan() -> None:  # once the program is complete: its kernels exist by now
+        found = downstream_forwards(program, graph, z_node, decoded_node)
+        kernels.extend(fn for _, fn in found)
+        owners = {node for node, _ in found}
+        touched.extend([z] + [buf for (owner, _), buf in program.outputs.items()
+                              if owner in owners and buf.batched])
+
     def decode(points: np.ndarray) -> np.ndarray:
-        if not kernels:
-            kernels.extend(downstream_forwards(program, graph, z_node, decoded_node))
         out, batch = [], z.storage.shape[0]
         for start in range(0, len(points), batch):
             chunk = points[start:start + batch]
@@ -167,6 +174,11 @@ def build_grid(ctx):
         return np.concatenate(out)
 
     def report(phase):
+        # put the batch back afterwards: probes and later monitors see the real last batch
+        if not kernels:
+            plan()
+        rows = z.value.shape[0]
+        saved = [buf.storage[:rows].copy() for buf in touched]
         was_training, phase.training = phase.training, False
         try:
             images = decode(grid)
@@ -177,6 +189,9 @@ def build_grid(ctx):
                                     tile_grid(np.clip(decode(draws), 0, 1))))
         finally:
             phase.training = was_training
+            program.set_rows(rows)
+            for buf, values in zip(touched, saved):
+                buf.storage[:rows] = values
         return events
 
     ctx.monitor(report, every="epoch")
