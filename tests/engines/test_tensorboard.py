@@ -59,3 +59,16 @@ def test_images_are_scaled_to_unit_range():
     np.testing.assert_allclose(image, [[0.0, 0.5], [1.0, 0.0]])
     assert tensorboard_image(np.zeros((2, 3, 5))) is None  # not an image TensorBoard shows
     np.testing.assert_allclose(tensorboard_image(np.ones((2, 2))), 0.5)
+
+
+def test_without_tensorboardx_a_record_has_no_event_file(registry, tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    graph = xor_mlp()
+    program = compile_graph(graph, registry, seed=0)
+    recorder = RunRecorder(tmp_path, graph)
+    assert recorder.tensorboard is None
+    Session(program, epochs=2, observers=[recorder.observe]).run()
+    recorder.finish(program)
+    assert not list(recorder.folder.glob("events.out.tfevents.*"))
+    assert (recorder.folder / METRICS_FILE).read_text().count("train/loss") == 2

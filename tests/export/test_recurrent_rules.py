@@ -57,3 +57,25 @@ def test_a_wired_initial_state_is_refused(registry, tmp_path):
         export_graph(graph, registry, "onnx", tmp_path / "model")
     assert caught.value.node_id == "rnn" and "h0" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("jordan", [False, True], ids=["elman", "jordan"])
+def test_loops_over_time_unroll(jordan, registry, tmp_path):
+    from tests.recurrent.graphs import elman
+    graph = elman(jordan=jordan)
+    for fmt, difference in export_differences(graph, registry, tmp_path).items():
+        assert difference <= TOLERANCE, f"{fmt.value}: {difference:.3g}"
+    onnx = pytest.importorskip("onnx")
+    model = onnx.load(str(tmp_path / "elman_onnx.onnx"))
+    gemms = [node for node in model.graph.node if node.op_type == "Gemm"]
+    assert len(gemms) == 2 * 6  # hidden and out, once per time step (T = 6)
+    weights = {init.name for init in model.graph.initializer if "/" in init.name}
+    assert weights == {"hidden/W", "hidden/b", "out/W", "out/b", "z/zeros"}  # one copy each
+
+
+def test_a_stateful_delay_is_refused(registry, tmp_path):
+    from tests.recurrent.graphs import elman
+    with pytest.raises(ExportError) as caught:
+        export_graph(elman(stateful=True), registry, "numpy", tmp_path / "model")
+    assert caught.value.node_id == "z" and "stateful" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
