@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graph.gc_pause import without_cyclic_gc
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
 from graph.registry import Registry, unknown_type_message
 from graph.spec import ParamError
@@ -179,6 +180,7 @@ def load_graph(path: str | os.PathLike, registry: Registry) -> Graph:
     return graph_from_json(data, registry, source=path, default_name=path.stem)
 
 
+@without_cyclic_gc
 def graph_from_json(text: str | bytes, registry: Registry, *, source: Any = "<graph>",
                     default_name: str = "untitled") -> Graph:
     """Parse file text (str or UTF-8 bytes) into a Graph; raises GraphFileError."""

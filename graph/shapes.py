@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from graph.gc_pause import without_cyclic_gc
 from graph.model import Graph
 from graph.order import CycleError, topological_order
 from graph.problems import Problem, Severity
@@ -33,6 +34,7 @@ def _count(shape) -> int:
     return total
 
 
+@without_cyclic_gc
 def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
                  skip: Collection = ()) -> ShapeInfo:
     """Run each node's infer_shapes in order; unknown inputs give unknown outputs, not errors.

@@ -7,6 +7,7 @@ lookups (no per-node scans of the edge list).
 from __future__ import annotations
 
 from graph.file_checks import file_problems
+from graph.gc_pause import without_cyclic_gc
 from graph.gradient_flow import gradient_blockers
 from graph.model import Graph, settings_problem
 from graph.optimizer_needs import optimizer_notes
@@ -21,6 +22,7 @@ __all__ = ["CycleError", "Problem", "Severity", "port_mismatch", "topological_or
            "validate"]
 
 
+@without_cyclic_gc
 def validate(graph: Graph, registry: Registry) -> list[Problem]:
     """All problems of graph: run settings, unknown types, bad params, bad wires, missing
     inputs, loops without a delay, shape mismatches. No error means it can be compiled."""

@@ -97,3 +97,30 @@ def test_remove_node_returns_wire_positions_and_undo_restores_order():
         graph.connect(wire, position)
     assert list(graph.nodes) == list("abcd") and list(graph.edges) == wires
     assert graph.source_of("c", "x") == wires[2]
+
+
+def test_bulk_graph_work_pauses_the_collector_and_restores_it():
+    import gc
+
+    from graph.gc_pause import without_cyclic_gc
+
+    seen = []
+
+    @without_cyclic_gc
+    def work(fail):
+        seen.append(gc.isenabled())
+        if fail:
+            raise RuntimeError("boom")
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        work(False)
+        with pytest.raises(RuntimeError):
+            work(True)
+        assert seen == [False, False] and gc.isenabled()
+        gc.disable()  # a caller that keeps it off (the GUI) finds it off afterwards
+        work(False)
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
