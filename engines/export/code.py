@@ -101,7 +101,8 @@ class TorchCode(_Code):
         return f"self.{attr}"
 
     def load(self, target: str, key: str, transpose: bool = False) -> None:
-        """Copy exported weight `key` into `target` ('self.hidden.weight') when loading."""
+        """Copy exported weight `key` into `target` ('self.hidden.weight') when loading
+        (key None: fill it with zeros)."""
         entry = (target.replace("self.", "model.", 1), key, transpose)
         if entry not in self.loads:
             self.loads.append(entry)
@@ -202,6 +203,7 @@ def torch_source(model, stem: str) -> str:
     inits = "".join(f"        self.{attr} = {ctor}\n" for attr, ctor in code.modules)
     body = "".join(f"        {line}\n" for line in code.lines)
     loads = "".join(
+        f"        {target}.zero_()\n" if key is None else
         f"        {target}.copy_(torch.from_numpy(arrays[{key!r}]){'.T' if t else ''})\n"
         for target, key, t in code.loads) or "        pass\n"
     header = "\n".join(_header(model, stem))

@@ -4,8 +4,10 @@ SimpleRNN, LSTM and GRU become ONNX's own RNN / LSTM / GRU ops (gate blocks reor
 ONNX's i,o,f,c and z,r,h; the recurrent bias is zero). The PyTorch-style GRU ('reset_after')
 sets linear_before_reset=1; the notes' GRU sets it to 0 and negates its update gate, since
 ONNX mixes h' = (1 - z) n + z h where the notes write (1 - z) h + z n. NumPy and PyTorch code
-run an explicit cell, one loop over time steps. The attention window is unrolled for the
-sequence length it was built with: a fixed (time, time) band matrix of its softmax weights.
+run an explicit cell, one loop over time steps, except that PyTorch code uses torch.nn's own
+RNN / LSTM / GRU layers where they compute the same cell (no peepholes, the PyTorch GRU).
+The attention window is unrolled for the sequence length it was built with: a fixed
+(time, time) band matrix of its softmax weights.
 Initial states wired into h0 / c0 are not exported (zeros only).
 """
 
@@ -148,9 +150,42 @@ def _recurrent_numpy(op, c):
     _call(op, c, c.w)
 
 
+_TORCH_LAYERS = {"simple_rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
+
+
+def _torch_builtin(op) -> bool:
+    """Whether torch.nn's own layer computes this cell (the others run an explicit cell)."""
+    kind = op.attrs["kind"]
+    return (kind == "lstm" and "P" not in op.weights) or \
+        (kind == "gru" and op.attrs["convention"] == "reset_after") or \
+        (kind == "simple_rnn" and op.attrs["activation"] in ("tanh", "relu"))
+
+
 def _recurrent_torch(op, c):
-    c.helper("_recurrent", _TORCH_CELL)
-    _call(op, c, c.param)
+    if not _torch_builtin(op):
+        c.helper("_recurrent", _TORCH_CELL)
+        _call(op, c, c.param)
+        return
+    kind, ndir = op.attrs["kind"], op.attrs["directions"]
+    features, units = c.shape(op.weights["W"])[0], op.attrs["units"]
+    extra = f", nonlinearity={op.attrs['activation']!r}" if kind == "simple_rnn" else ""
+    layer = c.module(op, f"{_TORCH_LAYERS[kind]}({features}, {units}, batch_first=True, "
+                         f"bidirectional={ndir == 2}{extra})")
+    for direction, suffix in enumerate(_SUFFIXES[:ndir]):
+        tail = "_l0_reverse" if direction else "_l0"
+        c.load(f"{layer}.weight_ih{tail}", op.weights["W" + suffix], transpose=True)
+        c.load(f"{layer}.weight_hh{tail}", op.weights["U" + suffix], transpose=True)
+        c.load(f"{layer}.bias_ih{tail}", op.weights["b" + suffix])
+        c.load(f"{layer}.bias_hh{tail}", None)  # Dendrite's cells have one bias
+    y, h = c.v(op.outputs[0]), c.v(op.outputs[1])
+    x = c.v(op.inputs[0])
+    if kind == "lstm":
+        cell = c.v(op.outputs[2])
+        c.line(f"{y}, ({h}, {cell}) = {layer}({x})")
+        c.line(f"{cell} = {cell}.transpose(0, 1).reshape({x}.shape[0], -1)")
+    else:
+        c.line(f"{y}, {h} = {layer}({x})")
+    c.line(f"{h} = {h}.transpose(0, 1).reshape({x}.shape[0], -1)  # (batch, directions*units)")
 
 
 RECURRENT = OpKind("recurrent", _recurrent_onnx, _recurrent_numpy, _recurrent_torch,

@@ -79,3 +79,16 @@ def test_a_stateful_delay_is_refused(registry, tmp_path):
         export_graph(elman(stateful=True), registry, "numpy", tmp_path / "model")
     assert caught.value.node_id == "z" and "stateful" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("convention, builtin", [("reset_after", True), ("notes", False)])
+def test_torch_code_uses_torch_layers_where_they_fit(convention, builtin, registry, tmp_path):
+    torch = pytest.importorskip("torch")
+    from engines.export.check import import_file
+    graph = _sequence_graph("recurrent.gru", {"units": 3, "convention": convention}, [
+        ("out", "recurrent.seq_dense", {"units": 1})], ["rnn.y -> out.x"])
+    export_graph(graph, registry, "torch", tmp_path / "gru", check=False)
+    model = import_file(tmp_path / "gru.py").load_model()
+    assert isinstance(getattr(model, "rnn", None), torch.nn.GRU) is builtin
+    if builtin:
+        assert float(model.rnn.bias_hh_l0.detach().abs().sum()) == 0.0
