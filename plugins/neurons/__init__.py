@@ -7,4 +7,4 @@ traces, rasters and curves through the views their specs declare.
 """
 
 MODULES = ["mcculloch", "currents", "hodgkin", "fi_curve", "spike_sources", "lif", "synapses",
-           "experiments"]
+           "experiments", "export_rules"]

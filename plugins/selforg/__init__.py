@@ -5,4 +5,4 @@ simulations on the same Program/Session interface as the energy pack, and show l
 U-matrices, prototypes and energy traces through the views their specs declare.
 """
 
-MODULES = ["samples", "som", "bam", "art1"]
+MODULES = ["samples", "som", "bam", "art1", "export_rules"]
