@@ -120,4 +120,6 @@ def test_sigkill_loses_at_most_five_seconds_of_edits(tmp_path, registry):
     assert saved >= 1
     first_lost = made.get(saved + 1)
     lost_seconds = killed_at - first_lost if first_lost is not None else 0.0
+    print(f"\nkilled after {len(made)} edits; the recovery file holds {saved}; "
+          f"{lost_seconds:.1f} s of edits lost")
     assert lost_seconds <= 5.0, (saved, len(made), lost_seconds)
