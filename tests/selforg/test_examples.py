@@ -10,8 +10,11 @@ from engines.events import Failed, Scalar
 from engines.session import Session
 from graph.fileio import load_graph
 from graph.validate import validate
+from tests.neurons.views_fed import unfed_views
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SKIP_VIEWS = {  # prototypes are drawn as images only for image-shaped samples (digits)
+    "som_uniform": ("Prototypes",), "som_ring": ("Prototypes",)}
 NAMES = ("som_uniform", "som_ring", "som_digits", "bam_letters", "bam_capacity",
          "art1_letters")
 
@@ -23,6 +26,7 @@ def run(name, registry, epochs=None, **overrides):
     program = compile_graph(graph, registry, seed=graph.settings["seed"])
     events = Session(program, epochs=epochs or graph.settings["epochs"]).run()
     assert not [e for e in events if isinstance(e, Failed)], name
+    assert unfed_views(graph, registry, events, SKIP_VIEWS.get(name, ())) == [], name
     return program, events
 
 
