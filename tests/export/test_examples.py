@@ -18,7 +18,7 @@ EXPORTABLE = {"xor_mlp", "spirals_mlp", "digits_mlp", "vanishing_gradient_chain"
               "adding_lstm_vs_simple_rnn", "bidirectional_parity", "attention_window_sine",
               "elman_mackey_glass", "jordan_sine", "denoising_autoencoder_digits",
               "pca_linear_autoencoder", "stacked_autoencoder_digits", "vae_digits",
-              "vae_conv_digits", "siamese_digits"}
+              "vae_conv_digits", "siamese_digits", "mcculloch_and", "mcculloch_line"}
 REFUSED = {"hopfield_letters": "memory", "boltzmann_encoder": "machine", "rbm_digits": "rbm"}
 
 
