@@ -76,6 +76,8 @@ def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -
         began = time.perf_counter()
         if pred is None or not program.has_backward or began < timing["next"]:
             return []
+        if any(spec.delay for spec in program.specs.values()):
+            return []  # a forward pass would advance the loop's state: no regions there
         training = phase.training
         phase.training = False  # dropout and noise off, as in validation
         batched = [buf for buf in program.outputs.values() if buf.batched]
