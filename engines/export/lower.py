@@ -154,7 +154,8 @@ def inference_part(graph, registry) -> tuple[list, list, set]:
             if port.kind in _VALUES and edge is not None and not source(edge.src):
                 outputs.append((edge.src, edge.src_port))
     if not losses:
-        consumed = {(e.src, e.src_port) for e in graph.edges}
+        consumed = {(e.src, e.src_port) for e in graph.edges  # a view node is no consumer
+                    if any(p.kind in _VALUES for p in specs[e.dst].outputs)}
         for nid, spec in specs.items():
             if spec.role is NodeRole.LAYER and not source(nid):
                 outputs.extend((nid, p.name) for p in spec.outputs
