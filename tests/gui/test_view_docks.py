@@ -226,3 +226,17 @@ def test_a_one_by_one_layer_shows_its_real_weight(registry, main_window):
     panel = docks.dock("Weights").panels["weights/w1"]
     shown = [t.toPlainText() for t in panel.texts if t.isVisible()]
     assert shown == [f"{weight:.3g}"] and panel.bar is not None
+
+
+def test_a_long_legend_wraps_instead_of_widening_or_clipping(docks):
+    many = NodeSpec("t.many", "Many", "Test", "doc", views=(
+        View(ViewKind.CURVES, "Overlaps", ("overlap/*",), y=Axis("m", range=(-1, 1))),))
+    graph = Graph("m")
+    graph.add_node(Node("hop", "t.many", {}, (0, 0), "memory"))
+    docks.prepare(graph, _registry_with(many))
+    docks.scalar_batch({f"overlap/{k}": ([1], [0.5]) for k in range(32)})
+    docks.refresh()
+    dock = docks.dock("Overlaps")
+    assert dock.legend_entries() == [f"#{k}" for k in range(32)]
+    assert dock.legend.wordWrap() and dock.minimumSizeHint().width() < 400
+    assert dock.legend.text().count("&#9473;") == 2 * 32  # a swatch per curve
