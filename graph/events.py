@@ -65,6 +65,13 @@ class TieSet:
 
 
 @dataclass(frozen=True)
+class GroupSet:
+    """Group group_id was made, changed (members, title, position) or removed."""
+
+    group_id: str
+
+
+@dataclass(frozen=True)
 class SettingSet:
     """A run setting (epochs, seed, engine) changed from old to new."""
 
@@ -74,7 +81,7 @@ class SettingSet:
 
 
 GraphEvent = Union[NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamSet, NodeMoved,  # noqa: UP007
-                   NodeRetitled, TieSet, SettingSet]
+                   NodeRetitled, TieSet, SettingSet, GroupSet]
 
 STRUCTURAL = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, TieSet)
 """Edits that change what a compiled program would be made of."""

@@ -8,11 +8,13 @@ A file holds data only, never code:
      "nodes": [{"id": "h", "type": "core.dense", "title": "", "params": {"units": 4},
                 "position": [120.0, 40.0]}],
      "edges": [{"from": "data.x", "to": "h.x"}],
-     "ties": [{"node": "decoder", "source": "encoder", "transpose": true}]}
+     "ties": [{"node": "decoder", "source": "encoder", "transpose": true}],
+     "groups": [{"id": "group", "title": "Encoder", "members": ["h"], "position": [0, 0]}]}
 
-"ties" (version 2, optional) lists weight ties (graph.ties). An older file is brought up to the
-current version by MIGRATIONS, one version step at a time, before it is read; every version
-ever written keeps loading.
+"ties" (version 2, optional) lists weight ties (graph.ties); "groups" (version 3, optional)
+lists groups (graph.groups), inner groups before the groups holding them. An older file is
+brought up to the current version by MIGRATIONS, one version step at a time, before it is
+read; every version ever written keeps loading.
 
 Every way loading can fail raises GraphFileError naming the file and the culprit.
 """
@@ -29,20 +31,23 @@ from pathlib import Path
 from typing import Any
 
 from graph.gc_pause import without_cyclic_gc
+from graph.groups import Group
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
 from graph.registry import Registry, unknown_type_message
 from graph.spec import ParamError
 from graph.ties import Tie
 
 FORMAT_NAME = "dendrite-graph"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SUFFIX = ".dgraph"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real graph; stops a stray huge file early
 
-_TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges", "ties"}
+_TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges", "ties",
+             "groups"}
 _NODE_KEYS = {"id", "type", "title", "params", "position"}
 _EDGE_KEYS = {"from", "to"}
 _TIE_KEYS = {"node", "source", "transpose"}
+_GROUP_KEYS = {"id", "title", "members", "position", "port_names"}
 
 
 class GraphFileError(ValueError):
@@ -81,7 +86,33 @@ def graph_to_dict(graph: Graph) -> dict:
     if graph.ties:
         document["ties"] = [{"node": t.node, "source": t.source, "transpose": t.transpose}
                             for t in graph.ties.values()]
+    if graph.groups:
+        document["groups"] = _groups_to_list(graph)
     return document
+
+
+def _groups_to_list(graph: Graph) -> list:
+    """Groups with members that still exist, inner ones first (so reading can check them)."""
+    written, out = set(), []
+
+    def write(group_id: str) -> None:
+        if group_id in written:
+            return
+        written.add(group_id)
+        group = graph.groups[group_id]
+        members = [m for m in group.members if m in graph.nodes or m in graph.groups]
+        for member in members:
+            if member in graph.groups:
+                write(member)
+        item = {"id": group.id, "title": group.title, "members": members,
+                "position": [float(group.position[0]), float(group.position[1])]}
+        if group.port_names:
+            item["port_names"] = {inner: name for inner, name in group.port_names}
+        out.append(item)
+
+    for group_id in graph.groups:
+        write(group_id)
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -308,7 +339,38 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
             graph.set_tie(tie.node, tie)
         except GraphError as exc:
             raise _Bad(f"ties[{index}]: {exc}") from None
+    groups = document.get("groups", [])
+    if not isinstance(groups, list):
+        raise _Bad(f"'groups' must be a list; got a {_json_type(groups)}.")
+    for index, item in enumerate(groups):
+        group = _read_group(item, index)
+        if group.id in graph.groups:
+            raise _Bad(f"two groups have the id '{group.id}'.")
+        try:
+            graph.set_group(group.id, group)
+        except GraphError as exc:
+            raise _Bad(f"groups[{index}]: {exc}") from None
     return graph
+
+
+def _read_group(item: Any, index: int) -> Group:
+    where = f"groups[{index}]"
+    if not isinstance(item, dict):
+        raise _Bad(f"{where} must be an object; got a {_json_type(item)}.")
+    _no_extra_keys(item, _GROUP_KEYS, where)
+    group_id, title = item.get("id"), item.get("title", "")
+    members, names = item.get("members"), item.get("port_names", {})
+    if not isinstance(group_id, str) or not group_id:
+        raise _Bad(f"{where} needs a non-empty text 'id'; got {group_id!r}.")
+    if not isinstance(title, str):
+        raise _Bad(f"{where}: 'title' must be text; got {title!r}.")
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise _Bad(f"{where}: 'members' must be a list of node or group ids; got {members!r}.")
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise _Bad(f"{where}: 'port_names' must map \"node.port\" to a name; got {names!r}.")
+    return Group(group_id, title, tuple(members),
+                 _read_position(item.get("position", [0, 0]), where),
+                 tuple(sorted(names.items())))
 
 
 def _read_tie(item: Any, index: int, graph: Graph) -> Tie:
@@ -333,7 +395,14 @@ def _v1_to_v2(document: dict) -> dict:
     return {**document, "version": 2}
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(document: dict) -> dict:
+    """Version 3 added groups; a version-2 file has none."""
+    if "groups" in document:
+        raise _Bad("has 'groups', which version 2 files do not have; set its version to 3.")
+    return {**document, "version": 3}
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 """version -> function turning a document of that version into one of the next version."""
 
 

@@ -17,6 +17,7 @@ from graph.events import (
     EdgeAdded,
     EdgeRemoved,
     GraphEvent,
+    GroupSet,
     NodeAdded,
     NodeMoved,
     NodeRemoved,
@@ -25,6 +26,7 @@ from graph.events import (
     SettingSet,
     TieSet,
 )
+from graph.groups import Group, group_problem
 from graph.ties import Tie, tie_loop
 from graph.values import plain_value_problem
 
@@ -123,6 +125,7 @@ class Graph:
         self.settings: dict = dict(DEFAULT_SETTINGS)
         self.description = ""  # one line shown in the Examples menu; saved when not empty
         self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
+        self.groups: dict[str, Group] = {}  # group id -> group (graph.groups; no compile cost)
         self.changed = Signal()  # emits a graph.events event after each edit
         self.guard: Callable[[GraphEvent], str | None] | None = None
         # where set_param finds each node's spec to check a value before storing it (set by
@@ -160,10 +163,10 @@ class Graph:
     def new_id(self, stem: str) -> str:
         """A fresh node id: stem, stem_2, stem_3, ..."""
         stem = stem.replace(" ", "_").lower() or "node"
-        if stem not in self.nodes:
+        if stem not in self.nodes and stem not in self.groups:
             return stem
         n = 2
-        while f"{stem}_{n}" in self.nodes:
+        while f"{stem}_{n}" in self.nodes or f"{stem}_{n}" in self.groups:
             n += 1
         return f"{stem}_{n}"
 
@@ -310,6 +313,33 @@ class Graph:
         self.changed.emit(event)
         return previous
 
+    def set_group(self, group_id: str, group: Group | None,
+                  *, check: bool = True) -> Group | None:
+        """Make, change (group) or remove (None) a group; returns the previous one.
+
+        check=False puts a previous group back as it was (undo)."""
+        if group is not None:
+            if group.id != group_id:
+                raise GraphError(f"The group {group.id!r} is not group '{group_id}'.")
+            if check:
+                previous = self.groups.pop(group_id, None)
+                try:
+                    problem = group_problem(self, group)
+                finally:
+                    if previous is not None:
+                        self.groups[group_id] = previous
+                if problem:
+                    raise GraphError(f"Cannot group: {problem}.")
+        elif group_id not in self.groups:
+            raise GraphError(f"There is no group '{group_id}' in graph '{self.name}'.")
+        event = GroupSet(group_id)
+        self._allow(event)
+        previous = self.groups.pop(group_id, None)
+        if group is not None:
+            self.groups[group_id] = group
+        self.changed.emit(event)
+        return previous
+
     def ties_of(self, node_id: str) -> list[Tie]:
         """Ties in which node_id shares weights or lends them."""
         return [t for t in self.ties.values() if node_id in (t.node, t.source)]
@@ -342,6 +372,8 @@ class Graph:
             "settings": dict(self.settings),
             "description": self.description,
             "ties": sorted((t.node, t.source, t.transpose) for t in self.ties.values()),
+            "groups": sorted((g.id, g.title, g.members, tuple(g.position), g.port_names)
+                             for g in self.groups.values()),
         }
 
     def copy(self) -> Graph:
@@ -353,6 +385,7 @@ class Graph:
         other.settings = dict(self.settings)
         other.description = self.description
         other.ties = dict(self.ties)
+        other.groups = dict(self.groups)
         other.registry = self.registry
         return other
 
