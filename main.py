@@ -6,6 +6,7 @@
     python main.py run GRAPH [options]     train GRAPH headless, write a run record
     python main.py validate GRAPH          list every problem of GRAPH
     python main.py nodes [--category C]    list the node types, their docs and parameters
+    python main.py export GRAPH -f FORMAT -o OUT   ONNX, NumPy or PyTorch code of the model
 
 Expected errors print one line on stderr; set DENDRITE_DEBUG=1 to see their tracebacks.
 Dendrite runs from its checkout: this file puts its own folder first on sys.path, so the
@@ -197,7 +198,7 @@ def sweep(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Dendrite: wire neural-network nodes, train them live.",
-        epilog="Commands: run GRAPH, validate GRAPH, nodes. "
+        epilog="Commands: run GRAPH, validate GRAPH, nodes, sweep GRAPH, export GRAPH. "
                "`python main.py COMMAND -h` shows a command's options.")
     parser.add_argument("graph", nargs="?", help="graph file to open in the GUI "
                         f"(default: {DEFAULT_GRAPH.relative_to(ROOT)})")
