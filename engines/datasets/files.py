@@ -12,7 +12,6 @@ way validation does: its kind, size and header, reading at most a few KiB.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import math
 import os
@@ -93,15 +92,26 @@ def _read_bytes(path, limit: int | None = None) -> bytes:
         # O_NONBLOCK: a path swapped for a FIFO after the check must not hang the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise DatasetError(f"{path} is not a regular file (a device, pipe or "
                                    "socket); choose a data file.")
-            data = handle.read(cap + 1 if limit is None else limit)
+            # read(n) allocates n bytes first: ask for what the file holds, not the limit
+            if limit is not None:
+                return handle.read(min(limit, info.st_size + 1))
+            parts = [handle.read(info.st_size + 1)]
+            total = len(parts[0])
+            while total > info.st_size and total <= cap:  # it grew since: read on in chunks
+                part = handle.read(1 << 20)
+                if not part:
+                    break
+                parts.append(part)
+                total += len(part)
     except OSError as exc:
         raise DatasetError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    if limit is None and len(data) > cap:  # it grew after the check
-        raise _too_large(path, len(data))
-    return data
+    if total > cap:
+        raise _too_large(path, total)
+    return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
 # -- CSV -------------------------------------------------------------------------------------
@@ -316,23 +326,33 @@ def load_idx(path) -> np.ndarray:
     return data
 
 
-def _gunzip(path, raw: bytes, limit: int | None = None) -> bytes:
-    """raw, decompressed when it is gzip (at most `limit` or the size limit of bytes)."""
+def _gunzip(path, raw: bytes) -> bytes:
+    """raw, decompressed when it is gzip (every member), refused past the size limit.
+
+    zlib with max_length grows its output as it goes; GzipFile.read(n) would allocate n
+    bytes (the whole limit) up front.
+    """
     if raw[:2] != b"\x1f\x8b":
         return raw
     cap = max_data_bytes()
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
-            data = stream.read(cap + 1 if limit is None else limit)
-    except (OSError, EOFError) as exc:
-        if limit is not None:  # a peek reads the start of a file only: a cut stream is fine
-            return b""
-        raise DatasetError(f"{_name(path)} is a damaged or truncated gzip file ({exc}).") \
-            from None
-    if limit is None and len(data) > cap:
-        raise DatasetError(f"{path} decompresses to more than {_size_text(cap)}, the limit "
-                           f"for data files; set {MAX_BYTES_VARIABLE} to allow more.")
-    return data
+    parts, total, rest = [], 0, raw
+    while rest:
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            part = stream.decompress(rest, cap + 1 - total)
+        except zlib.error as exc:
+            raise DatasetError(f"{_name(path)} is a damaged or truncated gzip file ({exc}).") \
+                from None
+        parts.append(part)
+        total += len(part)
+        if total > cap:
+            raise DatasetError(f"{path} decompresses to more than {_size_text(cap)}, the "
+                               f"limit for data files; set {MAX_BYTES_VARIABLE} to allow more.")
+        if not stream.eof:
+            raise DatasetError(f"{_name(path)} is a damaged or truncated gzip file (it ends "
+                               "inside the compressed stream).")
+        rest = stream.unused_data
+    return b"".join(parts)
 
 
 def _idx_size(path, dims: tuple, dtype, actual: int) -> None:

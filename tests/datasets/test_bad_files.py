@@ -173,3 +173,10 @@ def test_validate_checks_idx_labels_and_csv(tmp_path):
     errors = [p.message for p in validate(graph, registry) if p.severity == "error"]
     assert errors == ["CSV file 'data': t.csv is not UTF-8 text (byte 0); is it really a CSV "
                       "file?"]
+
+
+def test_multi_member_gzip_reads_every_member(tmp_path):
+    raw = bytes([0, 0, 8, 1]) + struct.pack(">I", 6) + bytes(range(6))
+    path = tmp_path / "two.idx.gz"
+    path.write_bytes(gzip.compress(raw[:5]) + gzip.compress(raw[5:]))  # as `cat a.gz b.gz`
+    assert load_idx(path).tolist() == list(range(6))
