@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from engines.compiler import compile_graph
+from plugins import default_registry
 from tests.engines.graphs import build
+
+REGISTRY = default_registry()  # the engine takes its node types from the caller
 
 CHAIN_WEIGHTS = [1.0, -2.0, -2.0, -2.0, 1.0]
 CHAIN_OUTPUTS = [0.731058578630005, 0.188143725087062, 0.407022630083087, 0.307029145835665,
@@ -26,7 +29,7 @@ def test_five_sigmoid_chain_reproduces_the_lecture_numbers():
         previous = f"s{i}.y"
     nodes += [("loss", "core.mse", {}), ("opt", "core.sgd", {"lr": 0.0})]
     edges += [f"{previous} -> loss.pred", "t.x -> loss.target", "loss.loss -> opt.loss"]
-    program = compile_graph(build("chain", nodes, edges), dtype=np.float64, batch_size=1)
+    program = compile_graph(build("chain", nodes, edges), REGISTRY, dtype=np.float64, batch_size=1)
     for i, w in enumerate(CHAIN_WEIGHTS, start=1):
         program.params[(f"w{i}", "W")].value[...] = w
     program.forward()
@@ -61,7 +64,7 @@ def train(program, epochs):
 
 
 def test_digits_mlp_with_relu_dropout_cross_entropy_and_adam_learns():
-    program = compile_graph(digits_graph(), seed=0)
+    program = compile_graph(digits_graph(), REGISTRY, seed=0)
     train_metrics, val = train(program, epochs=4)
     assert val["accuracy"] > 0.9, val
     assert train_metrics["penalty"] > 0
@@ -79,7 +82,7 @@ def test_a_softmax_node_then_mse_also_trains():
         ("opt", "core.rmsprop", {"lr": 0.005}),
     ], ["data.x -> d1.x", "d1.y -> act.x", "act.y -> d2.x", "d2.y -> soft.x",
         "soft.y -> loss.pred", "data.y -> loss.target", "loss.loss -> opt.loss"])
-    _, val = train(compile_graph(graph, seed=0), epochs=4)
+    _, val = train(compile_graph(graph, REGISTRY, seed=0), epochs=4)
     assert val["accuracy"] > 0.8, val
 
 
