@@ -19,6 +19,7 @@ from graph.registry import Registry
 LIBRARY_FORMAT = "dendrite-group"
 LIBRARY_VERSION = 1
 SUFFIX = ".dgroup"
+PALETTE_PREFIX = "library:"  # palette and drag data name an entry as "library:<file>"
 
 
 @dataclass(frozen=True)

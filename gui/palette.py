@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from graph.library import PALETTE_PREFIX, entries
 from graph.registry import Registry
 from gui import theme
 from gui.canvas.search import matches
@@ -23,6 +24,7 @@ from gui.canvas.view import NODE_MIME_TYPE
 
 _TYPE_ROLE = Qt.ItemDataRole.UserRole
 BROKEN_GROUP = "Unavailable packs"
+LIBRARY_GROUP = "Library"
 
 
 def node_mime(type_id: str) -> QMimeData:
@@ -82,6 +84,19 @@ class Palette(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
             group.setExpanded(True)
+        saved = entries()
+        if saved:
+            group = QTreeWidgetItem(self.tree, [LIBRARY_GROUP])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            for entry in saved:
+                item = QTreeWidgetItem(group, [entry.title])
+                item.setData(0, _TYPE_ROLE, f"{PALETTE_PREFIX}{entry.path}")
+                item.setToolTip(0, f"<b>{escape(entry.title)}</b>: a saved group "
+                                   f"({escape(str(entry.path))}); dropped, it is copied into "
+                                   "the graph.")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+            group.setExpanded(True)
         if self.registry.broken:
             group = QTreeWidgetItem(self.tree, [BROKEN_GROUP])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -119,8 +134,11 @@ class Palette(QWidget):
             for child in range(group.childCount()):
                 item = group.child(child)
                 type_id = item.data(0, _TYPE_ROLE)
-                hide = bool(query) and (type_id is None
-                                        or not matches(query, self.registry.spec(type_id)))
+                if type_id and type_id.startswith(PALETTE_PREFIX):
+                    hide = bool(query) and query.lower() not in item.text(0).lower()
+                else:
+                    hide = bool(query) and (type_id is None
+                                            or not matches(query, self.registry.spec(type_id)))
                 item.setHidden(hide)
                 shown += not hide
             group.setHidden(shown == 0)

@@ -83,6 +83,7 @@ class UndoAdapter(QObject):
         """Undo and Redo actions whose text names the step they would undo or redo."""
         undo = QAction("&Undo", parent, shortcut=QKeySequence.StandardKey.Undo)
         redo = QAction("&Redo", parent, shortcut=QKeySequence("Ctrl+Shift+Z"))
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         undo.triggered.connect(self.undo)
         redo.triggered.connect(self.redo)
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from graph import commands
+from graph import commands, group_commands
 from graph.events import (
     EdgeAdded,
     EdgeRemoved,
+    GroupSet,
     NodeAdded,
     NodeMoved,
     NodeRemoved,
@@ -19,18 +20,24 @@ from graph.events import (
     TieSet,
     dispatch,
 )
-from graph.model import Edge, Graph, Node
+from graph.groups import boundary_ports, leaves, level_members, parent_map, wire_ends
+from graph.library import PALETTE_PREFIX, insert_entry, read_entry
+from graph.model import Edge, Graph, GraphError, Node
 from graph.registry import Registry
 from graph.shapes import infer_shapes
 from graph.validate import validate
 from gui import theme
+from gui.canvas.group_item import GroupItem
 from gui.canvas.node_item import NodeItem
 from gui.canvas.port_item import PortItem
 from gui.canvas.tie_item import TieItem
 from gui.canvas.wire_drag import WireDrag
 from gui.canvas.wire_item import WireItem
 
-_NO_ANALYSIS = (NodeMoved,)  # edits that change neither shapes nor validity
+_NO_ANALYSIS = (NodeMoved, GroupSet)  # edits that change neither shapes nor validity
+_REBUILDS = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, GroupSet, TieSet)
+"""With groups, these edits may change what a card at the shown level stands for: the scene
+is rebuilt once the edit (a whole undo step) is done."""
 
 
 class GraphScene(QGraphicsScene):
@@ -40,6 +47,7 @@ class GraphScene(QGraphicsScene):
     node_selected = Signal(object)  # node id or None
     message = Signal(str)  # something the user should read in the status bar
     analysed = Signal()  # problems / shape_info were recomputed
+    level_changed = Signal(list)  # the open groups, outermost first: [(group id, title)]
 
     def __init__(self, registry: Registry, undo, parent=None):
         super().__init__(parent)
@@ -54,6 +62,10 @@ class GraphScene(QGraphicsScene):
         self._signatures: dict[str, tuple] = {}
         self._analysis_due = False
         self.wire_drag: WireDrag | None = None
+        self.level: str | None = None  # the open group, None for the top level
+        self._rebuild_due = False
+        if hasattr(undo, "changed"):  # the Qt adapter: rebuild once per undo step
+            undo.changed.connect(self.rebuild_if_due)
         self._handlers = {
             NodeAdded: lambda e: self._add_node_item(self.graph.nodes[e.node_id]),
             TieSet: lambda e: self._show_tie(e.node_id),
@@ -73,25 +85,123 @@ class GraphScene(QGraphicsScene):
         """Show another graph (New/Open): rebuild every item from it."""
         if self.graph is not None:
             self.graph.changed.disconnect(self._on_changed)
+        self.graph = graph
+        graph.changed.connect(self._on_changed)
+        self.level = None
+        self._rebuild()
+        self.level_changed.emit(self.breadcrumb())
+        self.flush()
+
+    def _rebuild(self) -> None:
+        """Make every item again for the shown level (a flat graph shows all its nodes)."""
+        self._rebuild_due = False
+        selected = set(self.selected_node_ids())
         self.clear()
         self.nodes.clear()
         self.wires.clear()
         self.ties.clear()
         self._signatures.clear()
-        self.graph = graph
-        graph.changed.connect(self._on_changed)
-        for node in graph.nodes.values():
-            self._add_node_item(node)
-        for edge in graph.edges:
-            self._add_wire_item(edge)
+        graph = self.graph
+        if self.level is not None and self.level not in graph.groups:
+            self.level = parent_map(graph).get(self.level)
+            self.level_changed.emit(self.breadcrumb())
+        if not graph.groups:
+            for node in graph.nodes.values():
+                self._add_node_item(node)
+            for edge in graph.edges:
+                self._add_wire_item(edge)
+        else:
+            parents = parent_map(graph)
+            for item_id in level_members(graph, self.level):
+                if item_id in graph.nodes:
+                    self._add_node_item(graph.nodes[item_id])
+                else:
+                    self._add_group_item(item_id)
+            for edge in graph.edges:
+                ends = wire_ends(graph, edge, self.level, parents)
+                if ends is not None:
+                    self._add_wire_item(edge, ends)
         for node_id in graph.ties:
             self._show_tie(node_id)
-        self.flush()
+        for item_id in selected & set(self.nodes):
+            self.nodes[item_id].setSelected(True)
+
+    def _add_group_item(self, group_id: str) -> None:
+        graph = self.graph
+        inside = leaves(graph, group_id)
+        kinds = {}
+        for port in boundary_ports(graph, group_id):
+            node_type = self.registry.find(graph.nodes[port.node].type_id)
+            spec = node_type.spec if node_type else None
+            found = spec and (spec.input(port.port) if port.is_input else spec.output(port.port))
+            if found:
+                kinds[(port.node, port.port, port.is_input)] = found.kind
+        item = GroupItem(graph.groups[group_id], boundary_ports(graph, group_id), kinds,
+                         len(inside))
+        self.addItem(item)
+        self.nodes[group_id] = item
+
+    def rebuild_if_due(self) -> None:
+        """Rebuild now if an edit since the last rebuild asked for it."""
+        if self._rebuild_due and self.graph is not None:
+            self._rebuild()
+            self.flush()
 
     def _on_changed(self, event) -> None:
-        dispatch(self._handlers, event)
-        if not isinstance(event, _NO_ANALYSIS):
+        if isinstance(event, _REBUILDS) and (self.graph.groups or self.level is not None
+                                             or isinstance(event, GroupSet)):
+            self._rebuild_due = True
+        else:
+            dispatch(self._handlers, event)
+        if isinstance(event, GroupSet):
+            self._card_text_changed(event)
+        if not isinstance(event, _NO_ANALYSIS) or self._rebuild_due:
             self._schedule_analysis()
+
+    # -- levels (groups) ---------------------------------------------------------------------
+    def breadcrumb(self) -> list[tuple[str, str]]:
+        """The open groups, outermost first: [(group id, title)]."""
+        trail, parents, current = [], parent_map(self.graph), self.level
+        while current is not None and current in self.graph.groups:
+            trail.append((current, self.graph.groups[current].label))
+            current = parents.get(current)
+        return list(reversed(trail))
+
+    def open_level(self, group_id: str | None) -> None:
+        """Show the inside of group_id (None: the top level)."""
+        if group_id is not None and group_id not in self.graph.groups:
+            return
+        self.level = group_id
+        self.clearSelection()
+        self._rebuild()
+        self.flush()
+        self.level_changed.emit(self.breadcrumb())
+
+    def group_selected(self, title: str = "Group") -> str | None:
+        """Group the selected cards (Ctrl+G) as one undo step; returns the new group id."""
+        ids = self.selected_node_ids()
+        try:
+            command, group_id = group_commands.group_items(self.graph, ids, self.level, title)
+        except GraphError as exc:
+            self.message.emit(str(exc))
+            return None
+        if not self.undo.push(command):
+            return None
+        self.rebuild_if_due()
+        if group_id in self.nodes:
+            self.clearSelection()
+            self.nodes[group_id].setSelected(True)
+        return group_id
+
+    def ungroup_selected(self) -> None:
+        """Dissolve the selected groups into the shown level (Ctrl+Shift+G), one undo step."""
+        groups = [i for i in self.selected_node_ids() if i in self.graph.groups]
+        if not groups:
+            self.message.emit("Select a group to ungroup.")
+            return
+        steps = [group_commands.ungroup(self.graph, g) for g in groups]
+        self.undo.push(steps[0] if len(steps) == 1 else commands.Compound(steps, "Ungroup"))
+        self.rebuild_if_due()
 
     def _node_moved(self, event: NodeMoved) -> None:
         item = self.nodes.get(event.node_id)
@@ -136,11 +246,13 @@ class GraphScene(QGraphicsScene):
         if item is not None:
             self.removeItem(item)
 
-    def _add_wire_item(self, edge: Edge) -> None:
-        src, dst = self.nodes.get(edge.src), self.nodes.get(edge.dst)
+    def _add_wire_item(self, edge: Edge, ends=None) -> None:
+        (src_id, src_name), (dst_id, dst_name) = ends or ((edge.src, edge.src_port),
+                                                          (edge.dst, edge.dst_port))
+        src, dst = self.nodes.get(src_id), self.nodes.get(dst_id)
         if src is None or dst is None:
             return
-        src_port, dst_port = src.outputs.get(edge.src_port), dst.inputs.get(edge.dst_port)
+        src_port, dst_port = src.outputs.get(src_name), dst.inputs.get(dst_name)
         if src_port is None or dst_port is None:
             return  # a wire to a port the type does not have: validation reports it
         wire = WireItem(edge, theme.port_colour(src_port.port.kind))
@@ -171,6 +283,8 @@ class GraphScene(QGraphicsScene):
         self._analysis_due = False
         if self.graph is None:
             return
+        if self._rebuild_due:
+            self._rebuild()
         graph = self.graph
         self.shape_info = infer_shapes(graph, self.registry)
         self.problems = validate(graph, self.registry)
@@ -186,12 +300,15 @@ class GraphScene(QGraphicsScene):
         for edge in graph.edges:
             incoming.setdefault(edge.dst, {})[edge.dst_port] = ports.get((edge.src, edge.src_port))
         for node_id, item in self.nodes.items():
-            node = graph.nodes[node_id]
-            shapes = dict(incoming.get(node_id, {}))
-            for port in item.outputs:
-                shapes["->" + port] = ports.get((node_id, port))
-            count = self.shape_info.param_counts.get(node_id)
-            problems = by_node.get(node_id, [])
+            if isinstance(item, GroupItem):
+                node, shapes, count, problems = self._group_card(item, incoming, by_node)
+            else:
+                node = graph.nodes[node_id]
+                shapes = dict(incoming.get(node_id, {}))
+                for port in item.outputs:
+                    shapes["->" + port] = ports.get((node_id, port))
+                count = self.shape_info.param_counts.get(node_id)
+                problems = by_node.get(node_id, [])
             signature = (repr(shapes), count, tuple(problems))
             if self._signatures.get(node_id) != signature:
                 self._signatures[node_id] = signature
@@ -201,15 +318,53 @@ class GraphScene(QGraphicsScene):
             wire.set_problem(by_edge.get(edge))
         self.analysed.emit()
 
+    def _group_card(self, item: GroupItem, incoming: dict, by_node: dict):
+        """What a group's card shows: its ports' shapes, its nodes' parameter count and
+        their problems (each prefixed with the node's label)."""
+        graph, ports = self.graph, self.shape_info.port_shapes
+        group = graph.groups[item.group_id]
+        shapes = {}
+        for name, port in item.inputs.items():
+            shapes[name] = incoming.get(port.inner[0], {}).get(port.inner[1])
+        for name, port in item.outputs.items():
+            shapes["->" + name] = ports.get(port.inner)
+        inside = leaves(graph, item.group_id)
+        counts = [self.shape_info.param_counts.get(n) or 0 for n in inside]
+        problems = [f"{graph.nodes[n].label}: {m}" for n in inside for m in by_node.get(n, [])]
+        node = Node(group.id, "group", {}, tuple(group.position), group.label)
+        return node, shapes, sum(counts), problems
+
     # -- editing -----------------------------------------------------------------------------
     def add_node(self, type_id: str, position: QPointF, params: dict | None = None) -> str:
-        """Add a node of type_id with its top-left at position; returns its id."""
+        """Add a node of type_id with its top-left at position; returns its id. A library
+        entry ("library:<file>") is inserted as a copy of its group."""
+        if type_id.startswith(PALETTE_PREFIX):
+            return self.add_library_group(type_id[len(PALETTE_PREFIX):], position)
         spec = self.registry.spec(type_id)
         node_id = self.graph.new_id(type_id.rsplit(".", 1)[-1])
         node = Node(node_id, type_id, {**spec.defaults(), **(params or {})},
                     (round(position.x()), round(position.y())))
-        self.undo.push(commands.AddNode(node))
+        inside = group_commands.add_to_level(self.graph, node_id, self.level)
+        add = commands.AddNode(node)
+        self.undo.push(commands.Compound([add, *inside], add.text) if inside else add)
+        self.rebuild_if_due()
         return node_id
+
+    def add_library_group(self, path: str, position: QPointF) -> str | None:
+        """Insert a copy of the library group in file path; returns its id (None: refused,
+        with the reason in the status bar)."""
+        try:
+            document = read_entry(path, self.registry)
+            command, group_id = insert_entry(self.graph, document, (round(position.x()),
+                                                                    round(position.y())),
+                                             self.level)
+        except (GraphError, KeyError, TypeError, ValueError, StopIteration) as exc:
+            self.message.emit(f"{path}: cannot be inserted ({exc}).")
+            return None
+        if not self.undo.push(command):
+            return None
+        self.rebuild_if_due()
+        return group_id
 
     def selected_node_ids(self) -> list[str]:
         return [item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)]
@@ -224,11 +379,16 @@ class GraphScene(QGraphicsScene):
         edges = [e for e in self.selected_edges() if e.src not in node_ids
                  and e.dst not in node_ids]
         steps = [commands.Disconnect(e) for e in edges]
-        steps += [commands.RemoveNode(n) for n in node_ids]
+        groups = [n for n in node_ids if n in self.graph.groups]
+        if groups:
+            steps += group_commands.delete_items(self.graph, node_ids)
+        else:
+            steps += [commands.RemoveNode(n) for n in node_ids]
         if steps:
             count = len(steps)
             name = steps[0].text if count == 1 else f"Delete {count} items"
             self.undo.push(commands.Compound(steps, name) if count > 1 else steps[0])
+            self.rebuild_if_due()
 
     def select_all(self) -> None:
         for item in self.nodes.values():
@@ -258,9 +418,16 @@ class GraphScene(QGraphicsScene):
             return
         moves = []
         for item in self.selectedItems():
+            position = (round(item.pos().x()), round(item.pos().y()))
+            if isinstance(item, GroupItem) and item.group_id in self.graph.groups:
+                group = self.graph.groups[item.group_id]
+                if tuple(group.position) != position:
+                    moved = type(group)(group.id, group.title, group.members, position,
+                                        group.port_names)
+                    moves.append(group_commands.SetGroup(group.id, moved))
+                continue
             if not isinstance(item, NodeItem) or item.node_id not in self.graph.nodes:
                 continue
-            position = (round(item.pos().x()), round(item.pos().y()))
             if tuple(self.graph.nodes[item.node_id].position) != position:
                 moves.append(commands.MoveNode(item.node_id, position))
         if len(moves) == 1:
@@ -270,7 +437,8 @@ class GraphScene(QGraphicsScene):
 
     def _emit_selection(self) -> None:
         ids = self.selected_node_ids()
-        self.node_selected.emit(ids[0] if len(ids) == 1 else None)
+        one = ids[0] if len(ids) == 1 else None
+        self.node_selected.emit(one if one in self.graph.nodes else None)
 
     # -- wire dragging (PortItem forwards its mouse events here) -----------------------------
     def begin_wire(self, port: PortItem, position: QPointF) -> None:

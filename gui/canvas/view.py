@@ -7,8 +7,11 @@ from PySide6.QtCore import QLineF, QMimeData, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
+from graph.library import PALETTE_PREFIX
 from gui import theme
+from gui.canvas.breadcrumb import Breadcrumb
 from gui.canvas.clipboard import MIME_TYPE, PASTE_OFFSET, paste_command, subgraph_json
+from gui.canvas.group_item import GroupItem
 from gui.canvas.scene import GraphScene
 from gui.canvas.search import NodeSearch
 
@@ -52,6 +55,7 @@ class GraphView(QGraphicsView):
         self._zoom_settled.setSingleShot(True)
         self._zoom_settled.setInterval(250)
         self._zoom_settled.timeout.connect(lambda: self.graph_scene.set_caching(True))
+        self.breadcrumb = Breadcrumb(scene, self)
 
     # -- zoom and pan ------------------------------------------------------------------------
     def zoom_factor(self) -> float:
@@ -121,8 +125,15 @@ class GraphView(QGraphicsView):
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event):
-        if self.itemAt(event.position().toPoint()) is None:
+        item = self.itemAt(event.position().toPoint())
+        if item is None:
             self.open_search(event.position().toPoint())
+            return
+        while item is not None and not isinstance(item, GroupItem):
+            item = item.parentItem()
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.graph_scene.open_level(item.group_id)  # open the group to edit inside
+            self.fit_to_view()
             return
         super().mouseDoubleClickEvent(event)
 
@@ -130,6 +141,11 @@ class GraphView(QGraphicsView):
         key = event.key()
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_down, self._space_used = True, False
+            return
+        if key == Qt.Key.Key_Escape and self.graph_scene.level is not None:
+            trail = self.graph_scene.breadcrumb()
+            self.graph_scene.open_level(trail[-2][0] if len(trail) > 1 else None)
+            self.fit_to_view()
             return
         if key == Qt.Key.Key_Tab:
             self.open_search(self.mapFromGlobal(self.cursor().pos()))
@@ -199,7 +215,7 @@ class GraphView(QGraphicsView):
             super().dropEvent(event)
             return
         type_id = bytes(mime.data(NODE_MIME_TYPE)).decode()
-        if type_id in self.graph_scene.registry:
+        if type_id in self.graph_scene.registry or type_id.startswith(PALETTE_PREFIX):
             self._add_at(type_id, self.mapToScene(event.position().toPoint()))
             event.acceptProposedAction()
 

@@ -15,6 +15,11 @@ from gui.canvas.wire_item import WireItem
 _SNAP = 12.0  # a release this close to a port counts as on it
 
 
+def _inner(port: PortItem) -> tuple[str, str]:
+    """The real (node, port) behind a port item; a group card's port stands for one inside."""
+    return getattr(port, "inner", None) or (port.node_id, port.name)
+
+
 class WireDrag:
     """One wire drag from `origin` (an output or an input PortItem)."""
 
@@ -40,13 +45,14 @@ class WireDrag:
         if ends is None:
             side = "input" if target.is_input else "output"
             return f"Cannot connect an {side} to another {side}: drag from an output to an input."
-        src, dst = ends
-        if src.node_id == dst.node_id:
+        (src_id, src_name), (dst_id, dst_name) = (_inner(p) for p in ends)
+        if src_id == dst_id or ends[0].node_id == ends[1].node_id:
             return "A node cannot feed itself directly; add a Delay (z^-1) node for feedback."
         graph, registry = self.scene.graph, self.scene.registry
-        src_node, dst_node = graph.nodes[src.node_id], graph.nodes[dst.node_id]
-        return port_mismatch(registry.spec(src_node.type_id), src.port,
-                             registry.spec(dst_node.type_id), dst.port, src_node, dst_node)
+        src_node, dst_node = graph.nodes[src_id], graph.nodes[dst_id]
+        src_spec, dst_spec = registry.spec(src_node.type_id), registry.spec(dst_node.type_id)
+        return port_mismatch(src_spec, src_spec.output(src_name), dst_spec,
+                             dst_spec.input(dst_name), src_node, dst_node)
 
     def _mark_targets(self) -> None:
         for item in self.scene.nodes.values():
@@ -85,12 +91,12 @@ class WireDrag:
         if target in self.reasons:
             self.scene.message.emit(self.reasons[target])
             return
-        src, dst = self._ends(target)
-        edge = Edge(src.node_id, src.name, dst.node_id, dst.name)
+        (src_id, src_name), (dst_id, dst_name) = (_inner(p) for p in self._ends(target))
+        edge = Edge(src_id, src_name, dst_id, dst_name)
         graph = self.scene.graph
         if edge in graph.edges:
             return
-        existing = graph.source_of(dst.node_id, dst.name)
+        existing = graph.source_of(dst_id, dst_name)
         if existing is None:
             self.scene.undo.push(commands.Connect(edge))
         else:
