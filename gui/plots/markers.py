@@ -10,14 +10,17 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 MARKER_COLOUR = "#e0a040"
+LABEL_HEIGHTS = (0.97, 0.86, 0.75, 0.64)  # successive labels step down, so close edits stay legible
 
 
-def marker_line(step: float, label: str) -> pg.InfiniteLine:
-    """A dashed vertical line at step with label written along its top."""
+def marker_line(step: float, label: str, index: int = 0) -> pg.InfiniteLine:
+    """A dashed vertical line at step, label written level beside its upper part (the
+    index-th marker's label sits lower, cycling through LABEL_HEIGHTS)."""
     pen = pg.mkPen(MARKER_COLOUR, width=1, style=pg.QtCore.Qt.PenStyle.DashLine)
     return pg.InfiniteLine(pos=step, angle=90, movable=False, pen=pen, label=label,
-                           labelOpts={"position": 0.92, "color": MARKER_COLOUR,
-                                      "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+                           labelOpts={"position": LABEL_HEIGHTS[index % len(LABEL_HEIGHTS)],
+                                      "color": MARKER_COLOUR, "fill": (0, 0, 0, 160),
+                                      "anchors": [(0, 0), (0, 0)]})
 
 
 class EditMarkers:
@@ -50,7 +53,7 @@ class EditMarkers:
     def _draw(self, step: float, label: str) -> None:
         if self.plot_item is None:
             return
-        line = marker_line(step, label)
+        line = marker_line(step, label, len(self.lines))
         self.plot_item.addItem(line, ignoreBounds=True)
         self.lines.append(line)
 
