@@ -4,13 +4,17 @@ E(v, h) = -a.v - b.h - v W h (binary visible) or |v - a|^2 / 2 - b.h - v W h (ga
 unit variance). P(h_j = 1 | v) = sigma(b_j + v W_:j); the visible mean is sigma(a + W h)
 (binary) or a + W h (gaussian). Contrastive divergence CD-k starts the negative chain at the
 data, persistent CD (PCD) at a chain kept between updates; both move the parameters by
-lr (<v h>_data - <v h>_model) with momentum and L2 weight decay.
+lr (<v h>_data - <v h>_model) with momentum and L2 weight decay, optionally scaled per
+parameter by local gains (GainLimits: + bonus while a step keeps its sign, x penalty when it
+flips, clipped to [low, high]; the notes' NeuronLocalGainLimit, as in the SGD optimizer).
 
 Everything runs in float32 on preallocated arrays: matmuls write with out=, sigmoids are
 computed in place, Bernoulli draws compare against a uniform buffer filled in place.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +27,44 @@ from plugins.energy.kernels import (
 )
 
 
+@dataclass(frozen=True)
+class GainLimits:
+    """Local gains on the RBM's steps: gain += bonus while a parameter's step keeps its sign,
+    gain *= penalty when it flips, kept in [low, high] (the notes: [0.001, 1000], 0.0005,
+    0.9995)."""
+
+    low: float = 0.001
+    high: float = 1000.0
+    bonus: float = 0.0005
+    penalty: float = 0.9995
+
+
+class LocalGains:
+    """One gain per element of a parameter; scale(step) adapts them and scales step in place."""
+
+    def __init__(self, xp, shape, limits: GainLimits, dtype=np.float32):
+        self.xp, self.limits = xp, limits
+        self.gain = xp.ones(shape, dtype=dtype)
+        self.previous = xp.zeros(shape, dtype=dtype)
+        self.work = xp.zeros(shape, dtype=dtype)
+        self.kept = xp.zeros(shape, dtype=bool)
+        self.flipped = xp.zeros(shape, dtype=bool)
+
+    def scale(self, step):
+        xp, limits, gain, work = self.xp, self.limits, self.gain, self.work
+        xp.multiply(step, self.previous, out=work)
+        xp.greater(work, 0, out=self.kept)
+        xp.less(work, 0, out=self.flipped)
+        xp.add(gain, limits.bonus, out=work)
+        xp.copyto(gain, work, where=self.kept)
+        xp.multiply(gain, limits.penalty, out=work)
+        xp.copyto(gain, work, where=self.flipped)
+        xp.clip(gain, limits.low, limits.high, out=gain)
+        xp.copyto(self.previous, step)
+        step *= gain
+        return step
+
+
 class RBMKernel:
     """Buffers and CD-k / PCD updates for one RBM with parameters W (V, H), a (V,), b (H,).
 
@@ -33,7 +75,8 @@ class RBMKernel:
     """
 
     def __init__(self, xp, rng: np.random.Generator, W, a, b, batch: int,
-                 visible: str = "binary", dtype=np.float32):
+                 visible: str = "binary", dtype=np.float32,
+                 gains: GainLimits | None = None):
         self.xp, self.rng = xp, rng
         seed_device_generator(xp, rng)
         self._params = (W, a, b)
@@ -54,6 +97,11 @@ class RBMKernel:
         self.fe_work = zeros(batch, n_hidden)
         self.error = zeros(1)
         self.chain: object | None = None  # PCD's persistent hidden states, made on first use
+        self.gains = None if gains is None else tuple(
+            LocalGains(xp, shape, gains, dtype)
+            for shape in ((n_visible, n_hidden), (n_visible,), (n_hidden,)))
+        self.hamming_h = zeros(batch, n_hidden)
+        self.hamming_v = zeros(batch, n_visible)
 
     @property
     def W(self):
@@ -136,16 +184,22 @@ class RBMKernel:
             self.grad_W -= self.model_W
         self.vel_W *= momentum
         self.grad_W *= step
+        if self.gains is not None:
+            self.gains[0].scale(self.grad_W)
         self.vel_W += self.grad_W
         W, a, b = self.W, self.a, self.b
         W += self.vel_W
         diff_v, diff_h = self.diff_v[:rows], self.diff_h[:rows]
         xp.subtract(v_data, v_model, out=diff_v)
         xp.subtract(h_data, h_model, out=diff_h)
+        step_a, step_b = step * diff_v.sum(axis=0), step * diff_h.sum(axis=0)
+        if self.gains is not None:
+            self.gains[1].scale(step_a)
+            self.gains[2].scale(step_b)
         self.vel_a *= momentum
-        self.vel_a += step * diff_v.sum(axis=0)
+        self.vel_a += step_a
         self.vel_b *= momentum
-        self.vel_b += step * diff_h.sum(axis=0)
+        self.vel_b += step_b
         a += self.vel_a
         b += self.vel_b
 
@@ -165,6 +219,18 @@ class RBMKernel:
         h_data = self.hidden_probs(v_data, self.diff_h[:rows])
         self._reconstruction_error(v_data, h_data)
         return self.error
+
+    def hamming_error(self, v_data) -> float:
+        """Mean Hamming distance per row between the binary input (v >= 0.5) and its binary
+        reconstruction: h = P(h | v) >= 0.5, then E[v | h] >= 0.5 (deterministic, so an
+        early-stopping rule can compare epochs). The notes' error measure for RBMs."""
+        xp, rows = self.xp, v_data.shape[0]
+        h = self.hamming_h[:rows]
+        self.hidden_probs(v_data, h)
+        xp.greater_equal(h, 0.5, out=h)
+        v = self.visible_mean(h, self.hamming_v[:rows])
+        mismatch = xp.not_equal(v >= 0.5, v_data >= 0.5)
+        return float(mismatch.sum()) / rows
 
     # -- free energy ---------------------------------------------------------------------------
     def free_energy(self, v):
