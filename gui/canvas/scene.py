@@ -154,7 +154,7 @@ class GraphScene(QGraphicsScene):
         else:
             dispatch(self._handlers, event)
         if isinstance(event, GroupSet):
-            self._card_text_changed(event)
+            self._signatures.pop(event.group_id, None)
         if not isinstance(event, _NO_ANALYSIS) or self._rebuild_due:
             self._schedule_analysis()
 
