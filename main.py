@@ -92,7 +92,7 @@ def run_graph(path: Path, engine: str = "auto", epochs: int | None = None,
 def validate_file(path: Path) -> int:
     from graph.fileio import load_graph
     from graph.shapes import infer_shapes
-    from graph.validate import validate
+    from graph.validate import Severity, validate
     from plugins import default_registry
 
     registry = default_registry()
@@ -100,7 +100,7 @@ def validate_file(path: Path) -> int:
     problems = validate(graph, registry)
     for problem in problems:
         print(problem)
-    errors = sum(p.severity == "error" for p in problems)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
     if errors:
         print(f"{_shown(path)}: {errors} problem{'s' * (errors != 1)}.", file=sys.stderr)
         return 1
