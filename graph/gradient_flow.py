@@ -1,9 +1,8 @@
 """Warnings about wiring where gradient descent cannot reach trainable nodes.
 
 A node type declared `differentiable=False` (e.g. core.threshold, a hard step) passes zero
-gradient. When
-one sits between trainable nodes and a loss that an optimizer minimises, those nodes never
-learn from that loss; the run is legal (perceptron-style or hand-set weights), so this is a
+gradient. When one sits between trainable nodes and a loss that an optimizer minimises, those
+nodes never learn from that loss; the run is legal (perceptron-style or hand-set weights), so this is a
 warning, not an error. Pure Python, used by graph.validate.
 """
 
