@@ -2,8 +2,8 @@
 
 A node type declared `differentiable=False` (e.g. core.threshold, a hard step) passes zero
 gradient. When one sits between trainable nodes and a loss that an optimizer minimises, those
-nodes never learn from that loss; the run is legal (perceptron-style or hand-set weights), so this is a
-warning, not an error. Pure Python, used by graph.validate.
+nodes never learn from that loss; the run is legal (perceptron-style or hand-set weights),
+so this is a warning, not an error. Pure Python, used by graph.validate.
 """
 
 from __future__ import annotations
