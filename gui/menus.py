@@ -75,6 +75,8 @@ def _edit_menu(window, menu) -> None:
     named["cut"] = _action(menu, "Cu&t", canvas.cut_selection, QKeySequence.StandardKey.Cut)
     named["copy"] = _action(menu, "&Copy", canvas.copy_selection, QKeySequence.StandardKey.Copy)
     named["paste"] = _action(menu, "&Paste", canvas.paste, QKeySequence.StandardKey.Paste)
+    named["duplicate"] = _action(menu, "D&uplicate", canvas.duplicate, "Ctrl+D",
+                                 "Copy the selection beside it (the clipboard is kept)")
     named["delete"] = _action(menu, "&Delete", scene.delete_selected, "Delete")
     named["delete"].setShortcuts([QKeySequence("Delete"), QKeySequence("Backspace")])
     named["select_all"] = _action(menu, "Select &All", scene.select_all,

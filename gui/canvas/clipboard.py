@@ -21,14 +21,22 @@ def subgraph_json(graph: Graph, node_ids: list[str]) -> str:
     return json.dumps({"format": "dendrite-subgraph", "nodes": nodes, "edges": edges})
 
 
-def paste_command(graph: Graph, text: str, offset: float = PASTE_OFFSET):
-    """A Compound adding the clipboard's nodes under fresh ids, shifted by offset; returns
-    (command, new ids) or (None, []) when text is not a copied subgraph."""
+def paste_command(graph: Graph, text: str, offset: float = PASTE_OFFSET,
+                  at: tuple | None = None):
+    """A Compound adding the clipboard's nodes under fresh ids, shifted by offset (or with
+    their top-left corner at `at`, the cursor); returns (command, new ids) or (None, [])
+    when text is not a copied subgraph."""
     try:
         data = json.loads(text)
         if data.get("format") != "dendrite-subgraph":
             return None, []
-        taken = set(graph.nodes)
+        if at is not None and data["nodes"]:
+            left = min(entry["position"][0] for entry in data["nodes"])
+            top = min(entry["position"][1] for entry in data["nodes"])
+            shift = (at[0] - left, at[1] - top)
+        else:
+            shift = (offset, offset)
+        taken = set(graph.nodes) | set(graph.groups)
         renamed, steps = {}, []
         for entry in data["nodes"]:
             stem = entry["type"].rsplit(".", 1)[-1]
@@ -37,7 +45,8 @@ def paste_command(graph: Graph, text: str, offset: float = PASTE_OFFSET):
             renamed[entry["id"]] = new_id
             x, y = entry["position"]
             steps.append(commands.AddNode(Node(new_id, entry["type"], dict(entry["params"]),
-                                               (x + offset, y + offset), entry.get("title", ""))))
+                                               (x + shift[0], y + shift[1]),
+                                               entry.get("title", ""))))
         for src, src_port, dst, dst_port in data["edges"]:
             steps.append(commands.Connect(Edge(renamed[src], src_port, renamed[dst], dst_port)))
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -7,6 +7,8 @@ from PySide6.QtCore import QLineF, QMimeData, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
+from graph.group_commands import SetGroup
+from graph.groups import leaves
 from graph.library import PALETTE_PREFIX
 from gui import theme
 from gui.canvas.breadcrumb import Breadcrumb
@@ -56,6 +58,7 @@ class GraphView(QGraphicsView):
         self._zoom_settled.setInterval(250)
         self._zoom_settled.timeout.connect(lambda: self.graph_scene.set_caching(True))
         self.breadcrumb = Breadcrumb(scene, self)
+        self._mouse_at = None  # the last mouse point over the canvas (None once it left)
 
     # -- zoom and pan ------------------------------------------------------------------------
     def zoom_factor(self) -> float:
@@ -107,7 +110,12 @@ class GraphView(QGraphicsView):
             return
         super().mousePressEvent(event)
 
+    def leaveEvent(self, event):
+        self._mouse_at = None
+        super().leaveEvent(event)
+
     def mouseMoveEvent(self, event):
+        self._mouse_at = event.position().toPoint()
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -220,11 +228,17 @@ class GraphView(QGraphicsView):
             event.acceptProposedAction()
 
     # -- clipboard ---------------------------------------------------------------------------
+    def _selection_json(self) -> str | None:
+        """The selected nodes (a group card stands for every node inside) as clipboard text."""
+        graph = self.graph_scene.graph
+        node_ids = [n for item in self.graph_scene.selected_node_ids()
+                    for n in leaves(graph, item)]
+        return subgraph_json(graph, node_ids) if node_ids else None
+
     def copy_selection(self) -> bool:
-        node_ids = self.graph_scene.selected_node_ids()
-        if not node_ids:
+        text = self._selection_json()
+        if text is None:
             return False
-        text = subgraph_json(self.graph_scene.graph, node_ids)
         mime = QMimeData()
         mime.setData(MIME_TYPE, text.encode())
         mime.setText(text)
@@ -243,15 +257,33 @@ class GraphView(QGraphicsView):
         # pasting the same thing again steps further out, so copies do not pile up
         self._paste_count = self._paste_count + 1 if text == self._last_paste else 1
         self._last_paste = text
-        command, new_ids = paste_command(self.graph_scene.graph, text,
-                                         PASTE_OFFSET * self._paste_count)
+        at = None
+        if self._mouse_at is not None:  # paste where the mouse points
+            point = self.mapToScene(self._mouse_at)
+            at = (round(point.x()), round(point.y()))
+        self._paste_text(text, PASTE_OFFSET * self._paste_count, at)
+
+    def duplicate(self) -> None:
+        """Ctrl+D: a copy of the selection beside it, leaving the clipboard alone."""
+        text = self._selection_json()
+        if text is not None:
+            self._paste_text(text, PASTE_OFFSET, None)
+
+    def _paste_text(self, text: str, offset: float, at) -> None:
+        scene = self.graph_scene
+        command, new_ids = paste_command(scene.graph, text, offset, at)
         if command is None:
             return
-        if self.graph_scene.undo.push(command):
-            self.graph_scene.clearSelection()
+        group = scene.graph.groups.get(scene.level) if scene.level is not None else None
+        if group is not None:  # pasted inside an open group: the nodes join it
+            command.commands.append(SetGroup(group.id, group.with_members(
+                [*group.members, *new_ids])))
+        if scene.undo.push(command):
+            scene.rebuild_if_due()
+            scene.clearSelection()
             for node_id in new_ids:
-                if node_id in self.graph_scene.nodes:
-                    self.graph_scene.nodes[node_id].setSelected(True)
+                if node_id in scene.nodes:
+                    scene.nodes[node_id].setSelected(True)
 
     # -- background --------------------------------------------------------------------------
     def drawBackground(self, painter, rect):

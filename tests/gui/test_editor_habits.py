@@ -1,0 +1,47 @@
+"""Canvas habits driven by mouse and keys: Ctrl+D duplicates beside the selection, paste
+lands at the mouse, Ctrl+Y redoes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import mouse, xor_graph
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _xor(window):
+    graph = xor_graph()
+    window.set_graph(graph, None)
+    QApplication.processEvents()
+    return graph
+
+
+def test_ctrl_d_duplicates_beside_the_selection_and_keeps_the_clipboard(window, qtbot):
+    graph = _xor(window)
+    QApplication.clipboard().setText("kept")
+    for node_id in ("hidden", "act"):
+        window.scene.nodes[node_id].setSelected(True)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_D, CTRL)
+    assert graph.nodes["dense"].position == (240.0 + 40, 40.0)
+    assert graph.source_of("tanh", "x").src == "dense"
+    assert sorted(window.scene.selected_node_ids()) == ["dense", "tanh"]
+    assert QApplication.clipboard().text() == "kept"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert "dense" not in graph.nodes
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Y, CTRL)
+    assert "dense" in graph.nodes and "dense" in window.scene.nodes
+
+
+def test_paste_lands_at_the_mouse(window, qtbot):
+    graph = _xor(window)
+    window.scene.nodes["hidden"].setSelected(True)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_C, CTRL)
+    point = QPoint(420, 380)
+    mouse(window.canvas.viewport(), QEvent.Type.MouseMove, point, buttons=Qt.MouseButton.NoButton,
+          button=Qt.MouseButton.NoButton)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_V, CTRL)
+    target = window.canvas.mapToScene(point)
+    x, y = graph.nodes["dense"].position
+    assert abs(x - target.x()) <= 1 and abs(y - target.y()) <= 1
