@@ -7,6 +7,12 @@ meanwhile the node's output is held at zero and its backward leaves its weights 
 gradients), so nodes downstream learn nothing but their biases. After that the stack is an
 ordinary differentiable node: its W_l, b_l are trainable parameters that the optimizer wired
 downstream fine-tunes. pretrain_epochs = 0 gives the same net from a random (Glorot) start.
+
+With stop_factor > 0 each layer's pretraining stops early, as in the notes: after every epoch
+the layer's reconstruction error on the validation split (squared or Hamming, `error`) is
+compared with its minimum so far, and the next layer starts once it rises more than
+stop_factor above it (or after pretrain_epochs epochs at most). local_gains scales the RBM
+steps by per-parameter gains (plugins/energy/rbm_core.py).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 from plugins.energy.kernels import sigmoid_, to_host
-from plugins.energy.rbm import rbm_params
+from plugins.energy.rbm import evaluation_error, gain_limits, rbm_params
 from plugins.energy.rbm_core import RBMKernel
 
 IMAGE_INTERVAL_S = 1.0
@@ -51,7 +57,8 @@ SPEC = NodeSpec(
         ParamSpec("layers", ParamType.INTS, [100, 50], "Hidden layer sizes, bottom to top.",
                   range=(1, 1 << 16)),
         ParamSpec("pretrain_epochs", ParamType.INT, 5, "RBM epochs per layer before "
-                  "fine-tuning (0: no pretraining, random start).", range=(0, 100000)),
+                  "fine-tuning (0: no pretraining, random start); the most per layer when "
+                  "stop_factor stops layers early.", range=(0, 100000)),
         *rbm_params(),
     ),
     infer_shapes=infer_shapes,
@@ -86,7 +93,7 @@ def build(ctx):
         a = ctx.param(f"a{index}", (n_in,), init="zeros", trainable=False)
         visible = live["visible"] if index == 1 else "binary"
         kernels.append(RBMKernel(xp, rng, W, a, b, rows_max, visible,
-                                 ctx.dtype))
+                                 ctx.dtype, gains=gain_limits(live)))
         weights.append(W)
         biases.append(b)
     activations = [ctx.scratch((rows_max, n)) for n in sizes]
@@ -95,10 +102,16 @@ def build(ctx):
     persistent = live["method"] == "pcd"
     status = {"layer": None, "recon_sum": xp.zeros(1, dtype=ctx.dtype), "recon_steps": 0,
               "logs": []}
+    adaptive = bool(pretrain and live["stop_factor"] > 0)  # layers stop on validation error
+    early = {"current": 0, "epochs": 0, "best": float("inf"), "sum": 0.0, "rows": 0}
+    val_error = ctx.scratch((1,))
 
     def training_layer() -> int | None:
         """0-based index of the layer being pretrained now, or None when fine-tuning."""
-        layer = phase.epoch // pretrain if pretrain else len(sizes)
+        if adaptive:
+            layer = early["current"]
+        else:
+            layer = phase.epoch // pretrain if pretrain else len(sizes)
         return layer if layer < len(sizes) else None
 
     def forward():
@@ -116,6 +129,31 @@ def build(ctx):
             y.value[...] = inputs
         else:
             y.value.fill(0)  # downstream learns nothing from half-trained features
+            if adaptive and not phase.training:
+                visible = x.value if layer == 0 else activations[layer - 1][:rows]
+                evaluation_error(kernels[layer], visible, val_error, live["error"])
+                early["sum"] += float(to_host(backend, val_error)[0]) * rows
+                early["rows"] += rows
+
+    def end_epoch(_epoch):
+        layer = training_layer()
+        if not adaptive or layer is None:
+            return
+        early["epochs"] += 1
+        why = None
+        if early["rows"]:
+            error = early["sum"] / early["rows"]
+            early["sum"], early["rows"] = 0.0, 0
+            if error > (1.0 + live["stop_factor"]) * early["best"]:
+                why = (f"its validation reconstruction error {error:.6g} rose more than "
+                       f"{live['stop_factor']:.0%} above its best {early['best']:.6g}")
+            early["best"] = min(early["best"], error)
+        if why is None and early["epochs"] >= pretrain:
+            why = f"it reached pretrain_epochs = {pretrain}"
+        if why is not None:
+            status["logs"].append(Log(f"{ctx.label}: layer {layer + 1} stops pretraining "
+                                      f"after {early['epochs']} epochs: {why}."))
+            early.update(current=layer + 1, epochs=0, best=float("inf"))
 
     def backward():
         rows = x.value.shape[0]
@@ -181,7 +219,7 @@ def build(ctx):
 
     ctx.monitor(report_epoch, every="epoch")
     ctx.monitor(report_images, every="step", min_interval_s=IMAGE_INTERVAL_S)
-    return Step(forward, backward, update=update)
+    return Step(forward, backward, update=update, end_epoch=end_epoch)
 
 
 NODES = [(SPEC, build)]

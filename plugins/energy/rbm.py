@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from engines.events import Image, Scalar
+from engines.events import FinishReason, Image, Scalar, Stop
 from engines.imaging import glyph_shape, tile_images, weight_tiles
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.core.training import stop_reason
 from plugins.energy.kernels import to_host
-from plugins.energy.rbm_core import RBMKernel
+from plugins.energy.rbm_core import GainLimits, RBMKernel
 
 IMAGE_INTERVAL_S = 1.0
 MAX_TILES = 100
@@ -51,7 +52,39 @@ def rbm_params(hidden_default: int = 64) -> tuple:
                   live=True),
         ParamSpec("init_scale", ParamType.FLOAT, 0.01, "Std of the initial weights.",
                   range=(0.0, 10.0)),
+        ParamSpec("local_gains", ParamType.BOOL, False, "Per-parameter adaptive gains on the "
+                  "steps: + gain_bonus while a step keeps "
+                  "its sign, x gain_penalty when it flips, kept in [gain_min, gain_max]."),
+        ParamSpec("gain_min", ParamType.FLOAT, 0.001, "Lower gain limit.", range=(0.0, 1e6)),
+        ParamSpec("gain_max", ParamType.FLOAT, 1000.0, "Upper gain limit.", range=(0.0, 1e6)),
+        ParamSpec("gain_bonus", ParamType.FLOAT, 0.0005, "Added to a gain while its step "
+                  "keeps its sign.", range=(0.0, 1e6)),
+        ParamSpec("gain_penalty", ParamType.FLOAT, 0.9995, "Multiplies a gain when its step "
+                  "flips sign.", range=(0.0, 1.0)),
+        ParamSpec("error", ParamType.CHOICE, "squared", "Reconstruction error: mean squared "
+                  "error of the one-step reconstruction, or the Hamming distance per row "
+                  "between the binary input and its binary reconstruction.",
+                  choices=("squared", "hamming")),
+        ParamSpec("stop_factor", ParamType.FLOAT, 0.0, "Early stopping: stop when the "
+                  "validation reconstruction error rises more than this fraction above its "
+                  "minimum (0: off).", range=(0.0, 1e6), live=True),
     )
+
+
+def gain_limits(params) -> GainLimits | None:
+    """The GainLimits the RBM parameters ask for, or None without local gains."""
+    if not params["local_gains"]:
+        return None
+    return GainLimits(params["gain_min"], params["gain_max"], params["gain_bonus"],
+                      params["gain_penalty"])
+
+
+def evaluation_error(kernel: RBMKernel, v, out, kind: str) -> None:
+    """Write the reconstruction error of v (evaluation, no learning) into the (1,) out."""
+    if kind == "hamming":
+        out[...] = kernel.hamming_error(v)
+    else:
+        out[...] = kernel.reconstruction_error(v)
 
 
 SPEC = NodeSpec(
@@ -93,7 +126,8 @@ def build(ctx):
     a = ctx.param("a", (n_visible,), init="zeros", trainable=False)
     b = ctx.param("b", (n_hidden,), init="zeros", trainable=False)
     rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
-    kernel = RBMKernel(xp, rng, W, a, b, rows_max, live["visible"], ctx.dtype)
+    kernel = RBMKernel(xp, rng, W, a, b, rows_max, live["visible"], ctx.dtype,
+                       gains=gain_limits(live))
     persistent = live["method"] == "pcd"
     recon_error = ctx.output("recon_error", (1,), batched=False)
     ctx.metric("recon_error", recon_error)
@@ -104,7 +138,7 @@ def build(ctx):
     def forward():
         kernel.hidden_probs(x.value, h.value)
         if not phase.training:  # evaluation: reconstruction error and free energy
-            recon_error.value[...] = kernel.reconstruction_error(x.value)
+            evaluation_error(kernel, x.value, recon_error.value, live["error"])
             monitor["val_sum"] += kernel.free_energy(x.value).sum()
             monitor["val_rows"] += x.value.shape[0]
 
@@ -138,7 +172,23 @@ def build(ctx):
 
     ctx.monitor(report_epoch, every="epoch")
     ctx.monitor(report_images, every="step", min_interval_s=IMAGE_INTERVAL_S)
+    stop_on_validation(ctx, "recon_error")
     return Step(forward, update=update)
+
+
+def stop_on_validation(ctx, metric: str) -> None:
+    """Early stopping on this node's validation metric when its stop_factor is set."""
+    program, live = ctx.program, ctx.params
+    node_id, label = ctx.node_id, ctx.label
+
+    def rule(history):
+        if not history or not live["stop_factor"]:
+            return None
+        key = program.metric_keys.get((node_id, metric), metric)
+        why = stop_reason(history, key, live["stop_factor"], 1, 0.0, label)
+        return None if why is None else Stop(FinishReason.EARLY_STOPPED, why)
+
+    ctx.stop_rule(rule)
 
 
 def image_events(node_id, step, backend, kernel, data, hidden, state) -> list:
