@@ -78,6 +78,23 @@ class PortSpec:
 
 
 @dataclass(frozen=True)
+class AppliesWhen:
+    """A parameter that matters only while another parameter of the node has one of values
+    (the inspector disables it otherwise and says why)."""
+
+    param: str
+    values: tuple
+
+    def reason(self, params: dict) -> str | None:
+        """None when it applies under params, else a sentence saying when it does."""
+        value = params.get(self.param)
+        if value in self.values:
+            return None
+        wanted = " or ".join(str(v) for v in self.values)
+        return f"only used when {self.param} is {wanted} (it is {value})"
+
+
+@dataclass(frozen=True)
 class ParamSpec:
     """A parameter of a node type: its type, default, allowed values and meaning."""
 
@@ -88,6 +105,11 @@ class ParamSpec:
     range: tuple | None = None  # (low, high) inclusive, for INT / FLOAT / INTS / FLOATS items
     choices: tuple = ()
     live: bool = False  # may change while a run goes (learning rate, temperature, noise)
+    applies_when: AppliesWhen | None = None  # None: always applies
+
+    def unused_because(self, params: dict) -> str | None:
+        """Why this parameter does nothing under params (the node's effective values)."""
+        return self.applies_when.reason(params) if self.applies_when else None
 
     def check(self, value: Any) -> str | None:
         """Return None when value is acceptable, otherwise a sentence saying why not."""
@@ -220,6 +242,8 @@ class NodeSpec:
     # Data nodes: check_files(resolved params) -> why the files they name cannot be used, or
     # None. Validation calls it; it must read at most a few KiB of each file.
     check_files: Callable[[dict], str | None] | None = None
+    # what the node computes, in Unicode math, shown on its card with View > Show Formulas
+    formula: str = ""
 
     def param(self, name: str) -> ParamSpec:
         """The ParamSpec called name (KeyError naming the node type if absent)."""

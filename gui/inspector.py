@@ -31,6 +31,7 @@ class Inspector(QScrollArea):
         self.node_id: str | None = None
         self.running = False
         self.editors: dict[str, ParamEditor] = {}
+        self.unused_notes: dict[str, QLabel] = {}  # why a parameter does not apply now
         self.title_field: QLineEdit | None = None
         self.tie_editor: TieEditor | None = None
         self.setWidgetResizable(True)
@@ -51,6 +52,7 @@ class Inspector(QScrollArea):
         """Build the form for node_id (None: a hint to select a node)."""
         self.node_id = node_id
         self.editors = {}
+        self.unused_notes = {}
         self.title_field = None
         self.tie_editor = None
         if node_id is None or self.graph is None or node_id not in self.graph.nodes:
@@ -89,6 +91,12 @@ class Inspector(QScrollArea):
             label.setToolTip(tip.strip())
             form.addRow(label, editor.widget)
             self.editors[param.name] = editor
+            if param.applies_when is not None:
+                note = QLabel()
+                note.setWordWrap(True)
+                note.setStyleSheet("color: #9aa3ae; font-style: italic;")
+                form.addRow(note)
+                self.unused_notes[param.name] = note
         if TieEditor.candidates(self.graph, node_id):
             self.tie_editor = TieEditor(self.graph, node_id, self.undo)
             label = QLabel("shares weights of")
@@ -122,12 +130,33 @@ class Inspector(QScrollArea):
     def set_run_mode(self, running: bool) -> None:
         """Lock every non-live parameter while a run goes; live ones stay editable."""
         self.running = running
-        for editor in self.editors.values():
-            editor.set_enabled(editor.spec.live or not running)
+        unused = self._unused()
+        for name, editor in self.editors.items():
+            editor.set_enabled((editor.spec.live or not running) and name not in unused)
+        for name, note in self.unused_notes.items():
+            reason = unused.get(name)
+            note.setText(f"{name}: {reason}." if reason else "")
+            note.setVisible(reason is not None)
+            self.editors[name].widget.setToolTip(f"Not used: {reason}." if reason else
+                                                 self.editors[name].spec.doc)
         if self.title_field is not None:
             self.title_field.setEnabled(not running)
         if self.tie_editor is not None:
             self.tie_editor.setEnabled(not running)
+
+    def _unused(self) -> dict[str, str]:
+        """Parameters that do nothing under the node's current values, with the reason."""
+        if not self.unused_notes or self.node_id not in self.graph.nodes:
+            return {}
+        node = self.graph.nodes[self.node_id]
+        spec = self.registry.spec(node.type_id)
+        values = {**spec.defaults(), **node.params}
+        found = {}
+        for param in spec.params:
+            reason = param.unused_because(values)
+            if reason:
+                found[param.name] = reason
+        return found
 
     # -- edits -------------------------------------------------------------------------------
     def _commit(self, name: str, value) -> None:
@@ -165,6 +194,8 @@ class Inspector(QScrollArea):
         editor = self.editors.get(event.name)
         if editor is not None:
             editor.set_value(editor.spec.default if event.new is MISSING else event.new)
+        if self.unused_notes:
+            self.set_run_mode(self.running)  # another choice may make parameters (not) apply
 
     def _tie_set(self, _event: TieSet) -> None:
         if self.tie_editor is not None:

@@ -51,9 +51,22 @@ class FloatSpinBox(QDoubleSpinBox):
         try:
             value = float(stripped)
         except ValueError:
-            partial = stripped in ("", "-", "+", ".") or stripped[-1:] in ("e", "E", "-", "+")
-            state = QValidator.State.Intermediate if partial else QValidator.State.Invalid
-            return state, text, pos
+            # kept as typed (not swallowed) so the editor can say why it is refused
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+
+class IntSpinBox(QSpinBox):
+    """A spin box that keeps what was typed ("abc", "0", "-5") until the edit ends, so the
+    editor can explain the refusal instead of silently dropping keys or the sign."""
+
+    def validate(self, text, pos):
+        from PySide6.QtGui import QValidator
+        try:
+            value = int(text.strip())
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
         ok = self.minimum() <= value <= self.maximum()
         return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
 
@@ -86,10 +99,22 @@ class ParamEditor(QObject):
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
 
+    def explain_typed(self, text: str, cast, noun: str) -> None:
+        """Say under a numeric field why what is being typed would be refused."""
+        try:
+            value = cast(text.strip())
+        except ValueError:
+            self.show_error(f"{self.spec.name} must be {noun}; got {text.strip()!r}. "
+                            "Leaving the field keeps the previous value.")
+            return
+        problem = self.spec.check(value)
+        self.show_error(f"{self.spec.name} {problem}. Leaving the field keeps the previous "
+                        "value." if problem else None)
+
 
 class IntEditor(ParamEditor):
     def __init__(self, spec):
-        box = QSpinBox()
+        box = IntSpinBox()
         low, high = spec.range or (None, None)
         box.setRange(-_INT_LIMIT if low is None else int(low),
                      _INT_LIMIT if high is None else int(min(high, _INT_LIMIT)))
@@ -97,6 +122,8 @@ class IntEditor(ParamEditor):
         box.setAccelerated(True)
         super().__init__(spec, box)
         box.valueChanged.connect(lambda v: self.committed.emit(int(v)))
+        box.lineEdit().textEdited.connect(
+            lambda text: self.explain_typed(text, int, "a whole number"))
 
     def value(self):
         return self.field.value()
@@ -118,6 +145,7 @@ class FloatEditor(ParamEditor):
             box.setSingleStep(10 ** math.floor(math.log10(default)))
         super().__init__(spec, box)
         box.valueChanged.connect(lambda v: self.committed.emit(float(v)))
+        box.lineEdit().textEdited.connect(lambda text: self.explain_typed(text, float, "a number"))
 
     def value(self):
         return self.field.value()

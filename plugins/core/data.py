@@ -16,7 +16,7 @@ import numpy as np
 from engines import datasets
 from engines.datafeed import NORMALISERS, ArrayFeed, class_targets, normalise, split_train_val
 from engines.datasets import DatasetError
-from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from graph.spec import AppliesWhen, NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from plugins.core.regions import add_decision_regions, reserve_grid_rows
 from plugins.core.views import DECISION_REGIONS
 
@@ -108,6 +108,9 @@ def _pca3d(samples, noise, rng):
     return x, x
 
 
+# the datasets that read `samples` and `noise` (logic tables and digits have a fixed size)
+_GENERATED = AppliesWhen("dataset", ("spirals", "blobs", "sine", "letters", "pca3d"))
+
 GENERATORS = {
     "xor": _logic("xor"), "and": _logic("and"), "or": _logic("or"), "spirals": _spirals,
     "blobs": _blobs, "sine": lambda n, noise, rng: datasets.sine(n, noise, rng),
@@ -131,11 +134,14 @@ DATASET_SPEC = NodeSpec(
                   choices=tuple(GENERATORS)),
         ParamSpec("samples", ParamType.INT, 200, "Points to generate (spirals, blobs, sine, "
                   "pca3d) or noisy letter copies (at least one per glyph); logic tables "
-                  "and digits have a fixed size.", range=(2, 1 << 22)),
+                  "and digits have a fixed size.", range=(2, 1 << 22),
+                  applies_when=_GENERATED),
         ParamSpec("noise", ParamType.FLOAT, 0.1, "Noise level: jitter (spirals, sine, pca3d), "
-                  "cluster spread (blobs) or pixel noise (letters).", range=(0.0, 10.0)),
+                  "cluster spread (blobs) or pixel noise (letters).", range=(0.0, 10.0),
+                  applies_when=_GENERATED),
         ParamSpec("val_noise", ParamType.FLOAT, 0.0, "Letters: extra pixel noise on the "
-                  "validation split (a noisier validation set).", range=(0.0, 10.0)),
+                  "validation split (a noisier validation set).", range=(0.0, 10.0),
+                  applies_when=AppliesWhen("dataset", ("letters",))),
         *_serving_params(4, 0.0),
     ),
     infer_shapes=infer_dataset_shapes,
