@@ -31,7 +31,23 @@ def _serving_params(batch_size: int, val_split: float) -> tuple:
         ParamSpec("val_split", ParamType.FLOAT, val_split, "Share held out for validation.",
                   range=(0.0, 0.9)),
         ParamSpec("shuffle", ParamType.BOOL, True, "Reshuffle the training set every epoch."),
+        ParamSpec("classes", ParamType.INTS, [], "Keep only the samples of these classes "
+                  "(indexes of the one-hot target, or the label value of a single target "
+                  "column), e.g. [2] to train on the 2s alone; empty: every class.",
+                  range=(0, 1 << 20)),
     )
+
+
+def class_filter(x, y, classes, label: str):
+    """The rows of (x, y) whose class is in `classes` (all rows when it is empty)."""
+    if not len(classes):
+        return x, y
+    labels = y.argmax(axis=1) if y.shape[1] > 1 else np.rint(y[:, 0]).astype(np.int64)
+    keep = np.isin(labels, np.asarray(classes))
+    if not keep.any():
+        raise DatasetError(f"{label}: no samples of class {', '.join(map(str, classes))}; "
+                           f"its classes are {', '.join(map(str, np.unique(labels)[:20]))}.")
+    return x[keep], y[keep]
 
 
 def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -> None:
@@ -42,6 +58,14 @@ def serve(ctx, x, y, method: str = "none", y_is_x: bool = False, corrupt=None) -
     p = ctx.params
     x = np.asarray(x).reshape(len(x), -1)
     y = np.asarray(y).reshape(len(y), -1)
+    if p.get("classes"):
+        if y_is_x:
+            raise ctx.error(f"{ctx.label}: 'classes' needs class targets; this node's "
+                            "targets are its inputs.")
+        try:
+            x, y = class_filter(x, y, list(p["classes"]), ctx.label)
+        except DatasetError as exc:
+            raise ctx.error(str(exc)) from None
     x_train, y_train, x_val, y_val = split_train_val(x, y, p["val_split"], ctx.rng)
     if len(x_train) == 0:
         raise ctx.error(f"{ctx.label}: no samples are left for training "
