@@ -95,6 +95,9 @@ def _view_menu(window, menu) -> None:
                                QKeySequence.StandardKey.ZoomIn)
     named["zoom_out"] = _action(menu, "Zoom &Out", lambda: canvas.zoom_by(0.8),
                                 QKeySequence.StandardKey.ZoomOut)
+    named["formulas"] = _action(menu, "Show F&ormulas", lambda: window.scene.set_show_formulas(
+        named["formulas"].isChecked()), "Ctrl+Shift+F", "Show what each node computes on its card")
+    named["formulas"].setCheckable(True)
     menu.addSeparator()
     menu.addAction(window.palette_dock.toggleViewAction())
     menu.addAction(window.inspector_dock.toggleViewAction())

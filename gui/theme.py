@@ -36,6 +36,7 @@ NODE_SELECTED = QColor("#f0c674")
 NODE_PROBLEM = QColor("#e04848")
 TEXT = QColor("#e6e9ee")
 TEXT_DIM = QColor("#9aa3ae")
+FORMULA_TEXT = QColor("#e8d8a0")  # formulas on cards (View > Show Formulas)
 SHAPE_TEXT = QColor("#8fc1e8")
 
 NODE_WIDTH = 184.0

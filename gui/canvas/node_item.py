@@ -26,6 +26,9 @@ from gui.canvas.port_item import PortItem
 _TITLE_FONT = QFont("DejaVu Sans", 9, QFont.Weight.Bold)
 _TEXT_FONT = QFont("DejaVu Sans", 8)
 _SMALL_FONT = QFont("DejaVu Sans", 7)
+_FORMULA_FONT = QFont("DejaVu Sans", 8)  # DejaVu covers the Unicode maths of spec formulas
+_FORMULA_FONT.setItalic(True)
+_FORMULA_LINE = 15.0
 _PAD = 10.0
 _SUMMARY_HEIGHT = 18.0
 _DETAIL_ZOOM = 0.45  # below this scale cards are drawn as plain blocks
@@ -107,8 +110,11 @@ class _Text:
 class NodeItem(QGraphicsRectItem):
     """The drawing of one graph Node. The scene owns the state; this only shows it."""
 
-    def __init__(self, node: Node, spec: NodeSpec | None):
+    def __init__(self, node: Node, spec: NodeSpec | None, show_formula: bool = False):
         super().__init__()
+        # "Show formulas": the spec's formula under the summary, one line per ";  " part
+        self.formula_lines = (spec.formula.split(";  ") if show_formula and spec is not None
+                              and spec.formula else [])
         self.node_id = node.id
         self.spec = spec
         self.wires: list = []  # WireItems touching this node, moved with it
@@ -124,7 +130,7 @@ class NodeItem(QGraphicsRectItem):
         rows = max(len(spec.inputs), len(spec.outputs), 1) if spec else 1
         self.width = _card_width(spec)
         self.height = (theme.TITLE_HEIGHT + 6 + rows * theme.PORT_ROW + _SUMMARY_HEIGHT
-                       + theme.FOOTER_HEIGHT)
+                       + len(self.formula_lines) * _FORMULA_LINE + theme.FOOTER_HEIGHT)
         self._rect = QRectF(0, 0, self.width, self.height)
         margin = theme.PORT_RADIUS + 3  # port dots stick out of the card's sides
         # Qt's C++ boundingRect of this rect: no Python call per item per frame
@@ -189,6 +195,10 @@ class NodeItem(QGraphicsRectItem):
         summary_y = top + rows * theme.PORT_ROW
         texts.append((QPointF(_PAD, summary_y + 1), _Text(_summary(spec, node), _SMALL_FONT,
                                                           width - 2 * _PAD), theme.TEXT_DIM))
+        for line, formula in enumerate(self.formula_lines):
+            y = summary_y + _SUMMARY_HEIGHT + line * _FORMULA_LINE
+            texts.append((QPointF(_PAD, y), _Text(formula, _FORMULA_FONT, width - 2 * _PAD),
+                          theme.FORMULA_TEXT))
         footer_y = self.height - theme.FOOTER_HEIGHT + 4
         count = f"{param_count:,} params" if param_count else "no params"
         texts.append((QPointF(_PAD, footer_y), _Text(count, _SMALL_FONT), theme.TEXT_DIM))
@@ -197,11 +207,14 @@ class NodeItem(QGraphicsRectItem):
             badge = _Text(f"⚠ {len(self._problems)} {noun}", _SMALL_FONT)
             texts.append((QPointF(width - _PAD - badge.width, footer_y), badge,
                           theme.NODE_PROBLEM))
-        fonts = {id(_TITLE_FONT): 0, id(_TEXT_FONT): 1, id(_SMALL_FONT): 2}
+        fonts = {id(_TITLE_FONT): 0, id(_TEXT_FONT): 1, id(_SMALL_FONT): 2,
+                 id(_FORMULA_FONT): 3}
         texts.sort(key=lambda item: (fonts[id(item[1].font)], item[2].rgba()))
         self._texts = texts  # grouped, so painting changes font and pen as little as it can
         doc = spec.doc if spec else ""
         tip = f"{title} ({node.type_id})" + (f"\n{doc}" if doc else "")
+        if spec is not None and spec.formula:
+            tip += f"\n\n{spec.formula}"
         if self._problems:
             tip += "\n\n" + "\n".join(f"⚠ {message}" for message in self._problems)
         self.setToolTip(tip)

@@ -63,6 +63,7 @@ class GraphScene(QGraphicsScene):
         self._analysis_due = False
         self.wire_drag: WireDrag | None = None
         self.level: str | None = None  # the open group, None for the top level
+        self.show_formulas = False  # cards show their spec's formula (View > Show Formulas)
         self._rebuild_due = False
         if hasattr(undo, "changed"):  # the Qt adapter: rebuild once per undo step
             undo.changed.connect(self.rebuild_if_due)
@@ -158,6 +159,13 @@ class GraphScene(QGraphicsScene):
         if not isinstance(event, _NO_ANALYSIS) or self._rebuild_due:
             self._schedule_analysis()
 
+    def set_show_formulas(self, shown: bool) -> None:
+        """Show or hide each card's formula (cards are made again: their height changes)."""
+        if shown != self.show_formulas and self.graph is not None:
+            self.show_formulas = shown
+            self._rebuild()
+            self.flush()
+
     # -- levels (groups) ---------------------------------------------------------------------
     def breadcrumb(self) -> list[tuple[str, str]]:
         """The open groups, outermost first: [(group id, title)]."""
@@ -214,7 +222,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node_item(self, node: Node) -> None:
         node_type = self.registry.find(node.type_id)
-        item = NodeItem(node, node_type.spec if node_type else None)
+        item = NodeItem(node, node_type.spec if node_type else None, self.show_formulas)
         self.addItem(item)
         self.nodes[node.id] = item
 

@@ -17,8 +17,23 @@ _IN = (PortSpec("x", PortKind.TENSOR),)
 _OUT = (PortSpec("y", PortKind.TENSOR),)
 
 
+FORMULAS = {  # what each activation computes, shown on its card (View > Show Formulas)
+    "elu": "y = x if x > 0, else α(eˣ − 1)",
+    "leaky_relu": "y = x if x > 0, else α·x",
+    "linear": "y = x",
+    "relu": "y = max(x, 0)",
+    "sigmoid": "y = 1 / (1 + e^(−a·x))",
+    "softmax": "yᵢ = e^(xᵢ) / Σⱼ e^(xⱼ)",
+    "softplus": "y = ln(1 + eˣ)",
+    "stochastic_binary": "y = 1 with probability σ(x), else 0",
+    "tanh": "y = tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)",
+    "threshold": "y = 1 if x ≥ 0, else 0 (or −1)",
+}
+
+
 def _spec(name, title, doc, params=(), differentiable=True, stochastic=False):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Activations", doc=doc,
+                    formula=FORMULAS.get(name, ""),
                     inputs=_IN, outputs=_OUT, params=tuple(params),
                     infer_shapes=no_params_same_shape, differentiable=differentiable,
                     stochastic=stochastic)

@@ -27,6 +27,7 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="core.delay", title="Delay (z^-1)", category="Layers",
+    formula="yₜ = xₜ₋₁",
     doc="Outputs the previous step's value of its input (zeros, or 'initial', on the first "
         "step). Wires may loop back through a delay: a loop that reads a sequence (through a "
         "'Steps' node), or sets 'steps', is unrolled over time and trained by backpropagation "

@@ -30,6 +30,7 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="core.dense", title="Dense", category="Layers",
+    formula="y = x·W + b",
     doc="Fully connected layer: y = x W + b. Optional L1/L2 penalties on W are an extra "
         "loss term l1 sum|W| + (l2/2) sum W^2, shown as the metric 'penalty'.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Input (batch, features)."),),

@@ -43,6 +43,7 @@ def _loss_outputs(ctx):
 
 MSE_SPEC = NodeSpec(
     type_id="core.mse", title="MSE loss", category="Losses",
+    formula="E = 1/(2n) · Σ (y − t)²",
     doc="Mean squared error E = 1/(2n) sum (pred - target)^2 over the batch. A sample counts "
         "as right when every output is within 0.5 of its target.",
     inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
@@ -80,6 +81,7 @@ def build_mse(ctx):
 
 CE_SPEC = NodeSpec(
     type_id="core.softmax_cross_entropy", title="Softmax cross-entropy", category="Losses",
+    formula="E = −1/n · Σ t · ln softmax(z)",
     doc="Softmax and cross-entropy fused: pred are logits (no softmax node before it), target "
         "one-hot rows (or probability rows). E = mean over the batch of "
         "-sum t log softmax(pred), via a stable log-sum-exp. Accuracy: the share of rows whose "
@@ -143,6 +145,7 @@ def build_softmax_cross_entropy(ctx):
 
 BCE_SPEC = NodeSpec(
     type_id="core.binary_cross_entropy", title="Binary cross-entropy", category="Losses",
+    formula="E = −1/n · Σ [t·ln p + (1 − t)·ln(1 − p)]",
     doc="E = mean over the batch of -sum [t log p + (1-t) log(1-p)] over independent outputs; "
         "pred are probabilities (e.g. after a sigmoid), clipped to [1e-7, 1 - 1e-7]. A sample "
         "counts as right when every output is on the target's side of 0.5.",
@@ -192,6 +195,7 @@ def build_binary_cross_entropy(ctx):
 
 KL_SPEC = NodeSpec(
     type_id="core.kl_divergence", title="KL divergence", category="Losses",
+    formula="E = 1/n · Σ t · ln(t / p)",
     doc="E = mean over the batch of KL(target || pred) = sum t log(t / p); pred and target are "
         "probability rows (e.g. after a softmax), pred clipped to at least 1e-7, terms with "
         "t = 0 count 0. Accuracy: argmax of pred equals argmax of target.",

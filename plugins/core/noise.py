@@ -10,9 +10,15 @@ from __future__ import annotations
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, no_params_same_shape
 
+FORMULAS = {  # shown on the card (View > Show Formulas); both are identities when evaluating
+    "dropout": "y = m ⊙ x / (1 − p),  mᵢ ~ Bernoulli(1 − p)",
+    "gaussian_noise": "y = x + ε,  ε ~ N(0, σ²)",
+}
+
 
 def _spec(name, title, doc, param):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Layers", doc=doc,
+                    formula=FORMULAS.get(name, ""),
                     inputs=(PortSpec("x", PortKind.TENSOR),),
                     outputs=(PortSpec("y", PortKind.TENSOR),),
                     params=(param,), infer_shapes=no_params_same_shape, stochastic=True)

@@ -31,8 +31,19 @@ def _decay(name, default, doc):
     return ParamSpec(name, ParamType.FLOAT, default, doc, range=(0.0, 0.999999))
 
 
+FORMULAS = {  # each optimizer's update rule, shown on its card (View > Show Formulas)
+    "sgd": "v ← μ·v − η(∂E/∂W + λW);  W ← W + v",
+    "adagrad": "G ← G + g²;  W ← W − η·g / (√G + ε)",
+    "adadelta": "S ← ρS + (1−ρ)g²;  Δ = −√(D+ε)/√(S+ε)·g;  D ← ρD + (1−ρ)Δ²;  W ← W + Δ",
+    "rmsprop": "S ← ρS + (1−ρ)g²;  W ← W − η·g / (√S + ε)",
+    "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  W ← W − η·m̂ / (√v̂ + ε)",
+    "rprop": "ηᵢ ← ηᵢ·a if gᵢ keeps its sign, ηᵢ·b if it flips;  Wᵢ ← Wᵢ − ηᵢ·sign(gᵢ)",
+}
+
+
 def _spec(name, title, doc, params):
     return NodeSpec(type_id=f"core.{name}", title=title, category="Optimizers", doc=doc,
+                    formula=FORMULAS.get(name, ""),
                     inputs=_LOSS_IN, params=tuple(params), role=NodeRole.OPTIMIZER,
                     views=(GRADIENT_NORMS,))
 

@@ -14,6 +14,7 @@ from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortS
 
 EARLY_STOPPING_SPEC = NodeSpec(
     type_id="core.early_stopping", title="Early stopping", category="Training",
+    formula="stop when E_val > (1 + stop_factor) · min E_val",
     doc="Stops training when the validation loss rises more than stop_factor above its best "
         "(0.05 means 5% above the minimum), or when the "
         "training loss reaches target_loss.",
@@ -90,6 +91,7 @@ def infer_constant_shapes(params, in_shapes):
 
 CONSTANT_SPEC = NodeSpec(
     type_id="core.constant", title="Constant", category="Data",
+    formula="y = c (every row)",
     doc="A fixed tensor, the same in every row of the batch (an input x = 1, a target 0.5).",
     outputs=(PortSpec("x", PortKind.TENSOR, "The values, repeated over the batch."),),
     params=(

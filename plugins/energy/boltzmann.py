@@ -217,6 +217,7 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="energy.boltzmann", title="Boltzmann machine", category="Energy models",
+    formula="P(sᵢ = 1) = σ(Σⱼ wᵢⱼ sⱼ / T);  ΔW = η(⟨s sᵀ⟩₊ − ⟨s sᵀ⟩₋)",
     doc="Stochastic binary units (visible and hidden) with symmetric weights, trained by "
         "simulated annealing and the clamped/free-phase rule of Ackley, Hinton & Sejnowski "
         "(1985): dw = lr sign(<ss>_clamped - <ss>_free), noisy clamping. 'completion' clamps "

@@ -49,6 +49,7 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="energy.dbn", title="Deep belief net", category="Energy models",
+    formula="hₗ = σ(hₗ₋₁ Wₗ + bₗ), each Wₗ pretrained as an RBM",
     doc="A stack of sigmoid layers pretrained greedily as RBMs (layer by layer, "
         "pretrain_epochs each), then fine-tuned with backprop by the optimizer downstream.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Input (batch, features), values in [0, 1]."),),

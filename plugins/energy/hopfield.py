@@ -176,6 +176,7 @@ def infer_shapes(params, in_shapes):
 
 SPEC = NodeSpec(
     type_id="energy.hopfield", title="Hopfield network", category="Energy models",
+    formula="W = (1/N) Σₚ ξᵖ ξᵖᵀ, wᵢᵢ = 0;  sᵢ ← sign(Σⱼ wᵢⱼ sⱼ + xᵢ − T)",
     doc="Bipolar associative memory: stores its 'patterns' (Hebbian or pseudo-inverse rule) "
         "and recalls from 'cue' by asynchronous or synchronous threshold updates, each of "
         "which never raises the energy E = -1/2 s W s - x.s + T sum(s) (asynchronous). "

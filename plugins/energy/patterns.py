@@ -52,6 +52,7 @@ def infer_pattern_shapes(params, in_shapes):
 
 PATTERNS_SPEC = NodeSpec(
     type_id="energy.patterns", title="Patterns", category="Energy models",
+    formula="y = the stored patterns ξᵖ, one per row",
     doc="A fixed block of patterns, one per row: printed letters as glyphs, random patterns "
         "(seeded), or the n-m-n encoder's one-hot pairs. Values bipolar (+-1) or binary (0/1).",
     outputs=(PortSpec("patterns", PortKind.TENSOR, "Patterns (count, N)."),),
@@ -84,6 +85,7 @@ def infer_corrupt_shapes(params, in_shapes):
 
 CORRUPT_SPEC = NodeSpec(
     type_id="energy.corrupt", title="Corrupt bits", category="Energy models",
+    formula="flip round(f·N) random bits of each row",
     doc="Flips round(fraction * N) randomly chosen bits of every row (bipolar: s -> -s; "
         "binary: s -> 1 - s). New noise is drawn whenever the input or the fraction changes.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Clean patterns (rows)."),),

@@ -89,6 +89,7 @@ def evaluation_error(kernel: RBMKernel, v, out, kind: str) -> None:
 
 SPEC = NodeSpec(
     type_id="energy.rbm", title="RBM", category="Energy models",
+    formula="p(hⱼ = 1 | v) = σ(bⱼ + Σᵢ vᵢ wᵢⱼ);  ΔW = ε(⟨v hᵀ⟩₀ − ⟨v hᵀ⟩ₖ)",
     doc="Restricted Boltzmann machine trained by contrastive divergence (CD-k) or persistent "
         "CD on the minibatches wired into x; outputs P(h = 1 | x), so RBMs stack.",
     inputs=(PortSpec("x", PortKind.TENSOR, "Visible data (batch, visible)."),),

@@ -45,3 +45,27 @@ def test_paste_lands_at_the_mouse(window, qtbot):
     target = window.canvas.mapToScene(point)
     x, y = graph.nodes["dense"].position
     assert abs(x - target.x()) <= 1 and abs(y - target.y()) <= 1
+
+
+def test_show_formulas_puts_each_spec_formula_on_its_card(window, qtbot):
+    _xor(window)
+    dense = window.scene.nodes["hidden"]
+    height = dense.height
+    assert dense.formula_lines == []
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.actions_by_name["formulas"].isChecked()
+    dense = window.scene.nodes["hidden"]
+    assert dense.formula_lines == ["y = x·W + b"]
+    assert dense.height == height + 15
+    texts = [text.static.text() for _, text, _ in dense._texts]
+    assert "y = x·W + b" in texts
+    assert window.scene.nodes["opt"].formula_lines[0].startswith("v ← μ·v")
+    qtbot.keyClick(window.canvas, Qt.Key.Key_F, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.scene.nodes["hidden"].formula_lines == []
+
+
+def test_core_and_energy_specs_declare_formulas(registry):
+    missing = [s.type_id for specs in registry.categories().values() for s in specs
+               if s.type_id.split(".")[0] in ("core", "energy") and not s.formula
+               and s.category != "Data"]
+    assert missing == [], missing
