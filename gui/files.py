@@ -83,12 +83,17 @@ class FileManager(QObject):
             return True
         answer = QMessageBox.question(
             self.window, "Unsaved changes",
-            f"Save the changes to '{self.window.graph.name}' first?",
+            f"Save the changes to '{self._shown_name()}' first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def _shown_name(self) -> str:
+        """The name the title bar shows: the file's name, or the graph's when unsaved."""
+        path = self.window.graph_path
+        return Path(path).name if path else self.window.graph.name
 
     # -- commands ----------------------------------------------------------------------------
     def new(self) -> bool:

@@ -16,6 +16,7 @@ from gui.files import FileManager
 from gui.inspector import Inspector
 from gui.menus import build_menus
 from gui.palette import Palette
+from gui.problem_list import install_problem_list
 from gui.undo import UndoAdapter
 
 MESSAGE_MS = 8000
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
         self.validation_label = QLabel()
         self.engine_label = QLabel()
         self.statusBar().addWidget(self.validation_label, 1)
+        install_problem_list(self)  # clicking "3 problems" lists them all
         self.statusBar().addPermanentWidget(self.engine_label)
         self.menus = build_menus(self)
         self._connect()
@@ -104,7 +106,8 @@ class MainWindow(QMainWindow):
             text = f"{len(problems)} {noun}: {problems[0].message}"
         else:
             params = self.scene.shape_info.total_params() if self.scene.shape_info else 0
-            text = f"Valid: {len(self.graph.nodes)} nodes, {params:,} parameters"
+            count = len(self.graph.nodes)
+            text = f"Valid: {count} node{'' if count == 1 else 's'}, {params:,} parameters"
         self.validation_label.setText(text)
         self.validation_label.setToolTip("\n".join(str(p) for p in self.scene.problems))
         self.validation_label.setStyleSheet("color: #e04848;" if problems else "")

@@ -53,7 +53,8 @@ def paste_command(graph: Graph, text: str, offset: float = PASTE_OFFSET,
         return None, []
     if not steps:
         return None, []
-    return commands.Compound(steps, f"Paste {len(renamed)} nodes"), list(renamed.values())
+    noun = "node" if len(renamed) == 1 else "nodes"
+    return commands.Compound(steps, f"Paste {len(renamed)} {noun}"), list(renamed.values())
 
 
 def _fresh_id(stem: str, taken: set) -> str:
