@@ -33,6 +33,7 @@ SPEC = NodeSpec(
     params=(ParamSpec("window", ParamType.INT, 2, "Half-width n: the window spans 2n + 1 "
                       "steps centred on k.", range=(0, 1000)),),
     infer_shapes=infer_shapes,
+    formula="oₖ = Σᵢ aᵢ·hₖ₊ᵢ₋ₙ,  a = softmax(θ)",
     views=(View(ViewKind.LATTICE, "Attention weights", ("attention/{node}",),
                 y=Axis("a_i", range=(0.0, 1.0)), x=Axis("offset i - n")),),
 )

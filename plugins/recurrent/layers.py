@@ -237,11 +237,19 @@ def _monitor(ctx, kind, cells, x):
     return emit
 
 
+FORMULAS = {
+    "simple_rnn": "hₖ = act(xₖ·W + hₖ₋₁·U + b)",
+    "lstm": "cₖ = f∗cₖ₋₁ + i∗g,  hₖ = o∗tanh(cₖ)",
+    "gru": "hₖ = (1−z)∗h̃ₖ + z∗hₖ₋₁  (notes: (1−z)∗hₖ₋₁ + z∗h̃ₖ)",
+}
+
+
 def make_spec(kind: str, type_id: str, title: str, doc: str, extra: tuple) -> NodeSpec:
     inputs, outputs = ports(kind)
     return NodeSpec(type_id=type_id, title=title, category="Recurrent", doc=doc,
                     inputs=inputs, outputs=outputs, params=common_params() + extra,
-                    infer_shapes=make_shape_rule(kind), views=views(kind))
+                    infer_shapes=make_shape_rule(kind), views=views(kind),
+                    formula=FORMULAS[kind])
 
 
 SIMPLE_RNN_SPEC = make_spec(

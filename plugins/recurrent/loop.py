@@ -31,6 +31,7 @@ STEPS_SPEC = NodeSpec(
     outputs=(PortSpec("y", PortKind.TENSOR, "The current step x[:, t] (batch, features)."),),
     infer_shapes=infer_steps_shapes,
     time=TimeRole.SPLIT,
+    formula="y = xₜ",
 )
 
 
@@ -65,6 +66,7 @@ COLLECT_SPEC = NodeSpec(
     outputs=(PortSpec("y", PortKind.SEQUENCE, "All steps (batch, time, features)."),),
     infer_shapes=infer_collect_shapes,
     time=TimeRole.COLLECT,
+    formula="yₜ = x",
 )
 
 

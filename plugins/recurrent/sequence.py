@@ -53,6 +53,7 @@ DENSE_SPEC = NodeSpec(
                   choices=INITIALIZER_NAMES),
     ),
     infer_shapes=infer_dense_shapes,
+    formula="yₖ = act(xₖ·W + b)",
 )
 
 
@@ -116,6 +117,7 @@ LAST_SPEC = NodeSpec(
     inputs=(PortSpec("x", PortKind.SEQUENCE, "Sequence (batch, time, features)."),),
     outputs=(PortSpec("y", PortKind.TENSOR, "x[:, -1] (batch, features)."),),
     infer_shapes=infer_last_shapes,
+    formula="y = x_T",
 )
 
 
@@ -172,7 +174,7 @@ MSE_SPEC = NodeSpec(
     doc="Q = sum over steps of 1/2 sum (pred - target)^2, mean over the batch (MSE for "
         "signals). Accuracy: the share of steps whose outputs are all within 0.5.",
     inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
-    views=(SIGNAL_VIEW,))
+    views=(SIGNAL_VIEW,), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
 
 
 def build_mse(ctx):
@@ -213,7 +215,7 @@ CE_SPEC = NodeSpec(
         "token sequences). pred are logits; target one-hot rows. Accuracy: the share of steps "
         "whose largest logit is the target token.",
     inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
-    views=(TEXT_VIEW,))
+    views=(TEXT_VIEW,), formula="Q = −Σₖ Σ y′ₖ·log softmax(zₖ)")
 
 
 def build_cross_entropy(ctx):
