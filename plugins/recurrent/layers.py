@@ -77,7 +77,38 @@ def common_params(units: int = 32) -> tuple:
         ParamSpec("init", ParamType.CHOICE, "glorot_uniform", "Initialiser of the input "
                   "weights W (the recurrent weights U start orthogonal).",
                   choices=INITIALIZER_NAMES),
+        ParamSpec("stateful", ParamType.BOOL, False,
+                  "Start each batch from the previous batch's final state (forward "
+                  "direction, when h0 is unwired; no gradient flows into it; reset every epoch "
+                  "and between training and evaluation). Turn the data node's shuffle off."),
     )
+
+
+class Carry:
+    """A stateful layer's final state, handed to the next batch of the same size."""
+
+    def __init__(self, xp, dtype, batch: int, units: int, cell_state: bool):
+        self.h = xp.zeros((batch, units), dtype=dtype)
+        self.c = xp.zeros((batch, units), dtype=dtype) if cell_state else None
+        self.rows = 0
+        self.training = True
+
+    def start(self, rows: int, training: bool):
+        """(h0, c0) for this batch, or (None, None) after a reset or a change of size."""
+        if training != self.training:
+            self.training, self.rows = training, 0
+        if self.rows != rows:
+            return None, None
+        return self.h[:rows], None if self.c is None else self.c[:rows]
+
+    def keep(self, cell, rows: int) -> None:
+        self.h[:rows] = cell.states(rows)[-1]
+        if self.c is not None:
+            self.c[:rows] = cell.cell_states(rows)[-1]
+        self.rows = rows
+
+    def reset(self, epoch=None) -> None:
+        self.rows = 0
 
 
 def views(kind: str) -> tuple:
@@ -151,6 +182,9 @@ def build_recurrent(ctx, kind: str):
         cells.append(CELLS[kind](xp, ctx.dtype, steps, batch, features, units, W, U, b, P,
                                  **options))
     x_time = [ctx.scratch((steps * batch * features,)) for _ in range(ndir)]
+    carry = Carry(xp, ctx.dtype, batch, units, kind == "lstm") \
+        if p["stateful"] and h0 is None and c0 is None else None
+    phase = ctx.phase
     seqs = p["return_sequences"]
 
     def time_major(rows, direction):
@@ -181,7 +215,11 @@ def build_recurrent(ctx, kind: str):
         for direction, cell in enumerate(cells):
             start_h = None if h0 is None else half(h0.value, direction)
             start_c = None if c0 is None else half(c0.value, direction)
+            if carry is not None and direction == 0:
+                start_h, start_c = carry.start(rows, phase.training)
             cell.forward(time_major(rows, direction), start_h, start_c)
+            if carry is not None and direction == 0:
+                carry.keep(cell, rows)
             hs = cell.states(rows)
             if seqs:
                 states = hs[1:] if direction == 0 else hs[:0:-1]
@@ -209,7 +247,7 @@ def build_recurrent(ctx, kind: str):
                 half(c0.grad, direction)[...] += dc0
 
     ctx.monitor(_monitor(ctx, kind, cells, x), every="step", min_interval_s=MONITOR_INTERVAL_S)
-    return Step(forward, backward)
+    return Step(forward, backward, end_epoch=None if carry is None else carry.reset)
 
 
 def _monitor(ctx, kind, cells, x):

@@ -184,3 +184,36 @@ def test_parameter_count_is_the_notes_formula(registry, type_id, per_unit):
     m, n = 7, 5
     _, shapes = spec.infer_shapes({**spec.defaults(), "units": n}, {"x": (None, 9, m)})
     assert sum(int(np.prod(s)) for s in shapes.values()) == per_unit * (n * n + m * n + n)
+
+
+def test_stateful_lstm_starts_each_batch_from_the_last_final_state(registry):
+    from engines.compiler import compile_graph
+    from tests.engines.graphs import build
+    graph = build("stateful", [
+        ("data", "recurrent.sequence_task", {"task": "sine", "steps": 7, "samples": 6,
+                                             "batch_size": 3, "val_split": 0.0,
+                                             "shuffle": False}),
+        ("rnn", "recurrent.lstm", {"units": 4, "stateful": True}),
+    ], ["data.x -> rnn.x"])
+    program = compile_graph(graph, registry, dtype=np.float64)
+    module = torch.nn.LSTM(1, 4, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(torch.from_numpy(program.params[("rnn", "W")].value.T.copy()))
+        module.weight_hh_l0.copy_(torch.from_numpy(program.params[("rnn", "U")].value.T.copy()))
+        module.bias_ih_l0.copy_(torch.from_numpy(program.params[("rnn", "b")].value))
+        module.bias_hh_l0.zero_()
+    state = None
+    for batch in range(2):
+        program.load("train", batch)
+        program.forward()
+        x = torch.from_numpy(program.outputs[("data", "x")].value.copy())
+        with torch.no_grad():
+            out, state = module(x, state)
+        np.testing.assert_allclose(program.outputs[("rnn", "y")].value, out.numpy(),
+                                   atol=1e-12)
+    program.epoch_ends[0][1](0)  # a new epoch starts from zeros again
+    program.load("train", 0)
+    program.forward()
+    with torch.no_grad():
+        out, _ = module(torch.from_numpy(program.outputs[("data", "x")].value.copy()))
+    np.testing.assert_allclose(program.outputs[("rnn", "y")].value, out.numpy(), atol=1e-12)
