@@ -72,6 +72,13 @@ class GroupSet:
 
 
 @dataclass(frozen=True)
+class RerouteSet:
+    """The reroute dots a wire bends through changed (drawing only)."""
+
+    edge: Edge
+
+
+@dataclass(frozen=True)
 class SettingSet:
     """A run setting (epochs, seed, engine) changed from old to new."""
 
@@ -81,7 +88,7 @@ class SettingSet:
 
 
 GraphEvent = Union[NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamSet, NodeMoved,  # noqa: UP007
-                   NodeRetitled, TieSet, SettingSet, GroupSet]
+                   NodeRetitled, TieSet, SettingSet, GroupSet, RerouteSet]
 
 STRUCTURAL = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, TieSet)
 """Edits that change what a compiled program would be made of."""

@@ -12,9 +12,10 @@ A file holds data only, never code:
      "groups": [{"id": "group", "title": "Encoder", "members": ["h"], "position": [0, 0]}]}
 
 "ties" (version 2, optional) lists weight ties (graph.ties); "groups" (version 3, optional)
-lists groups (graph.groups), inner groups before the groups holding them. An older file is
-brought up to the current version by MIGRATIONS, one version step at a time, before it is
-read; every version ever written keeps loading.
+lists groups (graph.groups), inner groups before the groups holding them; "reroutes" (version
+3, optional) the points wires bend through: [{"from", "to", "points": [[x, y], ...]}]. An
+older file is brought up to the current version by MIGRATIONS, one version step at a time,
+before it is read; every version ever written keeps loading.
 
 Every way loading can fail raises GraphFileError naming the file and the culprit.
 """
@@ -43,11 +44,12 @@ SUFFIX = ".dgraph"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real graph; stops a stray huge file early
 
 _TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges", "ties",
-             "groups"}
+             "groups", "reroutes"}
 _NODE_KEYS = {"id", "type", "title", "params", "position"}
 _EDGE_KEYS = {"from", "to"}
 _TIE_KEYS = {"node", "source", "transpose"}
 _GROUP_KEYS = {"id", "title", "members", "position", "port_names"}
+_REROUTE_KEYS = {"from", "to", "points"}
 
 
 class GraphFileError(ValueError):
@@ -88,6 +90,11 @@ def graph_to_dict(graph: Graph) -> dict:
                             for t in graph.ties.values()]
     if graph.groups:
         document["groups"] = _groups_to_list(graph)
+    reroutes = [{"from": f"{e.src}.{e.src_port}", "to": f"{e.dst}.{e.dst_port}",
+                 "points": [list(p) for p in points]}
+                for e, points in graph.reroutes.items() if e in graph.edges]
+    if reroutes:
+        document["reroutes"] = reroutes
     return document
 
 
@@ -350,6 +357,23 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
             graph.set_group(group.id, group)
         except GraphError as exc:
             raise _Bad(f"groups[{index}]: {exc}") from None
+    reroutes = document.get("reroutes", [])
+    if not isinstance(reroutes, list):
+        raise _Bad(f"'reroutes' must be a list; got a {_json_type(reroutes)}.")
+    for index, item in enumerate(reroutes):
+        where = f"reroutes[{index}]"
+        if not isinstance(item, dict):
+            raise _Bad(f"{where} must be an object; got a {_json_type(item)}.")
+        _no_extra_keys(item, _REROUTE_KEYS, where)
+        src, src_port = _endpoint(item.get("from"), where, "from")
+        dst, dst_port = _endpoint(item.get("to"), where, "to")
+        edge = Edge(src, src_port, dst, dst_port)
+        if edge not in graph.edges:
+            raise _Bad(f"{where}: there is no wire {edge} in the file.")
+        points = item.get("points")
+        if not isinstance(points, list):
+            raise _Bad(f"{where}: 'points' must be a list of [x, y]; got {points!r}.")
+        graph.set_reroute(edge, [_read_position(p, where) for p in points])
     return graph
 
 
@@ -397,8 +421,9 @@ def _v1_to_v2(document: dict) -> dict:
 
 def _v2_to_v3(document: dict) -> dict:
     """Version 3 added groups; a version-2 file has none."""
-    if "groups" in document:
-        raise _Bad("has 'groups', which version 2 files do not have; set its version to 3.")
+    for key in ("groups", "reroutes"):
+        if key in document:
+            raise _Bad(f"has '{key}', which version 2 files do not have; set its version to 3.")
     return {**document, "version": 3}
 
 

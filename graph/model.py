@@ -23,6 +23,7 @@ from graph.events import (
     NodeRemoved,
     NodeRetitled,
     ParamSet,
+    RerouteSet,
     SettingSet,
     TieSet,
 )
@@ -126,6 +127,7 @@ class Graph:
         self.description = ""  # one line shown in the Examples menu; saved when not empty
         self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
         self.groups: dict[str, Group] = {}  # group id -> group (graph.groups; no compile cost)
+        self.reroutes: dict[Edge, tuple] = {}  # wire -> the points it bends through (drawing)
         self.changed = Signal()  # emits a graph.events event after each edit
         self.guard: Callable[[GraphEvent], str | None] | None = None
         # where set_param finds each node's spec to check a value before storing it (set by
@@ -340,6 +342,26 @@ class Graph:
         self.changed.emit(event)
         return previous
 
+    def set_reroute(self, edge: Edge, points) -> tuple:
+        """Make edge bend through points ((x, y), ...; empty: straight); returns the old."""
+        cleaned = []
+        for point in points:
+            try:
+                x, y = (float(v) for v in point)
+            except (TypeError, ValueError):
+                x = y = math.nan
+            if not (math.isfinite(x) and math.isfinite(y)):
+                raise GraphError(f"A reroute point of the wire {edge} must be two finite "
+                                 f"numbers; got {point!r}.")
+            cleaned.append((x, y))
+        event = RerouteSet(edge)
+        self._allow(event)
+        previous = self.reroutes.pop(edge, ())
+        if cleaned:
+            self.reroutes[edge] = tuple(cleaned)
+        self.changed.emit(event)
+        return previous
+
     def ties_of(self, node_id: str) -> list[Tie]:
         """Ties in which node_id shares weights or lends them."""
         return [t for t in self.ties.values() if node_id in (t.node, t.source)]
@@ -374,6 +396,7 @@ class Graph:
             "ties": sorted((t.node, t.source, t.transpose) for t in self.ties.values()),
             "groups": sorted((g.id, g.title, g.members, tuple(g.position), g.port_names)
                              for g in self.groups.values()),
+            "reroutes": sorted((str(e), p) for e, p in self.reroutes.items()),
         }
 
     def copy(self) -> Graph:
@@ -386,6 +409,7 @@ class Graph:
         other.description = self.description
         other.ties = dict(self.ties)
         other.groups = dict(self.groups)
+        other.reroutes = dict(self.reroutes)
         other.registry = self.registry
         return other
 

@@ -17,10 +17,12 @@ from graph.events import (
     NodeRemoved,
     NodeRetitled,
     ParamSet,
+    RerouteSet,
     TieSet,
     dispatch,
 )
 from graph.groups import boundary_ports, leaves, level_members, parent_map, wire_ends
+from graph.layout_commands import SetReroute, insert_point
 from graph.library import PALETTE_PREFIX, insert_entry, read_entry
 from graph.model import Edge, Graph, GraphError, Node
 from graph.registry import Registry
@@ -30,11 +32,12 @@ from gui import theme
 from gui.canvas.group_item import GroupItem
 from gui.canvas.node_item import NodeItem
 from gui.canvas.port_item import PortItem
+from gui.canvas.reroute import RerouteDot
 from gui.canvas.tie_item import TieItem
 from gui.canvas.wire_drag import WireDrag
 from gui.canvas.wire_item import WireItem
 
-_NO_ANALYSIS = (NodeMoved, GroupSet)  # edits that change neither shapes nor validity
+_NO_ANALYSIS = (NodeMoved, GroupSet, RerouteSet)  # edits that change neither shapes nor validity
 _REBUILDS = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, GroupSet, TieSet)
 """With groups, these edits may change what a card at the shown level stands for: the scene
 is rebuilt once the edit (a whole undo step) is done."""
@@ -76,6 +79,7 @@ class GraphScene(QGraphicsScene):
             NodeMoved: self._node_moved,
             ParamSet: self._card_text_changed,
             NodeRetitled: self._card_text_changed,
+            RerouteSet: lambda e: self._show_reroute(self.wires.get(e.edge)),
         }
         self.setBackgroundBrush(theme.CANVAS_BACKGROUND)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
@@ -265,10 +269,11 @@ class GraphScene(QGraphicsScene):
             return  # a wire to a port the type does not have: validation reports it
         wire = WireItem(edge, theme.port_colour(src_port.port.kind))
         self.addItem(wire)
-        wire.attach(src_port, dst_port)
         src.wires.append(wire)
         dst.wires.append(wire)
         self.wires[edge] = wire
+        wire.src_item, wire.dst_item = src_port, dst_port
+        self._show_reroute(wire)
 
     def _remove_wire_item(self, edge: Edge) -> None:
         wire = self.wires.pop(edge, None)
@@ -278,7 +283,42 @@ class GraphScene(QGraphicsScene):
             item = self.nodes.get(node_id)
             if item is not None and wire in item.wires:
                 item.wires.remove(wire)
+        for dot in wire.dots:
+            self.removeItem(dot)
         self.removeItem(wire)
+
+    # -- reroute dots ------------------------------------------------------------------------
+    def _show_reroute(self, wire) -> None:
+        """Make wire's dots from the graph's reroute points and redraw it."""
+        if wire is None:
+            return
+        for dot in wire.dots:
+            self.removeItem(dot)
+        wire.dots = []
+        for index, point in enumerate(self.graph.reroutes.get(wire.edge, ())):
+            dot = RerouteDot(wire, index, QPointF(*point))
+            self.addItem(dot)
+            wire.dots.append(dot)
+        wire.update_ends()
+
+    def add_reroute(self, wire, point: QPointF) -> None:
+        """Double-click on a wire: a dot at point, placed in order along the wire."""
+        start, end = wire.src_item.scenePos(), wire.dst_item.scenePos()
+        points = insert_point((start.x(), start.y()), self.graph.reroutes.get(wire.edge, ()),
+                              (end.x(), end.y()), (round(point.x()), round(point.y())))
+        self.undo.push(SetReroute(wire.edge, points))
+
+    def commit_reroute(self, wire) -> None:
+        """After a dot was dragged: record where the wire's dots are now (one undo step)."""
+        points = tuple((round(d.pos().x()), round(d.pos().y())) for d in wire.dots)
+        if points != tuple(self.graph.reroutes.get(wire.edge, ())):
+            self.undo.push(SetReroute(wire.edge, points))
+
+    def remove_reroute(self, wire, index: int) -> None:
+        points = list(self.graph.reroutes.get(wire.edge, ()))
+        if 0 <= index < len(points):
+            del points[index]
+            self.undo.push(SetReroute(wire.edge, tuple(points)))
 
     # -- shapes and validation ---------------------------------------------------------------
     def _schedule_analysis(self) -> None:

@@ -17,6 +17,15 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
     return path
 
 
+def routed_path(start: QPointF, points: list, end: QPointF) -> QPainterPath:
+    """S curves from start through each reroute point to end."""
+    path = QPainterPath(start)
+    chain = [start, *points, end]
+    for a, b in zip(chain, chain[1:]):
+        path.connectPath(wire_path(a, b))
+    return path
+
+
 class WireItem(QGraphicsPathItem):
     """The drawing of one Edge; `edge` is None for the wire that follows the mouse."""
 
@@ -27,6 +36,7 @@ class WireItem(QGraphicsPathItem):
         self._problem = None
         self.src_item = None  # PortItems at the two ends, set by attach
         self.dst_item = None
+        self.dots: list = []  # RerouteDots the wire bends through (gui.canvas.reroute)
         self.setZValue(-1)
         if edge is not None:
             self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -40,6 +50,10 @@ class WireItem(QGraphicsPathItem):
         self.update_ends()
 
     def update_ends(self) -> None:
+        if self.dots:
+            self.setPath(routed_path(self.src_item.scenePos(), [d.pos() for d in self.dots],
+                                     self.dst_item.scenePos()))
+            return
         self.set_ends(self.src_item.scenePos(), self.dst_item.scenePos())
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
@@ -73,6 +87,13 @@ class WireItem(QGraphicsPathItem):
 
     def hoverLeaveEvent(self, event):
         self._apply_pen(3.5 if self.isSelected() else 2.2)
+
+    def mouseDoubleClickEvent(self, event):
+        if self.edge is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.scene().add_reroute(self, event.scenePos())  # a reroute dot where clicked
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mousePressEvent(self, event):
         super().mousePressEvent(event)

@@ -69,3 +69,38 @@ def test_core_and_energy_specs_declare_formulas(registry):
                if s.type_id.split(".")[0] in ("core", "energy") and not s.formula
                and s.category != "Data"]
     assert missing == [], missing
+
+
+def _double_click(window, scene_point):
+    viewport = window.canvas.viewport()
+    point = window.canvas.mapFromScene(scene_point)
+    mouse(viewport, QEvent.Type.MouseButtonPress, point)
+    mouse(viewport, QEvent.Type.MouseButtonRelease, point, buttons=Qt.MouseButton.NoButton)
+    mouse(viewport, QEvent.Type.MouseButtonDblClick, point)
+    mouse(viewport, QEvent.Type.MouseButtonRelease, point, buttons=Qt.MouseButton.NoButton)
+
+
+def test_double_click_a_wire_adds_a_reroute_dot_that_drags_saves_and_undoes(window, qtbot,
+                                                                            registry):
+    from graph.fileio import graph_from_json, graph_to_json
+    from tests.gui.conftest import drag
+    graph = _xor(window)
+    scene = window.scene
+    edge = graph.source_of("loss", "target")  # data.y -> loss.target, a long wire
+    wire = scene.wires[edge]
+    middle = wire.path().pointAtPercent(0.5)
+    _double_click(window, middle)
+    assert len(graph.reroutes[edge]) == 1
+    assert len(wire.dots) == 1
+    dot = wire.dots[0]
+    start = window.canvas.mapFromScene(dot.scenePos())
+    drag(window.canvas.viewport(), start, start + QPoint(0, 120))
+    moved = graph.reroutes[edge][0]
+    assert abs(moved[1] - (middle.y() + 120 / window.canvas.zoom_factor())) <= 2
+    assert scene.wires[edge].path().boundingRect().bottom() >= moved[1] - 1
+    again = graph_from_json(graph_to_json(graph), registry)
+    assert again.reroutes == graph.reroutes  # saved in the file
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert graph.reroutes[edge][0] != moved
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert edge not in graph.reroutes and scene.wires[edge].dots == []
