@@ -1,5 +1,6 @@
 """Edit-menu actions for groups: Group (Ctrl+G), Ungroup (Ctrl+Shift+G), Rename Group and
-Save Group to Library; the palette lists the library again after a save."""
+Save Group to Library (the palette lists the library again after a save); and the Arrange
+submenu (align, distribute)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,16 @@ def save_selected_group(window) -> None:
         return
     window.palette.rebuild()
     window.show_message(f"Saved '{title.strip()}' to {path}; it is in the palette's Library.")
+
+
+def add_arrange_actions(window, menu, make_action) -> None:
+    """An Arrange submenu: align left / top, distribute horizontally / vertically."""
+    from graph.layout_commands import Arrange
+    sub = menu.addMenu("A&rrange")
+    named, scene = window.actions_by_name, window.scene
+    for key, text, shortcut, how in (
+            ("align_left", "Align &Left", "Alt+Shift+L", Arrange.ALIGN_LEFT),
+            ("align_top", "Align &Top", "Alt+Shift+T", Arrange.ALIGN_TOP),
+            ("distribute_x", "Distribute &Horizontally", "Alt+Shift+H", Arrange.DISTRIBUTE_X),
+            ("distribute_y", "Distribute &Vertically", "Alt+Shift+V", Arrange.DISTRIBUTE_Y)):
+        named[key] = make_action(sub, text, lambda h=how: scene.arrange_selected(h), shortcut)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.canvas_export import export_canvas_dialog
 from gui.export_dialog import export_current_graph
-from gui.group_actions import add_group_actions
+from gui.group_actions import add_arrange_actions, add_group_actions
 from gui.help import show_node_reference
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
@@ -83,6 +83,7 @@ def _edit_menu(window, menu) -> None:
                                   QKeySequence.StandardKey.SelectAll)
     menu.addSeparator()
     add_group_actions(window, menu, _action)
+    add_arrange_actions(window, menu, _action)
     menu.addSeparator()
     named["add_node"] = _action(menu, "Add &Node…", lambda: canvas.open_search(
         canvas.viewport().rect().center()), "Shift+A", "Search node types to add (or Tab)")

@@ -22,7 +22,7 @@ from graph.events import (
     dispatch,
 )
 from graph.groups import boundary_ports, leaves, level_members, parent_map, wire_ends
-from graph.layout_commands import SetReroute, insert_point
+from graph.layout_commands import SetReroute, arranged, insert_point
 from graph.library import PALETTE_PREFIX, insert_entry, read_entry
 from graph.model import Edge, Graph, GraphError, Node
 from graph.registry import Registry
@@ -458,6 +458,18 @@ class GraphScene(QGraphicsScene):
 
     def mouseReleaseEvent(self, event):
         super().mouseReleaseEvent(event)
+        self._commit_moves()
+
+    def arrange_selected(self, how: str) -> None:
+        """Align or distribute the selected cards (graph.layout_commands.Arrange), one step."""
+        items = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+        if len(items) < 2:
+            self.message.emit("Select two or more nodes to align or distribute.")
+            return
+        new = arranged({i.node_id: (round(i.pos().x()), round(i.pos().y())) for i in items},
+                       how)
+        for item in items:
+            item.setPos(QPointF(*new[item.node_id]))
         self._commit_moves()
 
     def _commit_moves(self) -> None:

@@ -104,3 +104,22 @@ def test_double_click_a_wire_adds_a_reroute_dot_that_drags_saves_and_undoes(wind
     assert graph.reroutes[edge][0] != moved
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     assert edge not in graph.reroutes and scene.wires[edge].dots == []
+
+
+def test_align_top_and_distribute_horizontally_are_one_undo_step_each(window, qtbot):
+    graph = _xor(window)
+    scene = window.scene
+    graph_moves = {"hidden": (240.0, 100.0), "act": (900.0, -50.0), "out": (300.0, 20.0)}
+    for node_id, position in graph_moves.items():
+        graph.move_node(node_id, position)
+        scene.nodes[node_id].setSelected(True)
+    alt_shift = Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.canvas, Qt.Key.Key_T, alt_shift)
+    assert {graph.nodes[n].position[1] for n in graph_moves} == {-50.0}
+    qtbot.keyClick(window.canvas, Qt.Key.Key_H, alt_shift)
+    xs = sorted(graph.nodes[n].position[0] for n in graph_moves)
+    assert xs == [240.0, 570.0, 900.0]
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert graph.nodes["out"].position == (300.0, -50.0)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert graph.nodes["hidden"].position == (240.0, 100.0)
