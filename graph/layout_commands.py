@@ -71,3 +71,23 @@ def arranged(positions: dict[str, tuple], how: str) -> dict[str, tuple]:
         point[axis] = round(first + index * step)
         result[key] = tuple(point)
     return result
+
+
+def insert_on_wire(graph: Graph, registry, edge: Edge, node_id: str, type_id: str) -> list:
+    """Commands splicing node_id (of type_id, added just before) into edge: the wire's
+    source feeds the node's first input of the same kind and the node's first output of the
+    destination's kind feeds the destination. [] when the ports do not match by kind."""
+    from graph import commands
+    src_spec = registry.spec(graph.nodes[edge.src].type_id)
+    dst_spec = registry.spec(graph.nodes[edge.dst].type_id)
+    spec = registry.spec(type_id)
+    out_port, in_port = src_spec.output(edge.src_port), dst_spec.input(edge.dst_port)
+    if out_port is None or in_port is None:
+        return []
+    node_in = next((p for p in spec.inputs if p.kind is out_port.kind), None)
+    node_out = next((p for p in spec.outputs if p.kind is in_port.kind), None)
+    if node_in is None or node_out is None:
+        return []
+    return [commands.Disconnect(edge),
+            commands.Connect(Edge(edge.src, edge.src_port, node_id, node_in.name)),
+            commands.Connect(Edge(node_id, node_out.name, edge.dst, edge.dst_port))]

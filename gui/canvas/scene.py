@@ -22,7 +22,7 @@ from graph.events import (
     dispatch,
 )
 from graph.groups import boundary_ports, leaves, level_members, parent_map, wire_ends
-from graph.layout_commands import SetReroute, arranged, insert_point
+from graph.layout_commands import SetReroute, arranged, insert_on_wire, insert_point
 from graph.library import PALETTE_PREFIX, insert_entry, read_entry
 from graph.model import Edge, Graph, GraphError, Node
 from graph.registry import Registry
@@ -383,9 +383,11 @@ class GraphScene(QGraphicsScene):
         return node, shapes, sum(counts), problems
 
     # -- editing -----------------------------------------------------------------------------
-    def add_node(self, type_id: str, position: QPointF, params: dict | None = None) -> str:
+    def add_node(self, type_id: str, position: QPointF, params: dict | None = None,
+                 wire: Edge | None = None) -> str:
         """Add a node of type_id with its top-left at position; returns its id. A library
-        entry ("library:<file>") is inserted as a copy of its group."""
+        entry ("library:<file>") is inserted as a copy of its group. Dropped on `wire`, the
+        node is spliced into it when its ports match the wire's kinds (one undo step)."""
         if type_id.startswith(PALETTE_PREFIX):
             return self.add_library_group(type_id[len(PALETTE_PREFIX):], position)
         spec = self.registry.spec(type_id)
@@ -394,7 +396,11 @@ class GraphScene(QGraphicsScene):
                     (round(position.x()), round(position.y())))
         inside = group_commands.add_to_level(self.graph, node_id, self.level)
         add = commands.AddNode(node)
-        self.undo.push(commands.Compound([add, *inside], add.text) if inside else add)
+        splice = insert_on_wire(self.graph, self.registry, wire, node_id, type_id) \
+            if wire is not None and wire.dst in self.graph.nodes else []
+        steps = [add, *inside, *splice]
+        name = f"Insert {node_id} into {wire}" if splice else add.text
+        self.undo.push(commands.Compound(steps, name) if len(steps) > 1 else add)
         self.rebuild_if_due()
         return node_id
 
@@ -413,6 +419,14 @@ class GraphScene(QGraphicsScene):
             return None
         self.rebuild_if_due()
         return group_id
+
+    def wire_at(self, point: QPointF) -> Edge | None:
+        """The wire under scene point (within a few pixels), if any."""
+        area = QRectF(point.x() - 4, point.y() - 4, 8, 8)
+        for item in self.items(area):
+            if isinstance(item, WireItem) and item.edge is not None:
+                return item.edge
+        return None
 
     def selected_node_ids(self) -> list[str]:
         return [item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)]

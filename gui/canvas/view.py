@@ -198,9 +198,12 @@ class GraphView(QGraphicsView):
         self.search.field.setFocus()
         return self.search
 
-    def _add_at(self, type_id: str, scene_point: QPointF) -> None:
+    def _add_at(self, type_id: str, scene_point: QPointF, wire=None) -> None:
         self.graph_scene.clearSelection()
-        node_id = self.graph_scene.add_node(type_id, scene_point)
+        if type_id.startswith(PALETTE_PREFIX):
+            node_id = self.graph_scene.add_node(type_id, scene_point)
+        else:  # dropped on a wire: spliced into it
+            node_id = self.graph_scene.add_node(type_id, scene_point, wire=wire)
         item = self.graph_scene.nodes.get(node_id)
         if item is not None:
             item.setSelected(True)
@@ -224,7 +227,8 @@ class GraphView(QGraphicsView):
             return
         type_id = bytes(mime.data(NODE_MIME_TYPE)).decode()
         if type_id in self.graph_scene.registry or type_id.startswith(PALETTE_PREFIX):
-            self._add_at(type_id, self.mapToScene(event.position().toPoint()))
+            point = self.mapToScene(event.position().toPoint())
+            self._add_at(type_id, point, self.graph_scene.wire_at(point))
             event.acceptProposedAction()
 
     # -- clipboard ---------------------------------------------------------------------------

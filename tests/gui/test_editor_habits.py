@@ -123,3 +123,34 @@ def test_align_top_and_distribute_horizontally_are_one_undo_step_each(window, qt
     assert graph.nodes["out"].position == (300.0, -50.0)
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     assert graph.nodes["hidden"].position == (240.0, 100.0)
+
+
+def _palette_drop(window, type_id, point):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    item = window.palette.item_for(type_id)
+    mime = window.palette.tree.mimeData([item])
+    viewport = window.canvas.viewport()
+    QApplication.sendEvent(viewport, QDragEnterEvent(point, Qt.DropAction.CopyAction, mime,
+                                                     Qt.MouseButton.LeftButton,
+                                                     Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(viewport, QDropEvent(QPointF(point), Qt.DropAction.CopyAction, mime,
+                                                Qt.MouseButton.LeftButton,
+                                                Qt.KeyboardModifier.NoModifier))
+
+
+def test_dropping_a_node_on_a_wire_splices_it_in_by_port_kind(window, qtbot):
+    graph = _xor(window)
+    scene = window.scene
+    edge = graph.source_of("act", "x")  # hidden.y -> act.x
+    point = window.canvas.mapFromScene(scene.wires[edge].path().pointAtPercent(0.5))
+    _palette_drop(window, "core.dropout", point)
+    assert edge not in graph.edges
+    assert str(graph.source_of("dropout", "x")) == "hidden.y -> dropout.x"
+    assert str(graph.source_of("act", "x")) == "dropout.y -> act.x"
+    assert "Insert dropout" in window.actions_by_name["undo"].text()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert edge in graph.edges and "dropout" not in graph.nodes
+    # an optimizer has no tensor ports: dropped on the wire it is only added
+    _palette_drop(window, "core.adam", point)
+    assert edge in graph.edges and "adam" in graph.nodes
