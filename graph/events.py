@@ -79,6 +79,13 @@ class RerouteSet:
 
 
 @dataclass(frozen=True)
+class FrameSet:
+    """Frame frame_id was made, moved, resized, retitled or removed (drawing only)."""
+
+    frame_id: str
+
+
+@dataclass(frozen=True)
 class SettingSet:
     """A run setting (epochs, seed, engine) changed from old to new."""
 
@@ -88,7 +95,7 @@ class SettingSet:
 
 
 GraphEvent = Union[NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, ParamSet, NodeMoved,  # noqa: UP007
-                   NodeRetitled, TieSet, SettingSet, GroupSet, RerouteSet]
+                   NodeRetitled, TieSet, SettingSet, GroupSet, RerouteSet, FrameSet]
 
 STRUCTURAL = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, TieSet)
 """Edits that change what a compiled program would be made of."""

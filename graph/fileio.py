@@ -13,7 +13,8 @@ A file holds data only, never code:
 
 "ties" (version 2, optional) lists weight ties (graph.ties); "groups" (version 3, optional)
 lists groups (graph.groups), inner groups before the groups holding them; "reroutes" (version
-3, optional) the points wires bend through: [{"from", "to", "points": [[x, y], ...]}]. An
+3, optional) the points wires bend through: [{"from", "to", "points": [[x, y], ...]}];
+"frames" (version 3, optional) titled backdrops: [{"id", "title", "rect": [x, y, w, h]}]. An
 older file is brought up to the current version by MIGRATIONS, one version step at a time,
 before it is read; every version ever written keeps loading.
 
@@ -31,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graph.frames import Frame
 from graph.gc_pause import without_cyclic_gc
 from graph.groups import Group
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
@@ -44,12 +46,13 @@ SUFFIX = ".dgraph"
 MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any real graph; stops a stray huge file early
 
 _TOP_KEYS = {"format", "version", "name", "description", "settings", "nodes", "edges", "ties",
-             "groups", "reroutes"}
+             "groups", "reroutes", "frames"}
 _NODE_KEYS = {"id", "type", "title", "params", "position"}
 _EDGE_KEYS = {"from", "to"}
 _TIE_KEYS = {"node", "source", "transpose"}
 _GROUP_KEYS = {"id", "title", "members", "position", "port_names"}
 _REROUTE_KEYS = {"from", "to", "points"}
+_FRAME_KEYS = {"id", "title", "rect"}
 
 
 class GraphFileError(ValueError):
@@ -95,6 +98,9 @@ def graph_to_dict(graph: Graph) -> dict:
                 for e, points in graph.reroutes.items() if e in graph.edges]
     if reroutes:
         document["reroutes"] = reroutes
+    if graph.frames:
+        document["frames"] = [{"id": f.id, "title": f.title, "rect": list(f.rect)}
+                              for f in graph.frames.values()]
     return document
 
 
@@ -374,6 +380,26 @@ def _read_document(document: Any, registry: Registry, default_name: str) -> Grap
         if not isinstance(points, list):
             raise _Bad(f"{where}: 'points' must be a list of [x, y]; got {points!r}.")
         graph.set_reroute(edge, [_read_position(p, where) for p in points])
+    frames = document.get("frames", [])
+    if not isinstance(frames, list):
+        raise _Bad(f"'frames' must be a list; got a {_json_type(frames)}.")
+    for index, item in enumerate(frames):
+        where = f"frames[{index}]"
+        if not isinstance(item, dict):
+            raise _Bad(f"{where} must be an object; got a {_json_type(item)}.")
+        _no_extra_keys(item, _FRAME_KEYS, where)
+        frame = Frame(item.get("id"), item.get("title", ""), item.get("rect"))
+        if not isinstance(frame.id, str) or not isinstance(frame.title, str) or \
+                not isinstance(frame.rect, list) or len(frame.rect) != 4 or \
+                not all(_is_number(v) for v in frame.rect):
+            raise _Bad(f"{where} needs a text 'id' and 'title' and 'rect' [x, y, width, "
+                       f"height]; got {item!r}.")
+        if frame.id in graph.frames:
+            raise _Bad(f"two frames have the id '{frame.id}'.")
+        try:
+            graph.set_frame(frame.id, frame)
+        except GraphError as exc:
+            raise _Bad(f"{where}: {exc}") from None
     return graph
 
 
@@ -421,7 +447,7 @@ def _v1_to_v2(document: dict) -> dict:
 
 def _v2_to_v3(document: dict) -> dict:
     """Version 3 added groups; a version-2 file has none."""
-    for key in ("groups", "reroutes"):
+    for key in ("groups", "reroutes", "frames"):
         if key in document:
             raise _Bad(f"has '{key}', which version 2 files do not have; set its version to 3.")
     return {**document, "version": 3}

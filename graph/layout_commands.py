@@ -91,3 +91,25 @@ def insert_on_wire(graph: Graph, registry, edge: Edge, node_id: str, type_id: st
     return [commands.Disconnect(edge),
             commands.Connect(Edge(edge.src, edge.src_port, node_id, node_in.name)),
             commands.Connect(Edge(node_id, node_out.name, edge.dst, edge.dst_port))]
+
+
+@dataclass
+class SetFrame:
+    """Make, change or remove (None) one frame."""
+
+    frame_id: str
+    frame: object  # graph.frames.Frame or None
+    previous: object = None
+
+    @property
+    def text(self):
+        return f"Frame {self.frame.title}" if self.frame else f"Delete frame {self.frame_id}"
+
+    def apply(self, graph: Graph):
+        self.previous = graph.set_frame(self.frame_id, self.frame)
+
+    def revert(self, graph: Graph):
+        if self.previous is None:
+            graph.set_frame(self.frame_id, None)
+        else:
+            graph.set_frame(self.frame_id, self.previous)

@@ -16,6 +16,7 @@ from graph.edge_index import EdgeList
 from graph.events import (
     EdgeAdded,
     EdgeRemoved,
+    FrameSet,
     GraphEvent,
     GroupSet,
     NodeAdded,
@@ -27,6 +28,7 @@ from graph.events import (
     SettingSet,
     TieSet,
 )
+from graph.frames import Frame
 from graph.groups import Group, group_problem
 from graph.ties import Tie, tie_loop
 from graph.values import plain_value_problem
@@ -128,6 +130,7 @@ class Graph:
         self.ties: dict[str, Tie] = {}  # node id -> the tie giving it shared weights
         self.groups: dict[str, Group] = {}  # group id -> group (graph.groups; no compile cost)
         self.reroutes: dict[Edge, tuple] = {}  # wire -> the points it bends through (drawing)
+        self.frames: dict[str, Frame] = {}  # titled backdrops behind nodes (drawing)
         self.changed = Signal()  # emits a graph.events event after each edit
         self.guard: Callable[[GraphEvent], str | None] | None = None
         # where set_param finds each node's spec to check a value before storing it (set by
@@ -362,6 +365,24 @@ class Graph:
         self.changed.emit(event)
         return previous
 
+    def set_frame(self, frame_id: str, frame: Frame | None) -> Frame | None:
+        """Make or change (frame) or remove (None) a frame; returns the previous one."""
+        if frame is not None:
+            problem = frame.problem() or (None if frame.id == frame_id else
+                                          f"the frame {frame.id!r} is not '{frame_id}'")
+            if problem:
+                raise GraphError(f"Cannot place the frame: {problem}.")
+            frame = Frame(frame.id, frame.title, tuple(float(v) for v in frame.rect))
+        elif frame_id not in self.frames:
+            raise GraphError(f"There is no frame '{frame_id}'.")
+        event = FrameSet(frame_id)
+        self._allow(event)
+        previous = self.frames.pop(frame_id, None)
+        if frame is not None:
+            self.frames[frame_id] = frame
+        self.changed.emit(event)
+        return previous
+
     def ties_of(self, node_id: str) -> list[Tie]:
         """Ties in which node_id shares weights or lends them."""
         return [t for t in self.ties.values() if node_id in (t.node, t.source)]
@@ -397,6 +418,7 @@ class Graph:
             "groups": sorted((g.id, g.title, g.members, tuple(g.position), g.port_names)
                              for g in self.groups.values()),
             "reroutes": sorted((str(e), p) for e, p in self.reroutes.items()),
+            "frames": sorted((f.id, f.title, f.rect) for f in self.frames.values()),
         }
 
     def copy(self) -> Graph:
@@ -410,6 +432,7 @@ class Graph:
         other.ties = dict(self.ties)
         other.groups = dict(self.groups)
         other.reroutes = dict(self.reroutes)
+        other.frames = dict(self.frames)
         other.registry = self.registry
         return other
 

@@ -21,6 +21,8 @@ def add_group_actions(window, menu, make_action) -> None:
                                    "Ctrl+Shift+G", "Put the selected group's nodes back")
     named["rename_group"] = make_action(menu, "Rena&me Group…", lambda: rename_group(window),
                                         tip="Give the selected group a title")
+    named["frame"] = make_action(menu, "&Frame Selection", lambda: window.scene.frame_selected(),
+                                 "Ctrl+J", "Put a titled backdrop behind the selected nodes")
     named["save_group"] = make_action(menu, "Save Group to &Library…",
                                       lambda: save_selected_group(window),
                                       tip="Keep the selected group in the palette's Library")

@@ -11,6 +11,7 @@ from graph import commands, group_commands
 from graph.events import (
     EdgeAdded,
     EdgeRemoved,
+    FrameSet,
     GroupSet,
     NodeAdded,
     NodeMoved,
@@ -21,14 +22,16 @@ from graph.events import (
     TieSet,
     dispatch,
 )
+from graph.frames import Frame
 from graph.groups import boundary_ports, leaves, level_members, parent_map, wire_ends
-from graph.layout_commands import SetReroute, arranged, insert_on_wire, insert_point
+from graph.layout_commands import SetFrame, SetReroute, arranged, insert_on_wire, insert_point
 from graph.library import PALETTE_PREFIX, insert_entry, read_entry
 from graph.model import Edge, Graph, GraphError, Node
 from graph.registry import Registry
 from graph.shapes import infer_shapes
 from graph.validate import validate
 from gui import theme
+from gui.canvas.frame_item import PADDING, TITLE_HEIGHT, FrameItem
 from gui.canvas.group_item import GroupItem
 from gui.canvas.node_item import NodeItem
 from gui.canvas.port_item import PortItem
@@ -37,7 +40,8 @@ from gui.canvas.tie_item import TieItem
 from gui.canvas.wire_drag import WireDrag
 from gui.canvas.wire_item import WireItem
 
-_NO_ANALYSIS = (NodeMoved, GroupSet, RerouteSet)  # edits that change neither shapes nor validity
+# edits that change neither shapes nor validity
+_NO_ANALYSIS = (NodeMoved, GroupSet, RerouteSet, FrameSet)
 _REBUILDS = (NodeAdded, NodeRemoved, EdgeAdded, EdgeRemoved, GroupSet, TieSet)
 """With groups, these edits may change what a card at the shown level stands for: the scene
 is rebuilt once the edit (a whole undo step) is done."""
@@ -60,6 +64,7 @@ class GraphScene(QGraphicsScene):
         self.nodes: dict[str, NodeItem] = {}
         self.wires: dict[Edge, WireItem] = {}
         self.ties: dict[str, TieItem] = {}  # tied node id -> its dashed line
+        self.frames: dict[str, FrameItem] = {}
         self.problems: list = []
         self.shape_info = None
         self._signatures: dict[str, tuple] = {}
@@ -80,6 +85,7 @@ class GraphScene(QGraphicsScene):
             ParamSet: self._card_text_changed,
             NodeRetitled: self._card_text_changed,
             RerouteSet: lambda e: self._show_reroute(self.wires.get(e.edge)),
+            FrameSet: lambda e: self._show_frame(e.frame_id),
         }
         self.setBackgroundBrush(theme.CANVAS_BACKGROUND)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
@@ -128,6 +134,9 @@ class GraphScene(QGraphicsScene):
                     self._add_wire_item(edge, ends)
         for node_id in graph.ties:
             self._show_tie(node_id)
+        self.frames.clear()
+        for frame_id in graph.frames:
+            self._show_frame(frame_id)
         for item_id in selected & set(self.nodes):
             self.nodes[item_id].setSelected(True)
 
@@ -287,6 +296,61 @@ class GraphScene(QGraphicsScene):
             self.removeItem(dot)
         self.removeItem(wire)
 
+    # -- frames ------------------------------------------------------------------------------
+    def _show_frame(self, frame_id: str) -> None:
+        """Draw frame_id as the graph has it now (frames show at the top level only)."""
+        old = self.frames.pop(frame_id, None)
+        if old is not None:
+            self.removeItem(old)
+        frame = self.graph.frames.get(frame_id)
+        if frame is not None and self.level is None:
+            item = FrameItem(frame)
+            self.addItem(item)
+            self.frames[frame_id] = item
+
+    def frame_selected(self, title: str = "Frame") -> str | None:
+        """Put a titled frame behind the selected cards (one undo step); returns its id."""
+        items = [i for i in self.selectedItems() if isinstance(i, NodeItem)]
+        if not items:
+            self.message.emit("Select the nodes to frame first.")
+            return None
+        rect = QRectF()
+        for item in items:
+            rect = rect.united(item.sceneBoundingRect())
+        rect = rect.adjusted(-PADDING, -PADDING - TITLE_HEIGHT, PADDING, PADDING)
+        n = 1
+        while (frame_id := "frame" if n == 1 else f"frame_{n}") in self.graph.frames:
+            n += 1
+        frame = Frame(frame_id, title, (round(rect.x()), round(rect.y()), round(rect.width()),
+                                        round(rect.height())))
+        self.undo.push(SetFrame(frame_id, frame))
+        return frame_id
+
+    def commit_frame_drag(self, item: FrameItem, carried: list) -> None:
+        """After a frame was dragged: its new place and its cards' as one undo step."""
+        frame = item.frame()
+        if frame == self.graph.frames.get(item.frame_id):
+            return
+        steps = [SetFrame(item.frame_id, frame)]
+        for card in carried:
+            position = (round(card.pos().x()), round(card.pos().y()))
+            if isinstance(card, GroupItem):
+                group = self.graph.groups[card.group_id]
+                steps.append(group_commands.SetGroup(group.id, type(group)(
+                    group.id, group.title, group.members, position, group.port_names)))
+            elif tuple(self.graph.nodes[card.node_id].position) != position:
+                steps.append(commands.MoveNode(card.node_id, position))
+        self.undo.push(commands.Compound(steps, f"Move frame {frame.title}"))
+
+    def rename_frame(self, frame_id: str) -> None:
+        from PySide6.QtWidgets import QInputDialog
+        frame = self.graph.frames[frame_id]
+        views = self.views()
+        title, ok = QInputDialog.getText(views[0] if views else None, "Rename Frame",
+                                         "Title:", text=frame.title)
+        if ok and title.strip() and title.strip() != frame.title:
+            self.undo.push(SetFrame(frame_id, Frame(frame_id, title.strip(), frame.rect)))
+
     # -- reroute dots ------------------------------------------------------------------------
     def _show_reroute(self, wire) -> None:
         """Make wire's dots from the graph's reroute points and redraw it."""
@@ -441,6 +505,8 @@ class GraphScene(QGraphicsScene):
         edges = [e for e in self.selected_edges() if e.src not in node_ids
                  and e.dst not in node_ids]
         steps = [commands.Disconnect(e) for e in edges]
+        steps += [SetFrame(i.frame_id, None) for i in self.selectedItems()
+                  if isinstance(i, FrameItem)]
         groups = [n for n in node_ids if n in self.graph.groups]
         if groups:
             steps += group_commands.delete_items(self.graph, node_ids)

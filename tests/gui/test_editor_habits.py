@@ -3,7 +3,7 @@ lands at the mouse, Ctrl+Y redoes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.conftest import mouse, xor_graph
@@ -154,3 +154,34 @@ def test_dropping_a_node_on_a_wire_splices_it_in_by_port_kind(window, qtbot):
     # an optimizer has no tensor ports: dropped on the wire it is only added
     _palette_drop(window, "core.adam", point)
     assert edge in graph.edges and "adam" in graph.nodes
+
+
+def test_frame_selection_then_drag_the_frame_carries_its_nodes(window, qtbot, registry,
+                                                              monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from graph.fileio import graph_from_json, graph_to_json
+    from tests.gui.conftest import drag
+    graph = _xor(window)
+    scene = window.scene
+    for node_id in ("hidden", "act"):
+        scene.nodes[node_id].setSelected(True)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_J, CTRL)
+    frame = graph.frames["frame"]
+    item = scene.frames["frame"]
+    assert item.sceneBoundingRect().contains(scene.nodes["hidden"].sceneBoundingRect())
+    scene.clearSelection()
+    title_point = window.canvas.mapFromScene(item.scenePos() + QPointF(item.rect().width() / 2,
+                                                                       10))
+    drag(window.canvas.viewport(), title_point, title_point + QPoint(0, 100))
+    dy = graph.frames["frame"].rect[1] - frame.rect[1]
+    assert dy > 50
+    assert graph.nodes["hidden"].position[1] == dy and graph.nodes["act"].position[1] == dy
+    assert graph.nodes["out"].position[1] == 0.0  # outside the frame: stays
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Hidden layer", True))
+    scene.rename_frame("frame")
+    assert graph_from_json(graph_to_json(graph), registry).frames == graph.frames
+    assert graph.frames["frame"].title == "Hidden layer"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert graph.nodes["hidden"].position == (240.0, 0.0) and graph.frames["frame"] == frame
