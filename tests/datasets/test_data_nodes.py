@@ -58,8 +58,12 @@ def test_each_dataset_compiles_and_serves_whole_epochs(registry, dataset):
         total = max(120, 26 * len(datasets.available_fonts()))
     assert feed.n_train + feed.n_val == total
     assert feed.n_val == round(total * 0.25)
-    assert program.outputs[("data", "x")].storage.shape == (16, features)
-    assert program.outputs[("data", "y")].storage.shape == (16, targets)
+    for port, width in (("x", features), ("y", targets)):
+        buf = program.outputs[("data", port)]
+        # 2-D data reserves rows for the decision-region grid; a batch is still 16 rows
+        assert buf.storage.shape == ((400 if features == 2 else 16), width)
+        program.load("train", 0)
+        assert buf.value.shape == (min(16, feed.n_train), width)
     x, y = epoch_rows(program)
     assert x.shape == (feed.n_train, features) and y.shape == (feed.n_train, targets)
     # every training sample exactly once per epoch (compared as rows, so duplicates count)
