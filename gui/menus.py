@@ -99,9 +99,18 @@ def _view_menu(window, menu) -> None:
     named["formulas"] = _action(menu, "Show F&ormulas", lambda: window.scene.set_show_formulas(
         named["formulas"].isChecked()), "Ctrl+Shift+F", "Show what each node computes on its card")
     named["formulas"].setCheckable(True)
+    named["minimap"] = _action(menu, "&Minimap", lambda: _toggle_minimap(window), tip=(
+        "A small picture of the whole graph in the corner (graphs of 25 nodes or more)"))
+    named["minimap"].setCheckable(True)
+    named["minimap"].setChecked(True)
     menu.addSeparator()
     menu.addAction(window.palette_dock.toggleViewAction())
     menu.addAction(window.inspector_dock.toggleViewAction())
+
+
+def _toggle_minimap(window) -> None:
+    window.canvas.minimap.enabled = window.actions_by_name["minimap"].isChecked()
+    window.canvas.minimap.place()
 
 
 def example_description(path: Path, limit: int = 72) -> str:

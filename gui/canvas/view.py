@@ -14,6 +14,7 @@ from gui import theme
 from gui.canvas.breadcrumb import Breadcrumb
 from gui.canvas.clipboard import MIME_TYPE, PASTE_OFFSET, paste_command, subgraph_json
 from gui.canvas.group_item import GroupItem
+from gui.canvas.minimap import Minimap
 from gui.canvas.scene import GraphScene
 from gui.canvas.search import NodeSearch
 
@@ -58,6 +59,7 @@ class GraphView(QGraphicsView):
         self._zoom_settled.setInterval(250)
         self._zoom_settled.timeout.connect(lambda: self.graph_scene.set_caching(True))
         self.breadcrumb = Breadcrumb(scene, self)
+        self.minimap = Minimap(self)
         self._mouse_at = None  # the last mouse point over the canvas (None once it left)
 
     # -- zoom and pan ------------------------------------------------------------------------
@@ -93,6 +95,17 @@ class GraphView(QGraphicsView):
         if self.zoom_factor() > 1.0:
             self.zoom_by(1.0 / self.zoom_factor())
             self.centerOn(rect.center())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if getattr(self, "minimap", None) is not None:
+            self.minimap.place()
+
+    def scrollContentsBy(self, dx, dy):
+        super().scrollContentsBy(dx, dy)
+        minimap = getattr(self, "minimap", None)  # None while __init__ sets the scene rect
+        if minimap is not None and minimap.isVisible():
+            minimap.update()  # its outline of the visible part moves
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Scroll the view by (dx, dy) pixels."""

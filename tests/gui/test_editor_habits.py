@@ -185,3 +185,28 @@ def test_frame_selection_then_drag_the_frame_carries_its_nodes(window, qtbot, re
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     assert graph.nodes["hidden"].position == (240.0, 0.0) and graph.frames["frame"] == frame
+
+
+def test_minimap_shows_for_large_graphs_and_a_click_moves_the_view(window, qtbot):
+    from graph.model import Graph, Node
+    graph = Graph("big")
+    for i in range(30):
+        graph.add_node(Node(f"n{i}", "core.relu", {}, ((i % 6) * 400.0, (i // 6) * 400.0)))
+    window.set_graph(graph, None)
+    QApplication.processEvents()
+    minimap = window.canvas.minimap
+    minimap.render_scene()
+    assert minimap.isVisible()
+    window.canvas.zoom_by(2.0)  # closer, so the view shows part of the graph
+    target = QPoint(minimap.width() - 15, minimap.height() // 2)
+    expected = minimap.scene_point(QPointF(target))
+    qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=target)
+    centre = window.canvas.mapToScene(window.canvas.viewport().rect().center())
+    assert abs(centre.x() - expected.x()) < 30 and abs(centre.y() - expected.y()) < 30
+    window.actions_by_name["minimap"].trigger()
+    assert not minimap.isVisible()
+    small = xor_graph()
+    window.actions_by_name["minimap"].trigger()
+    window.set_graph(small, None)
+    minimap.render_scene()
+    assert not minimap.isVisible()  # 7 nodes fit on screen
