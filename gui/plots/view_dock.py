@@ -83,6 +83,7 @@ class ViewDock(QDockWidget):
         if self.view.doc:
             self.setToolTip(self.view.doc)
         self.has_data = False
+        self.placed = False  # shown and put in the window's layout by ViewDocks
         self._dirty = False
         export = QAction("Export plot...", self)
         export.triggered.connect(self.export_dialog)
