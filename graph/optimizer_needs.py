@@ -30,8 +30,8 @@ def _upstream(graph: Graph, node_id: str) -> set:
 
 
 def optimizer_notes(graph: Graph, registry: Registry, param_counts: dict) -> list:
-    """Problems (severity 'warning') for the data nodes, stochastic nodes and BFGS choices
-    that depend on the graph's optimizers."""
+    """Notes for full-batch data nodes and BFGS's L-BFGS switch, warnings for stochastic nodes
+    behind a line search: what follows from the graph's optimizers."""
     problems = []
     for node in graph.nodes.values():
         node_type = registry.find(node.type_id)
@@ -49,7 +49,7 @@ def optimizer_notes(graph: Graph, registry: Registry, param_counts: dict) -> lis
             if other.spec.role is NodeRole.DATA:
                 problems.append(Problem(
                     f"Full batch: {label} trains on the whole training split each step, so "
-                    f"this node's batch_size is not used.", other_id, severity=Severity.WARNING))
+                    f"this node's batch_size is not used.", other_id, severity=Severity.NOTE))
             elif other.spec.stochastic and spec.batching is Batching.REEVALUATES:
                 problems.append(Problem(
                     f"{label} evaluates the loss several times per step and assumes it is "
@@ -69,4 +69,4 @@ def _bfgs_note(node, spec, label, upstream, param_counts) -> list:
     return [Problem(f"L-BFGS: {label} trains {count} parameters, above auto_limit "
                     f"({params['auto_limit']}), so it keeps the last {params['memory']} "
                     "steps instead of an n x n inverse Hessian.", node.id,
-                    severity=Severity.WARNING)]
+                    severity=Severity.NOTE)]

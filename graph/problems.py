@@ -13,10 +13,12 @@ from graph.model import Edge
 
 
 class Severity(str, enum.Enum):
-    """ERROR blocks a run; WARNING does not. A str enum (its value reads 'error')."""
+    """ERROR blocks a run; WARNING does not; NOTE is information for the node's card (a data
+    node served as one full batch), written 'Label: sentence'. A str enum ('error')."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
     def __str__(self):
         return self.value

@@ -33,7 +33,7 @@ class ProblemList(QWidget):
             where = ""
             if problem.node_id is not None and problem.node_id in graph.nodes:
                 where = f"{graph.nodes[problem.node_id].label}: "
-            mark = "⚠" if problem.severity.value == "warning" else "✖"
+            mark = {"warning": "⚠", "note": "ℹ"}.get(problem.severity.value, "✖")
             item = QListWidgetItem(f"{mark} {where}{problem.message}")
             item.setData(_NODE_ROLE, problem.node_id or (problem.edge.dst if problem.edge
                                                         else None))

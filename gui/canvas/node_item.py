@@ -122,6 +122,7 @@ class NodeItem(QGraphicsRectItem):
         self.outputs: dict[str, PortItem] = {}
         self._colour = theme.category_colour(spec.category if spec else "?")
         self._problems: list[str] = []
+        self._notes: list[str] = []  # 'Label: sentence' notes from validation (not problems)
         self._texts: list[tuple[QPointF, _Text, object]] = []
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable
@@ -207,6 +208,10 @@ class NodeItem(QGraphicsRectItem):
             badge = _Text(f"⚠ {len(self._problems)} {noun}", _SMALL_FONT)
             texts.append((QPointF(width - _PAD - badge.width, footer_y), badge,
                           theme.NODE_PROBLEM))
+        elif self._notes:  # the note's label, e.g. 'ℹ Full batch'
+            badge = _Text("ℹ " + self._notes[0].split(":")[0], _SMALL_FONT)
+            texts.append((QPointF(width - _PAD - badge.width, footer_y), badge,
+                          theme.TEXT_DIM))
         fonts = {id(_TITLE_FONT): 0, id(_TEXT_FONT): 1, id(_SMALL_FONT): 2,
                  id(_FORMULA_FONT): 3}
         texts.sort(key=lambda item: (fonts[id(item[1].font)], item[2].rgba()))
@@ -217,6 +222,8 @@ class NodeItem(QGraphicsRectItem):
             tip += f"\n\n{spec.formula}"
         if self._problems:
             tip += "\n\n" + "\n".join(f"⚠ {message}" for message in self._problems)
+        if self._notes:
+            tip += "\n\n" + "\n".join(f"ℹ {message}" for message in self._notes)
         self.setToolTip(tip)
         self.update()
 
@@ -227,9 +234,20 @@ class NodeItem(QGraphicsRectItem):
         self._problems = list(messages)
         return True
 
+    def set_notes(self, messages: list[str]) -> bool:
+        """Remember validation notes (shown as a quiet badge and in the tooltip)."""
+        if messages == self._notes:
+            return False
+        self._notes = list(messages)
+        return True
+
     @property
     def problems(self) -> list[str]:
         return list(self._problems)
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self._notes)
 
     # -- painting ----------------------------------------------------------------------------
     def paint(self, painter, option, widget=None):

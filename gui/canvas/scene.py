@@ -27,6 +27,7 @@ from graph.groups import boundary_ports, leaves, level_members, parent_map, wire
 from graph.layout_commands import SetFrame, SetReroute, arranged, insert_on_wire, insert_point
 from graph.library import PALETTE_PREFIX, insert_entry, read_entry
 from graph.model import Edge, Graph, GraphError, Node
+from graph.problems import Severity
 from graph.registry import Registry
 from graph.shapes import infer_shapes
 from graph.validate import validate
@@ -402,7 +403,11 @@ class GraphScene(QGraphicsScene):
         self.problems = validate(graph, self.registry)
         by_node: dict[str, list[str]] = {}
         by_edge: dict[Edge, str] = {}
+        notes: dict[str, list[str]] = {}  # Severity.NOTE: told on the card, not a problem
         for problem in self.problems:
+            if problem.severity is Severity.NOTE:
+                notes.setdefault(problem.node_id, []).append(problem.message)
+                continue
             if problem.edge is not None:
                 by_edge[problem.edge] = problem.message
             if problem.node_id is not None:
@@ -421,10 +426,12 @@ class GraphScene(QGraphicsScene):
                     shapes["->" + port] = ports.get((node_id, port))
                 count = self.shape_info.param_counts.get(node_id)
                 problems = by_node.get(node_id, [])
-            signature = (repr(shapes), count, tuple(problems))
+            card_notes = [] if isinstance(item, GroupItem) else notes.get(node_id, [])
+            signature = (repr(shapes), count, tuple(problems), tuple(card_notes))
             if self._signatures.get(node_id) != signature:
                 self._signatures[node_id] = signature
                 item.set_problems(problems)
+                item.set_notes(card_notes)
                 item.refresh(node, shapes, count)
         for edge, wire in self.wires.items():
             wire.set_problem(by_edge.get(edge))

@@ -83,3 +83,21 @@ def test_selecting_a_run_shows_its_first_layer_weights_and_accuracy(qtbot, race_
     np.testing.assert_allclose(panel.weights_preview.image.image, expected)
     title = panel.weights_preview.plot.titleLabel.text
     assert "val acc" in title and accuracy_text(record) in title and "'d1'" in title
+
+
+def test_a_full_batch_data_node_card_says_so_without_a_problem(window, registry):
+    from pathlib import Path
+
+    from graph.fileio import load_graph
+    path = Path(__file__).resolve().parents[2] / "examples" / "optimizer_race_bfgs.dgraph"
+    window.set_graph(load_graph(path, registry), None)
+    window.scene.flush()
+    card = window.scene.nodes["data"]
+    assert card.problems == []  # no red border, no problem badge
+    assert len(card.notes) == 1 and card.notes[0].startswith("Full batch:")
+    assert "ℹ Full batch:" in card.toolTip() and "whole training split" in card.toolTip()
+    assert window.validation_label.text().startswith("Valid:")
+    window.graph.nodes["opt"].type_id = "core.adam"  # the same graph with a minibatch optimizer
+    window.set_graph(window.graph, None)
+    window.scene.flush()
+    assert window.scene.nodes["data"].notes == []

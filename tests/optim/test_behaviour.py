@@ -7,6 +7,7 @@ import pytest
 from engines.compiler import CompileError, compile_graph
 from engines.events import Scalar
 from engines.session import Session
+from graph.problems import Severity
 from graph.validate import validate
 from graph.views import tag_matches
 from plugins.optim.bfgs import uses_limited_memory
@@ -143,6 +144,7 @@ def test_full_batch_optimizers_get_the_whole_split_in_one_step(optimizer, regist
     assert program.load("train", 0) == 40
     notes = [p for p in validate(sine_mlp(optimizer), registry) if p.node_id == "data"]
     assert len(notes) == 1 and "whole training split" in notes[0].message
+    assert notes[0].severity is Severity.NOTE  # told on the card, not a problem
 
 
 def test_minibatch_optimizer_keeps_the_batch_size(registry):
@@ -182,6 +184,7 @@ def test_bfgs_switches_to_limited_memory_above_auto_limit(registry):
     graph = sine_mlp("optim.bfgs", hidden=6, auto_limit=10)
     notes = [p for p in validate(graph, registry) if p.node_id == "opt"]
     assert len(notes) == 1 and "L-BFGS" in notes[0].message and "19 parameters" in notes[0].message
+    assert notes[0].severity is Severity.NOTE
     program = compile64(graph, registry)
     losses = run_steps(program, 30)
     assert losses[-1] < 0.2 * losses[0]
