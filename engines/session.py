@@ -54,6 +54,7 @@ class Session:
         self.history = EpochHistory()  # metrics per finished epoch (the last 1000 kept)
         self._events: collections.deque = collections.deque()
         self._commands: queue.Queue = queue.Queue()
+        self._scheduled: list = []  # (step, node_id, name, value) by step: replayed edits
         self._wake = threading.Condition()
         self._paused = False
         self._steps_allowed = 0  # steps to run while paused (from step())
@@ -131,6 +132,15 @@ class Session:
         self._commands.put((node_id, name, value))
         with self._wake:
             self._wake.notify_all()
+
+    def schedule_param(self, step: int, node_id: str, name: str, value) -> None:
+        """Set a live parameter just before training step `step` + 1, where a recorded
+        LiveEdit was applied (a replay); call before start(). Raises as set_param does."""
+        if self._thread is not None:
+            raise RuntimeError("Schedule replayed edits before the session starts.")
+        value = self.accepted_value(node_id, name, value)
+        self._scheduled.append((int(step), node_id, name, value))
+        self._scheduled.sort(key=lambda item: item[0])  # stable: same-step edits keep order
 
     def accepted_value(self, node_id: str, name: str, value):
         """value as set_param would apply it (resolved through the node's spec); raises
@@ -215,6 +225,9 @@ class Session:
             answer["done"].set()
 
     def _apply_commands(self) -> None:
+        while self._scheduled and self._scheduled[0][0] <= self.program.phase.step:
+            _, node_id, name, value = self._scheduled.pop(0)
+            self._commands.put((node_id, name, value))
         while True:
             try:
                 node_id, name, value = self._commands.get_nowait()
