@@ -84,3 +84,30 @@ class WeightsPreview(pg.GraphicsLayoutWidget):
         self.image.setImage(tiles, levels=(0.0, 1.0))
         self.plot.autoRange(padding=0.02)
         self.plot.setTitle(f"{caption}: weights of '{node_id}'")
+
+
+def run_differences(first, second) -> list[str]:
+    """What differs between two recorded runs: their graphs and settings (graph.diff), the
+    engine, seed and epochs they ran with, and their live edits."""
+    import json
+
+    from graph.diff import document_differences
+    lines = []
+    for key in ("engine", "seed", "epochs_planned"):
+        old, new = first.summary.get(key), second.summary.get(key)
+        if old != new:
+            lines.append(f"run {key.replace('_planned', '')}: {old} → {new}")
+    try:
+        documents = [json.loads(r.graph_path.read_text(encoding="utf-8"))
+                     for r in (first, second)]
+    except (OSError, ValueError) as exc:
+        return [*lines, f"cannot compare the graphs: {exc}"]
+    said = {line.split(":")[0].removeprefix("run ") for line in lines}
+    lines += [line for line in document_differences(*documents)
+              if line.split(":")[0].removeprefix("setting ") not in said]
+    edits = [[e.label + f" at step {e.step}" for e in r.edits] for r in (first, second)]
+    if edits[0] != edits[1]:
+        for index, (label, own) in enumerate((("first", edits[0]), ("second", edits[1]))):
+            others = set(edits[1 - index])
+            lines += [f"live edit {e} only in the {label}" for e in own if e not in others]
+    return lines

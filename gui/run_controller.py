@@ -128,6 +128,7 @@ class RunController(QObject):
         bar.settings_edited.connect(self.edit_settings)
         bar.speed.speed_changed.connect(self.set_speed)
         self.runs_panel.run_opened.connect(self.show_record)
+        self.runs_panel.rerun_requested.connect(self.rerun)
         self._follow(document.graph)
 
     # -- the widgets it steers (made and placed by the window) -------------------------------
@@ -193,6 +194,34 @@ class RunController(QObject):
         self._set_state(SessionState.RUNNING)
         engine = self.run_bar.engine_combo.currentText()
         self._status(f"Training {self.document.graph.name} on {engine}")
+        return True
+
+    def rerun(self, record) -> bool:
+        """Run a recorded run again: its graph (opened as an unsaved copy) and seed, with its
+        live edits re-applied at the steps they were made (engines.replay's rule)."""
+        if self.state != SessionState.IDLE:
+            self._status("Stop the current run to re-run a recorded one.", 5000)
+            return False
+        files = self.document.files
+        graph = files.load(str(record.graph_path))
+        if graph is None or not files.maybe_save():
+            return False
+        for key, summary_key in (("seed", "seed"), ("epochs", "epochs_planned")):
+            value = record.summary.get(summary_key)  # what the run used, overrides included
+            if isinstance(value, int) and not isinstance(value, bool):
+                graph.settings[key] = value
+        self.document.set_graph(graph, None)
+        session = self._new_session()
+        if session is None:
+            return False
+        try:
+            for edit in record.edits:
+                session.schedule_param(edit.step, edit.node_id, edit.name, edit.new)
+        except (KeyError, ValueError) as exc:
+            self._status(f"Cannot replay the live edits of {record.name}: {exc}")
+        session.start()
+        self._set_state(SessionState.RUNNING)
+        self._status(f"Re-running {record.name} ({len(record.edits)} live edits replayed)")
         return True
 
     def toggle_pause(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui.plots.curves import PALETTE, CurveSet
 from gui.plots.docks import make_plot
-from gui.run_compare import WeightsPreview, XAxis, x_values
+from gui.run_compare import WeightsPreview, XAxis, run_differences, x_values
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class RunsPanel(QDockWidget):
     """
 
     run_opened = Signal(object)  # engines.records.RunRecord
+    rerun_requested = Signal(object)  # the RunRecord to run again with its seed and edits
 
     def __init__(self, runs_dir: str | Path, parent=None):
         super().__init__("Runs", parent)
@@ -91,6 +93,14 @@ class RunsPanel(QDockWidget):
         self.weights_preview = WeightsPreview()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
+        self.rerun_button = QPushButton("Re-run")
+        self.rerun_button.setToolTip("Run the selected run again: its graph and seed, with its "
+                                     "live edits re-applied at the same steps")
+        self.rerun_button.clicked.connect(self._rerun)
+        self.differences = QPlainTextEdit()
+        self.differences.setReadOnly(True)
+        self.differences.setPlaceholderText("Tick two runs to see how their graphs and "
+                                            "settings differ.")
         self.plot = make_plot("loss")
         self.plot.setLogMode(y=False)
         self.curves = CurveSet(self.plot.getPlotItem(), colour_of=self._colour,
@@ -101,11 +111,16 @@ class RunsPanel(QDockWidget):
         left_layout.addWidget(self.run_list)
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.rerun_button)
         buttons.addWidget(self.x_axis_box)
         buttons.addStretch(1)
         left_layout.addLayout(buttons)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.plot)
+        beside = QSplitter()  # the differences beside the overlaid curves
+        beside.addWidget(self.plot)
+        beside.addWidget(self.differences)
+        beside.setSizes([300, 160])
+        right.addWidget(beside)
         right.addWidget(self.weights_preview)
         right.setSizes([260, 170])
         splitter = QSplitter()
@@ -177,6 +192,33 @@ class RunsPanel(QDockWidget):
             self._show(folder)
         else:
             self._hide(folder)
+        self._show_differences()
+
+    def _show_differences(self) -> None:
+        """With exactly two runs ticked, list how their graphs and settings differ."""
+        ticked = self.ticked_dirs()
+        if len(ticked) != 2:
+            self.differences.setPlainText("")
+            return
+        try:
+            first, second = (self.record(folder) for folder in reversed(ticked))  # older first
+            lines = run_differences(first, second)
+        except Exception as exc:  # a damaged record: say so in the box
+            self.differences.setPlainText(f"Cannot compare: {exc}")
+            return
+        names = " → ".join(display_name(Path(f).name) for f in reversed(ticked))
+        body = "\n".join(lines) if lines else "Same graph and settings."
+        self.differences.setPlainText(f"{names}\n\n{body}")
+
+    def _rerun(self) -> None:
+        item = self.run_list.currentItem()
+        if item is None:
+            self.plot.setTitle("Select a run to run again.")
+            return
+        try:
+            self.rerun_requested.emit(self.record(item.data(RUN_DIR_ROLE)))
+        except Exception as exc:
+            self.plot.setTitle(f"Cannot read {item.text()}: {exc}")
 
     def _show(self, folder: str) -> None:
         try:

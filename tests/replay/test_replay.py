@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def _record_run_with_live_edits(registry, runs_dir):
     path = EXAMPLES / "xor_mlp.dgraph"
     graph = load_graph(path, registry)
-    graph.settings.update(epochs=40, engine="numpy")
+    graph.settings.update(epochs=40, engine="numpy", seed=3)
     program = compile_graph(graph, registry, seed=3)
     recorder = RunRecorder(runs_dir, graph, path)
     session = Session(program, epochs=40, observers=[recorder.observe])
