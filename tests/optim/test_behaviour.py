@@ -223,3 +223,44 @@ def test_a_converged_line_search_ends_the_run_as_converged(registry):
     finished = events[-1]
     assert str(finished.reason) == "converged"
     assert len(program.stop_rules) == 1 and program.phase.step < 20
+
+
+def test_levenberg_marquardt_refuses_a_layer_without_per_sample_gradients(registry):
+    from engines.program import Step
+    from graph.spec import NodeSpec, PortSpec, no_params_same_shape
+
+    spec = NodeSpec(type_id="test.scale", title="Scale", category="Layers", doc="y = a x",
+                    inputs=(PortSpec("x"),), outputs=(PortSpec("y"),),
+                    infer_shapes=lambda params, shapes: (no_params_same_shape(params, shapes)[0],
+                                                         {"a": (1,)}))
+
+    def build_scale(ctx):  # a trainable layer that offers no Step.sample_grads
+        x, y = ctx.input("x"), ctx.output("y")
+        a = ctx.param("a", (1,), init="ones")
+
+        def forward():
+            y.value[...] = x.value * a.value
+
+        def backward():
+            a.grad[...] = (x.value * y.grad).sum()
+            if x.grad is not None:
+                x.grad += y.grad * a.value
+        return Step(forward, backward)
+
+    extended = with_objective(registry)
+    extended.register(spec, build_scale, pack="test")
+    graph = build("scaled", [
+        ("data", "core.dataset", {"dataset": "sine", "samples": 20}),
+        ("d1", "core.dense", {"units": 1}),
+        ("scale", "test.scale", {}),
+        ("loss", "core.mse", {}),
+        ("opt", "optim.levenberg_marquardt", {}),
+    ], ["data.x -> d1.x", "d1.y -> scale.x", "scale.y -> loss.pred", "data.y -> loss.target",
+        "loss.loss -> opt.loss"])
+    with pytest.raises(CompileError) as caught:
+        compile_graph(graph, extended)
+    assert caught.value.node_id == "opt"
+    assert "per-sample gradients" in str(caught.value) and "Scale 'scale'" in str(caught.value)
+    graph.nodes["opt"].type_id = "optim.bfgs"  # the same graph trains with BFGS
+    losses = run_steps(compile_graph(graph, extended, dtype=np.float64), 5)
+    assert losses[-1] < losses[0]
