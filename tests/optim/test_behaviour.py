@@ -264,3 +264,10 @@ def test_levenberg_marquardt_refuses_a_layer_without_per_sample_gradients(regist
     graph.nodes["opt"].type_id = "optim.bfgs"  # the same graph trains with BFGS
     losses = run_steps(compile_graph(graph, extended, dtype=np.float64), 5)
     assert losses[-1] < losses[0]
+
+
+def test_newton_refuses_a_net_above_max_params(registry):
+    with pytest.raises(CompileError) as caught:
+        compile_graph(sine_mlp("optim.newton", hidden=6, max_params=10), registry)
+    assert caught.value.node_id == "opt"
+    assert "19 parameters" in str(caught.value) and "BFGS" in str(caught.value)
