@@ -18,6 +18,7 @@ from engines.program import Step
 from engines.scan import curves, log_norms
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.core.views import WEIGHTS
 from plugins.recurrent.kernels import CELLS, single_threaded_blas
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
@@ -112,7 +113,7 @@ class Carry:
 
 
 def views(kind: str) -> tuple:
-    found = [View(ViewKind.HEATMAP, "Hidden state over time", ("hidden/{node}",),
+    found = [WEIGHTS, View(ViewKind.HEATMAP, "Hidden state over time", ("hidden/{node}",),
                   y=Axis("unit"), x=Axis("time step"),
                   doc="The first sequence of the last batch: each row one hidden unit.")]
     if kind in GATE_NAMES:

@@ -14,6 +14,7 @@ from engines.program import Step
 from engines.scan import curves
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.core.views import ACCURACY, ERROR_HISTORY
 from plugins.recurrent.sampling import INTERVAL_S as SAMPLE_INTERVAL_S
 from plugins.recurrent.sampling import text_sampler
 
@@ -174,7 +175,7 @@ MSE_SPEC = NodeSpec(
     doc="Q = sum over steps of 1/2 sum (pred - target)^2, mean over the batch (MSE for "
         "signals). Accuracy: the share of steps whose outputs are all within 0.5.",
     inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
-    views=(SIGNAL_VIEW,), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
+    views=(ERROR_HISTORY, SIGNAL_VIEW), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
 
 
 def build_mse(ctx):
@@ -215,7 +216,7 @@ CE_SPEC = NodeSpec(
         "token sequences). pred are logits; target one-hot rows. Accuracy: the share of steps "
         "whose largest logit is the target token.",
     inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
-    views=(TEXT_VIEW,), formula="Q = −Σₖ Σ y′ₖ·log softmax(zₖ)")
+    views=(ERROR_HISTORY, ACCURACY, TEXT_VIEW), formula="Q = −Σₖ Σ y′ₖ·log softmax(zₖ)")
 
 
 def build_cross_entropy(ctx):
