@@ -202,7 +202,8 @@ def test_per_optimizer_scalars_are_emitted_and_declared(optimizer, params, regis
     events = session.run()
     tags = {e.tag for e in events if isinstance(e, Scalar) and e.tag.startswith("optim/")}
     views = registry.spec(optimizer).views
-    patterns = [t for view in views for t in view.tags_for("opt")]
+    patterns = [t for view in views for t in view.tags_for("opt") if t.startswith("optim/")]
+    assert any("grad_norm/*" in view.tags for view in views)  # and the gradient norms dock
     assert len(tags) >= 2
     assert all(any(tag_matches(p, tag) for p in patterns) for tag in tags)
     assert all(any(tag_matches(p, tag) for tag in tags) for p in patterns)
