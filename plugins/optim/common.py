@@ -7,6 +7,7 @@ from engines.events import FinishReason, Scalar, Stop
 from graph.spec import Batching, NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from graph.views import Axis, View, ViewKind
 from plugins.core.optimizers import coalesce
+from plugins.core.views import GRADIENT_NORMS
 
 _LOSS_IN = (PortSpec("loss", PortKind.LOSS, "The loss to minimise."),)
 
@@ -16,7 +17,7 @@ def optimizer_spec(name: str, title: str, doc: str, params, views,
     """A node spec in the Optimizers palette group with type id optim.<name>."""
     return NodeSpec(type_id=f"optim.{name}", title=title, category="Optimizers", doc=doc,
                     inputs=_LOSS_IN, params=tuple(params), role=NodeRole.OPTIMIZER,
-                    batching=batching, views=tuple(views))
+                    batching=batching, views=(GRADIENT_NORMS, *views))
 
 
 def curve(title: str, key: str, label: str, log: bool = False, doc: str = "") -> View:
