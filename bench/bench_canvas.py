@@ -1,6 +1,11 @@
 """Canvas frame times: a 300-node, 400-wire graph, panned and zoomed in the real editor window.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_canvas.py [--frames 200]
+        [--nodes 500] [--open-nodes 2000]
+
+--nodes sizes the graph (15 nodes and 20 wires a row; 500 gives 510 nodes and 680 wires).
+--open-nodes also times opening a saved graph of that many nodes in the window (read the
+file, build the scene, first validation), as File > Open does.
 
 Each frame scrolls (or scales) the view, then repaints the viewport synchronously
 (`viewport().repaint()`), so the time is what one frame of pan or zoom costs the GUI thread.
@@ -69,9 +74,32 @@ def time_frames(app, view, frames: int, step) -> list[float]:
     return times
 
 
+def time_opening(app, window, registry, nodes: int) -> None:
+    """Save a graph of about `nodes` nodes, then open it in the window as File > Open does:
+    read and check the file, build every card and wire, validate; three tries."""
+    import tempfile
+
+    from graph.fileio import save_graph
+    graph = big_graph(max(1, -(-nodes // (len(ROW) + 1))))
+    path = Path(tempfile.mkdtemp()) / "open_bench.dgraph"
+    save_graph(graph, path)
+    times = []
+    for _ in range(3):
+        window.set_graph(big_graph(1), None)
+        app.processEvents()
+        start = time.perf_counter()
+        assert window.files.open(str(path), ask=False)  # builds, validates and lays out
+        app.processEvents()
+        times.append(time.perf_counter() - start)
+    print(f"open a {len(graph.nodes)}-node, {len(graph.edges)}-wire graph: "
+          f"{min(times):.2f} s best, {max(times):.2f} s worst of 3")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=200)
+    parser.add_argument("--nodes", type=int, default=300)
+    parser.add_argument("--open-nodes", type=int, default=0)
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -81,8 +109,9 @@ def main() -> int:
     from gui.main_window import MainWindow
     from plugins import default_registry
 
-    window = MainWindow(default_registry())
-    graph = big_graph()
+    registry = default_registry()
+    window = MainWindow(registry)
+    graph = big_graph(max(1, -(-args.nodes // (len(ROW) + 1))))
     start = time.perf_counter()
     window.set_graph(graph, None)
     load_ms = (time.perf_counter() - start) * 1000.0
@@ -112,7 +141,8 @@ def main() -> int:
     results["pan, whole graph in view"] = time_frames(app, view, args.frames, pan)
     results["zoom in/out, whole graph"] = time_frames(app, view, args.frames, zoom)
     view.resetTransform()
-    view.centerOn(graph.nodes["n10_7"].position[0], graph.nodes["n10_7"].position[1])
+    middle = graph.nodes[f"n{len(graph.nodes) // (len(ROW) + 1) // 2}_7"].position
+    view.centerOn(middle[0], middle[1])
     results["pan, zoom 1.0 (~25 cards)"] = time_frames(app, view, args.frames, pan)
     results["zoom in/out around 1.0"] = time_frames(app, view, args.frames, zoom)
 
@@ -129,6 +159,8 @@ def main() -> int:
     for name, samples in results.items():
         p50, p99 = percentiles(samples)
         print(f"{name:<30} {p50:8.2f} {p99:8.2f}")
+    if args.open_nodes:
+        time_opening(app, window, registry, args.open_nodes)
     window.undo_stack.set_clean()
     window.close()
     return 0

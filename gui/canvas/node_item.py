@@ -110,7 +110,8 @@ class _Text:
 class NodeItem(QGraphicsRectItem):
     """The drawing of one graph Node. The scene owns the state; this only shows it."""
 
-    def __init__(self, node: Node, spec: NodeSpec | None, show_formula: bool = False):
+    def __init__(self, node: Node, spec: NodeSpec | None, show_formula: bool = False,
+                 lay_out: bool = True):
         super().__init__()
         # "Show formulas": the spec's formula under the summary, one line per ";  " part
         self.formula_lines = (spec.formula.split(";  ") if show_formula and spec is not None
@@ -145,7 +146,8 @@ class NodeItem(QGraphicsRectItem):
         self._port_blocks = [(QRectF(p.pos().x() - size / 2, p.pos().y() - size / 2, size, size),
                               p.brush.color()) for p in self._port_list]
         self.setPos(*node.position)
-        self.refresh(node, {}, None)
+        if lay_out:  # the scene passes False when its analysis lays every card out next
+            self.refresh(node, {}, None)
 
     def _make_ports(self, spec: NodeSpec | None) -> None:
         if spec is None:

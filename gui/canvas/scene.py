@@ -117,16 +117,16 @@ class GraphScene(QGraphicsScene):
         if self.level is not None and self.level not in graph.groups:
             self.level = parent_map(graph).get(self.level)
             self.level_changed.emit(self.breadcrumb())
-        if not graph.groups:
+        if not graph.groups:  # every caller flushes next, which lays out each card once
             for node in graph.nodes.values():
-                self._add_node_item(node)
+                self._add_node_item(node, lay_out=False)
             for edge in graph.edges:
                 self._add_wire_item(edge)
         else:
             parents = parent_map(graph)
             for item_id in level_members(graph, self.level):
                 if item_id in graph.nodes:
-                    self._add_node_item(graph.nodes[item_id])
+                    self._add_node_item(graph.nodes[item_id], lay_out=False)
                 else:
                     self._add_group_item(item_id)
             for edge in graph.edges:
@@ -234,9 +234,10 @@ class GraphScene(QGraphicsScene):
     def _card_text_changed(self, event) -> None:
         self._signatures.pop(event.node_id, None)  # its card text must be laid out again
 
-    def _add_node_item(self, node: Node) -> None:
+    def _add_node_item(self, node: Node, lay_out: bool = True) -> None:
         node_type = self.registry.find(node.type_id)
-        item = NodeItem(node, node_type.spec if node_type else None, self.show_formulas)
+        item = NodeItem(node, node_type.spec if node_type else None, self.show_formulas,
+                        lay_out)
         self.addItem(item)
         self.nodes[node.id] = item
 
