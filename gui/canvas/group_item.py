@@ -47,7 +47,7 @@ class GroupItem(NodeItem):
         rows = max(len(self.spec.inputs), len(self.spec.outputs), 1)
         y = theme.TITLE_HEIGHT + 6 + rows * theme.PORT_ROW + 1
         noun = "node" if self.count == 1 else "nodes"
-        text = node_item._Text(f"▣ {self.count} {noun} inside · double-click to open",
+        text = node_item._Text(f"▣ {self.count} {noun} inside",
                                node_item._SMALL_FONT, self.width - 2 * node_item._PAD)
         self._texts.append((QPointF(node_item._PAD, y), text, theme.TEXT_DIM))
         self.update()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from gui import theme
 
-DOT_RADIUS = 5.0
+DOT_RADIUS = 6.0
 
 
 class RerouteDot(QGraphicsEllipseItem):
@@ -20,7 +20,7 @@ class RerouteDot(QGraphicsEllipseItem):
         self.wire = wire
         self.index = index
         self.setBrush(QBrush(wire.pen().color()))
-        self.setPen(QPen(theme.NODE_BORDER, 1.2))
+        self.setPen(QPen(theme.TEXT, 1.5))  # a light ring: the dot reads as a handle
         self.setZValue(1)
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemSendsScenePositionChanges)

@@ -26,7 +26,7 @@ FORMULAS = {  # what each activation computes, shown on its card (View > Show Fo
     "softmax": "yᵢ = e^(xᵢ) / Σⱼ e^(xⱼ)",
     "softplus": "y = ln(1 + eˣ)",
     "stochastic_binary": "y = 1 with probability σ(x), else 0",
-    "tanh": "y = tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)",
+    "tanh": "y = tanh(x)",
     "threshold": "y = 1 if x ≥ 0, else 0 (or −1)",
 }
 

@@ -32,7 +32,7 @@ def _decay(name, default, doc):
 
 
 FORMULAS = {  # each optimizer's update rule, shown on its card (View > Show Formulas)
-    "sgd": "v ← μ·v − η(∂E/∂W + λW);  W ← W + v",
+    "sgd": "v ← μv − η(g + λW);  W ← W + v",
     "adagrad": "G ← G + g²;  W ← W − η·g / (√G + ε)",
     "adadelta": "S ← ρS + (1−ρ)g²;  Δ = −√(D+ε)/√(S+ε)·g;  D ← ρD + (1−ρ)Δ²;  W ← W + Δ",
     "rmsprop": "S ← ρS + (1−ρ)g²;  W ← W − η·g / (√S + ε)",

@@ -59,7 +59,7 @@ def test_show_formulas_puts_each_spec_formula_on_its_card(window, qtbot):
     assert dense.height == height + 15
     texts = [text.static.text() for _, text, _ in dense._texts]
     assert "y = x·W + b" in texts
-    assert window.scene.nodes["opt"].formula_lines[0].startswith("v ← μ·v")
+    assert window.scene.nodes["opt"].formula_lines[0].startswith("v ← μv")
     qtbot.keyClick(window.canvas, Qt.Key.Key_F, CTRL | Qt.KeyboardModifier.ShiftModifier)
     assert window.scene.nodes["hidden"].formula_lines == []
 
