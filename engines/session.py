@@ -55,6 +55,12 @@ class Session:
         self._events: collections.deque = collections.deque()
         self._commands: queue.Queue = queue.Queue()
         self._scheduled: list = []  # (step, node_id, name, value) by step: replayed edits
+        # checkpoints and branches (engines.checkpoint): epoch_ends(epoch) run on the worker
+        # after each epoch that does not end the run; a branch sets start_epoch and a
+        # `resume` callable that puts a checkpoint's state back once program.begin() ran
+        self.epoch_ends: list[Callable[[int], None]] = []
+        self.start_epoch = 0
+        self.resume: Callable[[], None] | None = None
         self._wake = threading.Condition()
         self._paused = False
         self._steps_allowed = 0  # steps to run while paused (from step())
@@ -271,6 +277,8 @@ class Session:
             with np.errstate(all="ignore"):
                 self._start_time = time.perf_counter()
                 program.begin()
+                if self.resume is not None:
+                    self.resume()
                 reason = self._train(program)
                 self._finish(reason)
         except Exception as exc:  # a kernel error must reach the user as an event
@@ -287,7 +295,7 @@ class Session:
         total = steps * self.epochs
         last_progress = 0.0
         last_loss = None
-        for epoch in range(self.epochs):
+        for epoch in range(self.start_epoch, self.epochs):
             program.phase.epoch = epoch
             for feed in program.feeds:
                 feed.begin_epoch(epoch)
@@ -315,6 +323,8 @@ class Session:
                                         "None or engines.events.Stop(reason, message).")
                     self._emit(Log(stop.message))
                     return stop.reason
+            for hook in self.epoch_ends:
+                hook(epoch)
         return FinishReason.COMPLETED
 
     def _end_epoch(self, program: Program, epoch: int) -> dict | None:
