@@ -57,10 +57,10 @@ class Session:
         self._scheduled: list = []  # (step, node_id, name, value) by step: replayed edits
         # checkpoints and branches (engines.checkpoint): epoch_ends(epoch) run on the worker
         # after each epoch that does not end the run; a branch sets start_epoch and a
-        # `resume` callable that puts a checkpoint's state back once program.begin() ran
+        # `resume_state` callable that puts a checkpoint's state back once begin() ran
         self.epoch_ends: list[Callable[[int], None]] = []
         self.start_epoch = 0
-        self.resume: Callable[[], None] | None = None
+        self.resume_state: Callable[[], None] | None = None
         self._wake = threading.Condition()
         self._paused = False
         self._steps_allowed = 0  # steps to run while paused (from step())
@@ -277,8 +277,8 @@ class Session:
             with np.errstate(all="ignore"):
                 self._start_time = time.perf_counter()
                 program.begin()
-                if self.resume is not None:
-                    self.resume()
+                if self.resume_state is not None:
+                    self.resume_state()
                 reason = self._train(program)
                 self._finish(reason)
         except Exception as exc:  # a kernel error must reach the user as an event

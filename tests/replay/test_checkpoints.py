@@ -40,7 +40,7 @@ def _branch(registry, name, epochs, checkpoint):
     program = compile_graph(_graph(registry, name), registry, seed=5)
     session = Session(program, epochs=epochs)
     session.start_epoch = checkpoint.next_epoch
-    session.resume = lambda: restore(program, checkpoint, session)
+    session.resume_state = lambda: restore(program, checkpoint, session)
     failed = [e for e in session.run() if type(e).__name__ == "Failed"]
     assert not failed, failed
     return program, session
