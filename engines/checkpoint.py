@@ -292,3 +292,77 @@ def load(path) -> Checkpoint:
         history._lowest, history._highest = saved["lowest"], saved["highest"]
     return Checkpoint(document["epoch"], document["step"], values, document["kinds"], history,
                       document.get("meta", {}))
+
+
+# -- during a run ------------------------------------------------------------------------------
+CHECKPOINT_DIR = "checkpoints"
+DEFAULT_EVERY = 10  # epochs between checkpoints when a graph does not say
+DEFAULT_BUDGET_MB = 200  # disk a run's checkpoints may take; the oldest go first
+
+
+class CheckpointWriter:
+    """Session.epoch_ends hook: every `every` epochs, the program's complete state to
+    folder, keeping the newest checkpoints that fit in budget_bytes (at least the newest)."""
+
+    def __init__(self, session, folder, every: int = DEFAULT_EVERY,
+                 budget_bytes: int = DEFAULT_BUDGET_MB << 20):
+        self.session = session
+        self.folder = Path(folder)
+        self.every = int(every)
+        self.budget = int(budget_bytes)
+        self.error: str | None = None  # why checkpoints stopped, if they did
+
+    def __call__(self, epoch: int) -> None:
+        if self.every <= 0 or self.error or (epoch + 1) % self.every:
+            return
+        try:
+            save(capture(self.session.program, self.session, epoch), self.folder)
+        except (CheckpointError, OSError) as exc:
+            self.error = str(exc)  # the run goes on without checkpoints
+            return
+        kept = list_checkpoints(self.folder)
+        sizes = {path: _size(path) for _, path in kept}
+        while len(kept) > 1 and sum(sizes[p] for _, p in kept) > self.budget:
+            _, oldest = kept.pop(0)
+            for file in (oldest, oldest.with_suffix(".npz")):
+                file.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in (path, path.with_suffix(".npz")) if f.exists())
+
+
+def list_checkpoints(folder) -> list[tuple[int, Path]]:
+    """(epoch after which it was taken, 1-based; its .json file), oldest first."""
+    folder = Path(folder)
+    found = []
+    for path in sorted(folder.glob("checkpoint-*.json")) if folder.is_dir() else []:
+        try:
+            found.append((int(path.stem.split("-")[1]), path))
+        except (IndexError, ValueError):
+            continue
+    return found
+
+
+def attach_checkpoints(session, run_folder, settings: dict) -> CheckpointWriter:
+    """Keep checkpoints of session's run in run_folder/checkpoints as the graph's settings
+    say (checkpoint_every epochs, 0 for none; checkpoint_mb of disk)."""
+    writer = CheckpointWriter(session, Path(run_folder) / CHECKPOINT_DIR,
+                              settings.get("checkpoint_every", DEFAULT_EVERY),
+                              settings.get("checkpoint_mb", DEFAULT_BUDGET_MB) << 20)
+    session.epoch_ends.append(writer)
+    return writer
+
+
+def branch(session, checkpoint: Checkpoint, live_edits: dict | None = None) -> None:
+    """Make a not yet started session go on from checkpoint: the epochs after it, its state
+    put back once the program's begin hooks ran, then live_edits {(node, param): value}
+    applied (each a LiveEdit of the branch)."""
+    session.start_epoch = checkpoint.next_epoch
+    program = session.program
+
+    def resume_state():
+        restore(program, checkpoint, session)
+        for (node_id, name), value in (live_edits or {}).items():
+            session.set_param(node_id, name, value)
+    session.resume_state = resume_state

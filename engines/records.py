@@ -81,6 +81,7 @@ class RunRecorder:
         self._edits = open(folder / EDITS_FILE, "w", buffering=1, encoding="utf-8")
         self.ended = None  # the Finished or Failed event
         self.started = time.perf_counter()
+        self.extra: dict = {}  # more summary fields (a branch's parent run and epoch)
 
     def _write_graph(self) -> None:
         try:
@@ -136,6 +137,7 @@ class RunRecorder:
             summary["epochs"] = len(history)
             summary.setdefault("final", dict(history[-1]) if history else {})
             summary["final"].pop("epoch", None)
+        summary.update(self.extra)
         (self.folder / SUMMARY_FILE).write_text(json.dumps(_plain(summary), indent=2) + "\n")
         return summary
 

@@ -93,6 +93,9 @@ DEFAULT_SETTINGS = {"epochs": 100, "seed": 0, "engine": "auto"}
 ENGINE_CHOICES = ("auto", "numpy", "cupy")
 OPTIONAL_SETTINGS = {"dtype": ("float32", "float64")}
 """Run settings a graph may add, with their allowed values (absent: the first one)."""
+NUMBER_SETTINGS = {"checkpoint_every": 0, "checkpoint_mb": 1}
+"""Whole-number run settings a graph may add, with their least value (engines.checkpoint:
+epochs between checkpoints, 0 for none; the disk they may take, in MiB)."""
 
 
 def settings_problem(key: str, value: Any) -> str | None:
@@ -101,8 +104,13 @@ def settings_problem(key: str, value: Any) -> str | None:
         choices = OPTIONAL_SETTINGS[key]
         return None if value in choices else \
             f"{key} must be one of {', '.join(choices)}; got {value!r}"
+    if key in NUMBER_SETTINGS:
+        low = NUMBER_SETTINGS[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            return f"{key} must be a whole number of at least {low}; got {value!r}"
+        return None
     if key not in DEFAULT_SETTINGS:
-        known = ", ".join([*DEFAULT_SETTINGS, *OPTIONAL_SETTINGS])
+        known = ", ".join([*DEFAULT_SETTINGS, *OPTIONAL_SETTINGS, *NUMBER_SETTINGS])
         return f"there is no run setting '{key}' (known: {known})"
     if key == "engine":
         return None if value in ENGINE_CHOICES else \

@@ -129,6 +129,7 @@ class RunController(QObject):
         bar.speed.speed_changed.connect(self.set_speed)
         self.runs_panel.run_opened.connect(self.show_record)
         self.runs_panel.rerun_requested.connect(self.rerun)
+        self.runs_panel.branch_requested.connect(self.branch)
         self._follow(document.graph)
 
     # -- the widgets it steers (made and placed by the window) -------------------------------
@@ -196,12 +197,37 @@ class RunController(QObject):
         self._status(f"Training {self.document.graph.name} on {engine}")
         return True
 
-    def rerun(self, record) -> bool:
-        """Run a recorded run again: its graph (opened as an unsaved copy) and seed, with its
-        live edits re-applied at the steps they were made (engines.replay's rule)."""
+    def branch(self, record, checkpoint_path) -> bool:
+        """Go on from a recorded run's checkpoint, paused: the graph opens as an unsaved copy,
+        live parameters edited now are the branch's edits, Resume continues. The new record
+        names its parent run and epoch."""
+        from engines.checkpoint import CheckpointError, branch, load
         if self.state != SessionState.IDLE:
-            self._status("Stop the current run to re-run a recorded one.", 5000)
+            self._status("Stop the current run to branch from a checkpoint.", 5000)
             return False
+        try:
+            checkpoint = load(checkpoint_path)
+        except CheckpointError as exc:
+            self._status(str(exc), 8000)
+            return False
+        if not self._open_record_graph(record):
+            return False
+        session = self._new_session()
+        if session is None:
+            return False
+        branch(session, checkpoint)
+        recorder = self.records.record_of(session)
+        if recorder is not None:
+            recorder.extra["parent"] = {"run": record.name, "epoch": checkpoint.next_epoch}
+        session.progress_interval_s = 0.0
+        session.start(paused=True)
+        self._set_state(SessionState.PAUSED)
+        self._status(f"Branched from {record.name} after epoch {checkpoint.next_epoch}: edit "
+                     "live parameters, then Resume")
+        return True
+
+    def _open_record_graph(self, record) -> bool:
+        """Open a record's graph as an unsaved copy with the seed and epochs it ran with."""
         files = self.document.files
         graph = files.load(str(record.graph_path))
         if graph is None or not files.maybe_save():
@@ -211,6 +237,16 @@ class RunController(QObject):
             if isinstance(value, int) and not isinstance(value, bool):
                 graph.settings[key] = value
         self.document.set_graph(graph, None)
+        return True
+
+    def rerun(self, record) -> bool:
+        """Run a recorded run again: its graph (opened as an unsaved copy) and seed, with its
+        live edits re-applied at the steps they were made (engines.replay's rule)."""
+        if self.state != SessionState.IDLE:
+            self._status("Stop the current run to re-run a recorded one.", 5000)
+            return False
+        if not self._open_record_graph(record):
+            return False
         session = self._new_session()
         if session is None:
             return False

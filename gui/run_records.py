@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from engines.checkpoint import attach_checkpoints
 from engines.records import RunRecordError, load_initial_weights
 from engines.session import Session
 from gui.runs_panel import make_recorder
@@ -24,12 +25,19 @@ class RunRecords:
         """True while a record waits for its run to end."""
         return bool(self._open)
 
-    def record(self, session: Session, graph, graph_path: str | None, seed: int) -> None:
-        """Record session's run of graph (the recorder observes every event it emits)."""
+    def record(self, session: Session, graph, graph_path: str | None, seed: int):
+        """Record session's run of graph (the recorder observes every event it emits) and
+        keep its checkpoints (engines.checkpoint); returns the recorder, or None."""
         recorder = make_recorder(self.runs_dir, graph, graph_path)
         if recorder is not None:
             session.observers.append(recorder.observe)
             self._open.append((session, recorder, seed))
+            attach_checkpoints(session, recorder.folder, graph.settings)
+        return recorder
+
+    def record_of(self, session: Session):
+        """The recorder of session's run, or None."""
+        return next((r for s, r, _ in self._open if s is session), None)
 
     def finish_ended(self) -> bool:
         """Write weights and summary of every run whose worker has ended; True if any."""

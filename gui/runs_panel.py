@@ -53,6 +53,42 @@ def display_name(folder_name: str) -> str:
     return f"{hours}:{minutes}:{seconds} {rest}"
 
 
+def _parent_of(folder: Path) -> dict | None:
+    """{"run", "epoch"} when the run in folder is a branch (its summary says so)."""
+    import json
+    try:
+        parent = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("parent")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return parent if isinstance(parent, dict) and "run" in parent else None
+
+
+def _as_tree(folders: list[Path]) -> list[tuple[Path, int, dict | None]]:
+    """(folder, depth, parent) in list order, each branch right under the run it came from."""
+    parents = {f.name: _parent_of(f) for f in folders}
+    children: dict[str, list[Path]] = {}
+    roots = []
+    for folder in folders:
+        parent = parents[folder.name]
+        if parent and parent["run"] in parents and parent["run"] != folder.name:
+            children.setdefault(parent["run"], []).append(folder)
+        else:
+            roots.append(folder)
+    ordered, seen = [], set()
+
+    def add(folder: Path, depth: int) -> None:
+        if folder.name in seen:
+            return
+        seen.add(folder.name)
+        ordered.append((folder, depth, parents[folder.name] if depth else None))
+        for child in children.get(folder.name, []):
+            add(child, depth + 1)
+
+    for folder in roots:
+        add(folder, 0)
+    return ordered
+
+
 def _run_dir(entry) -> Path:
     """list_runs may give folders or records; both name a folder."""
     for name in ("path", "directory", "dir"):
@@ -71,6 +107,7 @@ class RunsPanel(QDockWidget):
 
     run_opened = Signal(object)  # engines.records.RunRecord
     rerun_requested = Signal(object)  # the RunRecord to run again with its seed and edits
+    branch_requested = Signal(object, object)  # RunRecord, checkpoint file to go on from
 
     def __init__(self, runs_dir: str | Path, parent=None):
         super().__init__("Runs", parent)
@@ -97,6 +134,10 @@ class RunsPanel(QDockWidget):
         self.rerun_button.setToolTip("Run the selected run again: its graph and seed, with its "
                                      "live edits re-applied at the same steps")
         self.rerun_button.clicked.connect(self._rerun)
+        self.branch_button = QPushButton("Branch…")
+        self.branch_button.setToolTip("Go on from one of the selected run's checkpoints, "
+                                      "paused, to edit live parameters first")
+        self.branch_button.clicked.connect(self._branch)
         self.differences = QPlainTextEdit()
         self.differences.setReadOnly(True)
         self.differences.setPlaceholderText("Tick two runs to see how their graphs and "
@@ -112,6 +153,7 @@ class RunsPanel(QDockWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.rerun_button)
+        buttons.addWidget(self.branch_button)
         buttons.addWidget(self.x_axis_box)
         buttons.addStretch(1)
         left_layout.addLayout(buttons)
@@ -156,9 +198,12 @@ class RunsPanel(QDockWidget):
             entries = []
         self.run_list.blockSignals(True)
         self.run_list.clear()
-        for entry in entries:
-            folder = _run_dir(entry)
-            item = QListWidgetItem(display_name(folder.name))
+        for entry, depth, parent in _as_tree([_run_dir(e) for e in entries]):
+            folder = entry
+            label = display_name(folder.name)
+            if depth:  # a branch, drawn under the run it went on from
+                label = f"{'    ' * (depth - 1)}  ↳ {label}  (from epoch {parent['epoch']})"
+            item = QListWidgetItem(label)
             item.setToolTip(str(folder))
             item.setData(RUN_DIR_ROLE, str(folder))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -209,6 +254,32 @@ class RunsPanel(QDockWidget):
         names = " → ".join(display_name(Path(f).name) for f in reversed(ticked))
         body = "\n".join(lines) if lines else "Same graph and settings."
         self.differences.setPlainText(f"{names}\n\n{body}")
+
+    def _branch(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from engines.checkpoint import CHECKPOINT_DIR, list_checkpoints
+        item = self.run_list.currentItem()
+        if item is None:
+            self.plot.setTitle("Select a run to branch from.")
+            return
+        folder = Path(item.data(RUN_DIR_ROLE))
+        kept = list_checkpoints(folder / CHECKPOINT_DIR)
+        if not kept:
+            self.plot.setTitle(f"{item.text().strip()} kept no checkpoints (the graph's "
+                               "checkpoint_every setting; default every 10 epochs).")
+            return
+        labels = [f"after epoch {epoch}" for epoch, _ in kept]
+        choice, ok = QInputDialog.getItem(self, "Branch from a checkpoint", "Go on from:",
+                                          labels, len(labels) - 1, False)
+        if not ok:
+            return
+        try:
+            record = self.record(str(folder))
+        except Exception as exc:
+            self.plot.setTitle(f"Cannot read {item.text()}: {exc}")
+            return
+        self.branch_requested.emit(record, kept[labels.index(choice)][1])
 
     def _rerun(self) -> None:
         item = self.run_list.currentItem()
