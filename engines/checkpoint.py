@@ -346,9 +346,11 @@ def list_checkpoints(folder) -> list[tuple[int, Path]]:
 
 def attach_checkpoints(session, run_folder, settings: dict) -> CheckpointWriter:
     """Keep checkpoints of session's run in run_folder/checkpoints as the graph's settings
-    say (checkpoint_every epochs, 0 for none; checkpoint_mb of disk)."""
-    writer = CheckpointWriter(session, Path(run_folder) / CHECKPOINT_DIR,
-                              settings.get("checkpoint_every", DEFAULT_EVERY),
+    say (checkpoint_every epochs, 0 for none; checkpoint_mb of disk). Unset, a run keeps
+    about ten: every tenth of its epochs, at least every DEFAULT_EVERY."""
+    every = settings.get("checkpoint_every",
+                         max(DEFAULT_EVERY, int(settings.get("epochs", 0)) // 10))
+    writer = CheckpointWriter(session, Path(run_folder) / CHECKPOINT_DIR, every,
                               settings.get("checkpoint_mb", DEFAULT_BUDGET_MB) << 20)
     session.epoch_ends.append(writer)
     return writer

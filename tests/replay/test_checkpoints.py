@@ -69,3 +69,25 @@ def test_a_checkpoint_of_another_graph_is_refused(registry):
     other = compile_graph(_graph(registry, "digits_mlp"), registry, seed=5)
     with pytest.raises(CheckpointError, match="another graph|differently|shape"):
         restore(other, checkpoint)
+
+
+def test_writer_keeps_the_newest_checkpoints_within_the_disk_budget(registry, tmp_path):
+    from engines.checkpoint import CheckpointWriter, attach_checkpoints, list_checkpoints
+    program = compile_graph(_graph(registry, "xor_mlp"), registry, seed=5)
+    session = Session(program, epochs=12)
+    probe = CheckpointWriter(session, tmp_path / "probe", every=1)
+    session.epoch_ends.append(probe)
+    budget = None
+
+    def measure(epoch):
+        nonlocal budget
+        if budget is None:
+            size = sum(f.stat().st_size for f in (tmp_path / "probe").iterdir())
+            budget = int(size * 3.5)  # room for three checkpoints
+            writer.budget = budget
+    writer = CheckpointWriter(session, tmp_path / "kept", every=2, budget_bytes=1 << 30)
+    session.epoch_ends += [measure, writer]
+    session.run()
+    assert [e for e, _ in list_checkpoints(tmp_path / "kept")] == [8, 10, 12]
+    assert attach_checkpoints(Session(program, 5), tmp_path, {"epochs": 400}).every == 40
+    assert attach_checkpoints(Session(program, 5), tmp_path, {"checkpoint_every": 0}).every == 0
