@@ -150,13 +150,16 @@ class RunsPanel(QDockWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.run_list)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # two short rows, so the panel fits an 800-pixel window
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.rerun_button)
         buttons.addWidget(self.branch_button)
-        buttons.addWidget(self.x_axis_box)
         buttons.addStretch(1)
         left_layout.addLayout(buttons)
+        axis_row = QHBoxLayout()
+        axis_row.addWidget(self.x_axis_box)
+        axis_row.addStretch(1)
+        left_layout.addLayout(axis_row)
         right = QSplitter(Qt.Orientation.Vertical)
         beside = QSplitter()  # the differences beside the overlaid curves
         beside.addWidget(self.plot)
