@@ -140,6 +140,7 @@ class RunsPanel(QDockWidget):
         self.branch_button.clicked.connect(self._branch)
         self.differences = QPlainTextEdit()
         self.differences.setReadOnly(True)
+        self.differences.setMinimumWidth(60)
         self.differences.setPlaceholderText("Tick two runs to see how their graphs and "
                                             "settings differ.")
         self.plot = make_plot("loss")
@@ -152,10 +153,13 @@ class RunsPanel(QDockWidget):
         left_layout.addWidget(self.run_list)
         buttons = QHBoxLayout()  # two short rows, so the panel fits an 800-pixel window
         buttons.addWidget(self.refresh_button)
-        buttons.addWidget(self.rerun_button)
-        buttons.addWidget(self.branch_button)
+        again = QHBoxLayout()  # a second row keeps the panel as narrow as it was
+        again.addWidget(self.rerun_button)
+        again.addWidget(self.branch_button)
+        again.addStretch(1)
         buttons.addStretch(1)
         left_layout.addLayout(buttons)
+        left_layout.addLayout(again)
         axis_row = QHBoxLayout()
         axis_row.addWidget(self.x_axis_box)
         axis_row.addStretch(1)
