@@ -578,10 +578,29 @@ class GraphScene(QGraphicsScene):
                 continue
             if tuple(self.graph.nodes[item.node_id].position) != position:
                 moves.append(commands.MoveNode(item.node_id, position))
-        if len(moves) == 1:
+        splice = self._splice_after_move(moves)
+        if splice:  # an unwired node dropped on a wire goes into it, with the move
+            self.undo.push(commands.Compound([*moves, *splice], splice[0].text.replace(
+                "Disconnect", f"Insert {moves[0].node_id} into")))
+        elif len(moves) == 1:
             self.undo.push(moves[0])
         elif moves:
             self.undo.push(commands.Compound(moves, f"Move {len(moves)} nodes"))
+
+    def _splice_after_move(self, moves: list) -> list:
+        """Commands splicing the one moved node into the wire under its centre, when it has
+        no wires yet and its ports match the wire's kinds; [] otherwise."""
+        if len(moves) != 1 or not isinstance(moves[0], commands.MoveNode):
+            return []
+        node_id = moves[0].node_id
+        if self.graph.edges_into(node_id) or self.graph.edges_from(node_id):
+            return []
+        item = self.nodes.get(node_id)
+        wire = self.wire_at(item.sceneBoundingRect().center()) if item is not None else None
+        if wire is None:
+            return []
+        return insert_on_wire(self.graph, self.registry, wire, node_id,
+                              self.graph.nodes[node_id].type_id)
 
     def _emit_selection(self) -> None:
         ids = self.selected_node_ids()

@@ -210,3 +210,21 @@ def test_minimap_shows_for_large_graphs_and_a_click_moves_the_view(window, qtbot
     window.set_graph(small, None)
     minimap.render_scene()
     assert not minimap.isVisible()  # 7 nodes fit on screen
+
+
+def test_dragging_an_unwired_node_onto_a_wire_splices_it_in(window, qtbot):
+    from graph.model import Node
+    from tests.gui.conftest import drag
+    graph = _xor(window)
+    graph.add_node(Node("relu", "core.relu", {}, (300.0, 300.0)))
+    QApplication.processEvents()
+    scene = window.scene
+    edge = graph.source_of("act", "x")  # hidden.y -> act.x
+    card = scene.nodes["relu"]
+    start = window.canvas.mapFromScene(card.sceneBoundingRect().center())
+    target = window.canvas.mapFromScene(scene.wires[edge].path().pointAtPercent(0.5))
+    drag(window.canvas.viewport(), start, target)
+    assert str(graph.source_of("relu", "x")) == "hidden.y -> relu.x"
+    assert str(graph.source_of("act", "x")) == "relu.y -> act.x"
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert edge in graph.edges and graph.nodes["relu"].position == (300.0, 300.0)
