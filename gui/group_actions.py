@@ -23,6 +23,9 @@ def add_group_actions(window, menu, make_action) -> None:
                                         tip="Give the selected group a title")
     named["frame"] = make_action(menu, "&Frame Selection", lambda: window.scene.frame_selected(),
                                  "Ctrl+J", "Put a titled backdrop behind the selected nodes")
+    named["rename_port"] = make_action(menu, "Rename Group &Port…",
+                                       lambda: rename_group_port(window),
+                                       tip="Name one of the selected group's ports")
     named["save_group"] = make_action(menu, "Save Group to &Library…",
                                       lambda: save_selected_group(window),
                                       tip="Keep the selected group in the palette's Library")
@@ -48,6 +51,38 @@ def rename_group(window) -> None:
                         group.port_names)
         window.undo_stack.push(SetGroup(group.id, renamed))
         window.scene.rebuild_if_due()
+
+
+def rename_group_port(window) -> None:
+    """Give a port of the selected group a name of its own (kept in the file)."""
+    from graph.groups import boundary_ports
+    group_id = _selected_group(window)
+    if group_id is None:
+        return
+    graph = window.scene.graph
+    ports = boundary_ports(graph, group_id)
+    if not ports:
+        window.show_message("This group has no ports: no wire crosses its edge.")
+        return
+    labels = [p.name for p in ports]
+    chosen, ok = QInputDialog.getItem(window, "Rename Group Port", "Port:", labels, 0, False)
+    if not ok:
+        return
+    port = ports[labels.index(chosen)]
+    name, ok = QInputDialog.getText(window, "Rename Group Port", "Name:", text=port.name)
+    name = name.strip()
+    if not ok or not name or name == port.name:
+        return
+    if name in [p.name for p in ports if p.is_input == port.is_input]:
+        window.show_message(f"The group already has a port called '{name}'.")
+        return
+    group = graph.groups[group_id]
+    names = dict(group.port_names)
+    names[f"{port.node}.{port.port}"] = name
+    renamed = Group(group.id, group.title, group.members, group.position,
+                    tuple(sorted(names.items())))
+    window.undo_stack.push(SetGroup(group.id, renamed))
+    window.scene.rebuild_if_due()
 
 
 def save_selected_group(window) -> None:

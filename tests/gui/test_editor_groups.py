@@ -138,3 +138,21 @@ def test_saved_group_appears_in_the_palette_and_drops_as_a_copy(window, qtbot, t
     inside = graph.groups[copy_id].members
     assert not set(inside) & {"hidden", "act"}
     assert graph.source_of(inside[1], "x").src == inside[0]
+
+
+def test_a_group_port_can_be_renamed_and_the_name_is_saved(window, qtbot, registry,
+                                                          monkeypatch):
+    from graph.fileio import graph_from_json, graph_to_json
+    graph = _window_with_xor(window)
+    _rubber_band(window, ["hidden", "act"])
+    qtbot.keyClick(window.canvas, Qt.Key.Key_G, CTRL)
+    group_id = next(iter(graph.groups))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("hidden.x", True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("features", True))
+    window.actions_by_name["rename_port"].trigger()
+    card = window.scene.nodes[group_id]
+    assert list(card.inputs) == ["features"]
+    assert card.inputs["features"].inner == ("hidden", "x")
+    assert graph_from_json(graph_to_json(graph), registry).groups == graph.groups
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
+    assert list(window.scene.nodes[group_id].inputs) == ["hidden.x"]
