@@ -123,7 +123,8 @@ def group_document(graph: Graph, group_id: str) -> dict:
     while stack:
         current = graph.groups[stack.pop()]
         groups.append({"id": current.id, "title": current.title,
-                       "members": list(current.members), "position": list(current.position)})
+                       "members": list(current.members), "position": list(current.position),
+                       "port_names": [list(pair) for pair in current.port_names]})
         stack.extend(m for m in current.members if m in graph.groups)
     return {
         "title": graph.groups[group_id].label,

@@ -116,8 +116,13 @@ def insert_entry(graph: Graph, document: dict, position: tuple,
         fresh(item["id"])
     for item in reversed(document["groups"]):  # innermost first: members exist when checked
         x, y = item["position"]
+        names = []
+        for inner, name in item.get("port_names", []):  # "node.port" keys follow the ids
+            node, _, port = inner.rpartition(".")
+            names.append((f"{renamed.get(node, node)}.{port}", name))
         group = Group(renamed[item["id"]], item["title"],
-                      tuple(renamed[m] for m in item["members"]), (x + dx, y + dy))
+                      tuple(renamed[m] for m in item["members"]), (x + dx, y + dy),
+                      tuple(sorted(names)))
         steps.append(SetGroup(group.id, group))
     steps += add_to_level(graph, renamed[root], level)
     title = document.get("title", root)

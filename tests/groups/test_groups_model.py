@@ -116,6 +116,11 @@ def test_library_entry_is_copied_into_the_graph(mlp, registry, tmp_path, monkeyp
     stack = UndoStack(mlp)
     command, group_id = group_items(mlp, ["hidden", "hidden_act"], None, "Relu layer")
     stack.push(command)
+    from graph.group_commands import SetGroup
+    from graph.groups import Group
+    old = mlp.groups[group_id]
+    stack.push(SetGroup(group_id, Group(old.id, old.title, old.members, old.position,
+                                        (("hidden.x", "pixels"),))))
     path = save_group(mlp, group_id)
     assert path.parent == tmp_path / "lib"
     assert [e.title for e in entries()] == ["Relu layer"]
@@ -125,6 +130,7 @@ def test_library_entry_is_copied_into_the_graph(mlp, registry, tmp_path, monkeyp
     assert new_id != group_id and mlp.groups[new_id].position == (500.0, 300.0)
     copied = leaves(mlp, new_id)
     assert len(copied) == 2 and not set(copied) & {"hidden", "hidden_act"}
+    assert mlp.groups[new_id].port_names == ((f"{copied[0]}.x", "pixels"),)
     assert mlp.source_of(copied[1], "x").src == copied[0]  # the inner wire came along
     # editing the library entry afterwards does not change the graph
     edited = json.loads(path.read_text())
