@@ -10,74 +10,18 @@ demo, the Elman prediction against its target and the GRU character model's text
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from example_shots import Shot, main
 
-SHOTS = (  # (example, epochs to run, screenshot name, docks to bring to the front)
-    ("adding_lstm_vs_simple_rnn", 6, "rnn_adding.png",
-     ("Hidden state over time", "Gate activations")),
-    ("vanishing_gradient_through_time", 1, "rnn_vanishing_gradient.png",
-     ("Gradient norm per time step",)),
-    ("elman_mackey_glass", 15, "rnn_elman.png", ("Prediction vs target",)),
-    ("gru_characters", 4, "rnn_gru_text.png", ("Text samples",)),
+SHOTS = (
+    Shot("adding_lstm_vs_simple_rnn", 6, "rnn_adding.png",
+         ("Hidden state over time", "Gate activations")),
+    Shot("vanishing_gradient_through_time", 1, "rnn_vanishing_gradient.png",
+         ("Gradient norm per time step",)),
+    Shot("elman_mackey_glass", 15, "rnn_elman.png", ("Prediction vs target",)),
+    Shot("gru_characters", 4, "rnn_gru_text.png", ("Text samples",)),
 )
 
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
-    parser.add_argument("--only", default="", help="take only the shot of this example")
-    args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
-    os.chdir(scratch)  # runs are recorded under ./runs
-
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication([])
-    from gui.main_window import MainWindow
-    from plugins import default_registry
-
-    def pump(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
-
-    window = MainWindow(default_registry())
-    window.resize(1900, 1040)
-    window.show()
-    for example, epochs, name, front in SHOTS:
-        if args.only and args.only != example:
-            continue
-        window.files.open(str(ROOT / "examples" / f"{example}.dgraph"), ask=False)
-        pump(0.5)
-        window.canvas.fit_to_view()
-        controller = window.run_controller
-        controller.run_bar.epochs_spin.setValue(epochs)
-        controller.start()
-        began = time.perf_counter()
-        while controller.state != "idle" and time.perf_counter() - began < 120:
-            pump(0.05)
-        pump(0.5)
-        for title in front:
-            dock = controller.plots.dock(title)
-            if dock is not None:
-                dock.raise_()
-        controller.plots.refresh()
-        pump(0.5)
-        window.grab().save(str(Path(args.out) / name))
-        window.undo_stack.set_clean()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(SHOTS, __doc__.splitlines()[0]))

@@ -1,0 +1,89 @@
+"""Shared by the screenshot scripts: open examples in the real editor window, run each for some
+epochs, bring chosen docks to the front and save the window as docs/screenshots/<name>.png.
+
+A script lists its shots and calls `main(SHOTS)`; run it under xvfb:
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python tools/screenshot_<family>.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: which example, how many epochs, the file, docks in front, cards to zoom."""
+
+    example: str
+    epochs: int
+    name: str
+    front: tuple = ()
+    focus: tuple = ()  # node ids: fit these cards instead of the whole graph (long chains)
+
+
+def main(shots: tuple, description: str) -> int:
+    """Take the shots (all, or --only EXAMPLE) into --out (default docs/screenshots)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--only", default="", help="take only the shot of this example")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
+    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
+    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
+    os.chdir(scratch)  # runs are recorded under ./runs
+
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from gui.main_window import MainWindow
+    from plugins import default_registry
+
+    def pump(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.005)
+
+    window = MainWindow(default_registry())
+    window.resize(1900, 1040)
+    window.show()
+    for shot in shots:
+        if args.only and args.only != shot.example:
+            continue
+        window.files.open(str(ROOT / "examples" / f"{shot.example}.dgraph"), ask=False)
+        pump(0.5)
+        window.canvas.fit_to_view()
+        controller = window.run_controller
+        controller.run_bar.epochs_spin.setValue(shot.epochs)
+        controller.start()
+        began = time.perf_counter()
+        while controller.state != "idle" and time.perf_counter() - began < 120:
+            pump(0.05)
+        pump(0.5)
+        if shot.focus:  # a long chain: show the first cards readable rather than all tiny
+            rect = QRectF()
+            for node_id in shot.focus:
+                rect = rect.united(window.scene.nodes[node_id].sceneBoundingRect())
+            window.canvas.fitInView(rect.adjusted(-30, -60, 30, 60),
+                                    Qt.AspectRatioMode.KeepAspectRatio)
+        for title in shot.front:
+            dock = controller.plots.dock(title)
+            if dock is not None:
+                dock.raise_()
+        controller.plots.refresh()
+        pump(0.5)
+        window.grab().save(str(Path(args.out) / shot.name))
+        window.undo_stack.set_clean()
+    return 0
