@@ -34,7 +34,7 @@ def sweep_command(graph_path: Path, registry_factory: Callable[[], Registry], *,
     print(f"Sweep '{name}': {len(trials)} trial{'s' * (len(trials) != 1)} of "
           f"{graph.name} on {where}; metric {plan.metric} ({plan.mode.value}).", flush=True)
     began = time.perf_counter()
-    outcomes = run_sweep(plan, graph, graph_path, registry, registry_factory, folder,
+    outcomes = run_sweep(plan, trials, graph, graph_path, registry, registry_factory, folder,
                          epochs=epochs, workers=workers, address=address, scheduler=scheduler,
                          echo=lambda line: print(line, flush=True))
     seconds = time.perf_counter() - began

@@ -133,22 +133,21 @@ def _our_keys(metrics: dict) -> dict:
             if "__" in key or key == "epoch"}
 
 
-def run_sweep(plan: SweepPlan, graph: Graph, graph_path: Path, registry: Registry,
-              registry_factory: Callable[[], Registry], sweep_dir: Path, *,
+def run_sweep(plan: SweepPlan, trials: list[Trial], graph: Graph, graph_path: Path,
+              registry: Registry, registry_factory: Callable[[], Registry], sweep_dir: Path, *,
               epochs: int | None = None, workers: int | None = None,
               address: str | None = None, scheduler: str | None = None,
               echo: Callable[[str], None] = print) -> list[TrialOutcome]:
-    """Run every trial of plan on Ray Tune; returns one outcome per trial (finished or not)."""
+    """Run trials (drawn from plan) on Ray Tune; returns one outcome per trial, finished or not."""
     ray, tune = import_tune()
     from ray.tune.schedulers import ASHAScheduler
 
-    trials = plan.trials(sample_seed=plan.seeds[0])
     sweep_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
     os.environ["RAY_CHDIR_TO_TRIAL_DIR"] = "0"
     with tempfile.TemporaryDirectory(prefix="dendrite-sweep-") as tmp:
         stage = Path(tmp)
-        stage_job(graph.copy() if hasattr(graph, "copy") else graph, graph_path, registry, stage)
+        stage_job(graph.copy(), graph_path, registry, stage)
         root = Path(__file__).resolve().parents[2]
         runtime_env = {
             "working_dir": str(stage),
