@@ -184,6 +184,12 @@ def build_conv(ctx):
     conv = Conv2D(ctx.xp, ctx.dtype, ctx.batch_size, in_shape, p["channels"], kernel, stride,
                   p["padding"], table)
     _feature_monitor(ctx, y, W)
+    return _kernel_step(conv, x, y, W, b)
+
+
+def _kernel_step(conv, x, y, W, b) -> Step:
+    """Forward and backward of a Conv2D or ConvTranspose2D kernel object on the node's buffers
+    (read at call time: short batches and flat optimizer buffers re-point them)."""
 
     def forward():
         conv.forward(x.value, W.value, None if b is None else b.value, y.value)
@@ -247,15 +253,7 @@ def build_conv_transpose(ctx):
     conv = ConvTranspose2D(ctx.xp, ctx.dtype, ctx.batch_size, in_shape, p["channels"], kernel,
                            stride, p["padding"])
     _feature_monitor(ctx, y, W)
-
-    def forward():
-        conv.forward(x.value, W.value, None if b is None else b.value, y.value)
-
-    def backward():
-        if y.grad is not None:  # None: frozen, with nothing trainable upstream
-            conv.backward(y.grad, W.value, W.grad, None if b is None else b.grad, x.grad)
-
-    return Step(forward, backward)
+    return _kernel_step(conv, x, y, W, b)
 
 
 def infer_pool(params, in_shapes):
