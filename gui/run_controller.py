@@ -309,7 +309,8 @@ class RunController(QObject):
         if self.state != SessionState.IDLE:
             self._status("Stop the current run to redraw a recorded one.", 5000)
             return
-        self.plots.prepare(self.document.graph, self.document.registry)
+        self.plots.prepare(self.document.graph, self.document.registry,
+                           metric_tags=list(record.metrics))
         self.plots.scalar_batch(record.metrics)
         for edit in record.edits:
             self.plots.mark(edit.step, edit.label)
@@ -349,7 +350,8 @@ class RunController(QObject):
             self._blame(getattr(exc, "node_id", None), f"Cannot run: {exc}")
             return None
         self.records.load_initial_weights(program, self.document.graph_path)
-        self.plots.prepare(graph, self.document.registry)  # the docks its nodes declare
+        self.plots.prepare(graph, self.document.registry,  # the docks its nodes declare
+                           metric_keys=program.metric_keys)
         self.last_progress = self.last_failure = self.last_finish = None
         self.live_edits = []
         session = Session(program, settings["epochs"], progress_interval_s=PROGRESS_INTERVAL_S)

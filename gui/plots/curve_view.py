@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engines.events import Scalar
 from graph.views import Axis, ViewKind
-from gui.plots.curves import CurveSet
+from gui.plots.curves import FIXED_COLOURS, PALETTE, CurveSet
 from gui.plots.docks import LogFriendlyAxis
 from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
@@ -68,7 +68,9 @@ class CurveViewDock(ViewDock):
         super().__init__(planned, parent)
         self.labels: dict[str, str] = {}
         self.plot = make_axes_plot(self.view.y, self.view.x)
-        self.curves = CurveSet(self.plot.getPlotItem(), label_of=self.labels.get)
+        self.groups: dict[str, int] = {}  # node title -> colour index (several loss nodes)
+        self.curves = CurveSet(self.plot.getPlotItem(), label_of=self.labels.get,
+                               colour_of=self._colour)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -87,6 +89,17 @@ class CurveViewDock(ViewDock):
         self.labels.setdefault(tag, label)
         self.curves.extend(tag, steps, values)
         self.mark()
+
+    def _colour(self, tag: str) -> str:
+        """Train and val of one node share a colour (val dashed): fixed colours for the one
+        loss node of a graph, one palette colour per node title where several report."""
+        split = tag.split("/")[0]
+        label = self.labels.get(tag, "")
+        if split in FIXED_COLOURS and label.endswith(split) and label != split:
+            group = label[:-len(split)].strip()
+            index = self.groups.setdefault(group, len(self.groups))
+            return PALETTE[index % len(PALETTE)]
+        return FIXED_COLOURS.get(split, PALETTE[len(self.curves.curves) % len(PALETTE)])
 
     def curve(self, tag: str):
         """The PlotDataItem drawing tag, or None."""
@@ -131,6 +144,7 @@ class CurveViewDock(ViewDock):
         super().clear()
         self.curves.clear()
         self.labels.clear()
+        self.groups.clear()
         self._legend_size = 0
         self._step = 0
         self.legend.setText("")

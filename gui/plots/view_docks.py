@@ -58,10 +58,16 @@ class ViewDocks:
         if beside:
             window.resizeDocks([beside[0]], [height], Qt.Orientation.Vertical)
 
-    def prepare(self, graph, registry) -> None:
+    def prepare(self, graph, registry, metric_keys: dict | None = None,
+                metric_tags=()) -> None:
         """Docks for the views of graph's nodes (reused by key across runs), all emptied and
-        hidden until data arrives; docks no node declares any more are removed."""
-        self.plan = ViewPlan.of(graph, registry)
+        hidden until data arrives; docks no node declares any more are removed.
+
+        metric_keys is the compiled program's {(node, name): key}, so a second loss node's
+        curves carry its title; a recorded run gives its metric_tags instead."""
+        self.plan = ViewPlan.of(graph, registry, metric_keys)
+        if metric_keys is None and metric_tags:
+            self.plan.set_metric_keys(self.plan.guess_metric_keys(metric_tags))
         wanted = list(self.plan.views) + [self.plan.fallback]
         keys = {planned.key for planned in wanted}
         for key in [k for k in self.docks if k not in keys]:

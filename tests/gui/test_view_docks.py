@@ -57,6 +57,40 @@ def test_views_of_several_nodes_share_one_dock_and_label_curves_by_title():
     assert plan.route("extra/n1", frozenset({ViewKind.IMAGE})) == []
 
 
+def test_a_second_loss_nodes_metrics_join_the_first_ones_view_named_by_title():
+    # the program keys the first node's 'loss' plainly and the second's as 'n2.loss'
+    keys = {("n1", "loss"): "loss", ("n2", "loss"): "n2.loss"}
+    plan = ViewPlan.of(_graph(("n1", "hidden"), ("n2", "output")), _registry_with(SPEC), keys)
+    routed = {tag: [(p.view.title, label) for p, label in plan.route(tag)]
+              for tag in ("train/loss", "val/loss", "train/n2.loss", "val/n2.loss")}
+    assert routed == {"train/loss": [("Loss", "hidden train")],
+                      "val/loss": [("Loss", "hidden val")],
+                      "train/n2.loss": [("Loss", "output train")],
+                      "val/n2.loss": [("Loss", "output val")]}
+    # a recorded run has only the tags: '<node>.<name>' names its node, the plain one goes
+    # to the first node declaring it
+    guessed = ViewPlan.of(_graph(("n1", "hidden"), ("n2", "output")), _registry_with(SPEC))
+    assert guessed.guess_metric_keys(["train/loss", "val/n2.loss", "energy"]) == keys
+    # a tag with a dot that names no node is no per-node metric
+    assert [label for _p, label in plan.route("train/x.loss")] == ["train/x.loss"]
+
+
+def test_each_loss_node_keeps_one_colour_for_train_and_val(docks):
+    docks.plan.set_metric_keys({("n1", "loss"): "loss", ("n2", "loss"): "n2.loss"})
+    docks.scalar_batch({tag: ([1, 2], [1.0, 0.5]) for tag in
+                        ("train/loss", "val/loss", "train/n2.loss", "val/n2.loss")})
+    docks.refresh()
+    dock = docks.dock("Loss")
+    pens = {tag: dock.curve(tag).opts["pen"] for tag in dock.curves.curves}
+    colour = {tag: pen.color().name() for tag, pen in pens.items()}
+    assert colour["train/loss"] == colour["val/loss"] != colour["train/n2.loss"]
+    assert colour["train/n2.loss"] == colour["val/n2.loss"]
+    assert pens["val/n2.loss"].style() != pens["train/n2.loss"].style()  # val dashed
+    assert dock.legend_entries() == ["hidden train", "hidden val", "output train",
+                                     "output val"]
+    assert docks.dock("Other values") is None or not docks.dock("Other values").has_data
+
+
 @pytest.fixture
 def main_window(qtbot):
     window = QMainWindow()
