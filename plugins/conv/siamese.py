@@ -13,6 +13,7 @@ from engines.events import Points
 from engines.program import DataFeed, Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.core.views import ACCURACY, ERROR_HISTORY, GRADIENT_NORMS
 
 VIEW_PAIRS = 1000  # validation pairs the embedding and distance views show at most
 
@@ -125,6 +126,7 @@ CONTRASTIVE_SPEC = NodeSpec(
                       range=(1e-6, 1e6), live=True),),
     infer_shapes=infer_contrastive,
     views=(
+        ERROR_HISTORY, ACCURACY, GRADIENT_NORMS,
         View(ViewKind.SCATTER, "Embedding", ("embedding/{node}",), y=Axis("dimension 2"),
              x=Axis("dimension 1"), doc="G(X1) of validation pairs, by class."),
         View(ViewKind.HISTOGRAM, "Pair distances", ("distances/{node}",), y=Axis("pairs"),

@@ -13,7 +13,7 @@ from engines.build import TRAINABLE
 from engines.initializers import INITIALIZER_NAMES
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
-from plugins.core.views import WEIGHTS
+from plugins.core.views import WEIGHT_PENALTIES, WEIGHTS
 
 
 def infer_shapes(params, in_shapes):
@@ -47,7 +47,7 @@ SPEC = NodeSpec(
         TRAINABLE,
     ),
     infer_shapes=infer_shapes,
-    views=(WEIGHTS,),
+    views=(WEIGHTS, WEIGHT_PENALTIES),
 )
 
 

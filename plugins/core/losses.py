@@ -12,7 +12,7 @@ from __future__ import annotations
 from engines.program import Step
 from graph.spec import NodeSpec, PortKind, PortSpec, ShapeError
 from plugins.core.class_report import add_class_report
-from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY
+from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY, GRADIENT_NORMS
 
 
 def infer_loss_shapes(params, in_shapes):
@@ -25,8 +25,10 @@ def infer_loss_shapes(params, in_shapes):
 _INPUTS = (PortSpec("pred", PortKind.TENSOR, "Network output."),
            PortSpec("target", PortKind.TENSOR, "Desired output."))
 _OUTPUTS = (PortSpec("loss", PortKind.LOSS, "Mean loss over the batch."),)
-_VIEWS = (ERROR_HISTORY, ACCURACY)
-_CLASSIFIER_VIEWS = (ERROR_HISTORY, ACCURACY, CONFUSION, CLASS_SCORES)
+# a loss node's backward pass makes the gradients, so it offers their norms too (a graph that
+# only computes gradients, with no optimizer, still shows them)
+_VIEWS = (ERROR_HISTORY, ACCURACY, GRADIENT_NORMS)
+_CLASSIFIER_VIEWS = (ERROR_HISTORY, ACCURACY, GRADIENT_NORMS, CONFUSION, CLASS_SCORES)
 
 
 def _loss_outputs(ctx):

@@ -21,6 +21,12 @@ GRADIENT_NORMS = View(
     doc="L2 norm of each layer's parameter gradient (a vanishing gradient shows as a "
         "curve decades below the others).")
 
+WEIGHT_PENALTIES = View(
+    ViewKind.CURVES, "Weight penalties", ("train/penalty", "val/penalty"),
+    y=Axis("penalty"),
+    doc="A layer's L1/L2 weight-decay term l1 sum|W| + (l2/2) sum W^2, per epoch (one curve "
+        "per regularised layer), beside the data loss in the error history.")
+
 WEIGHTS = View(
     ViewKind.IMAGE, "Weights", ("weights/{node}",),
     doc="The first layer's weights, one tile per unit when the input is an image.")

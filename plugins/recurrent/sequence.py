@@ -175,7 +175,7 @@ MSE_SPEC = NodeSpec(
     doc="Q = sum over steps of 1/2 sum (pred - target)^2, mean over the batch (MSE for "
         "signals). Accuracy: the share of steps whose outputs are all within 0.5.",
     inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
-    views=(ERROR_HISTORY, SIGNAL_VIEW), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
+    views=(ERROR_HISTORY, ACCURACY, SIGNAL_VIEW), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
 
 
 def build_mse(ctx):
