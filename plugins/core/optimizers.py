@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from engines import halves
 from engines.program import Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from plugins.core.views import GRADIENT_NORMS
@@ -307,7 +308,8 @@ def build_adam(ctx):
             for value, grad, _work, avg, sq_avg in groups:
                 fused(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
             return
-        for value, grad, work, avg, sq_avg in groups:
+
+        def passes(value, grad, work, avg, sq_avg):
             avg *= beta1
             avg += grad
             sq_avg *= beta2
@@ -319,6 +321,10 @@ def build_adam(ctx):
             work *= step_size
             value -= work
 
+        for parts in split_groups:
+            halves.run(passes, parts)
+
+    split_groups = [halves.split(group, ctx.backend.name) for group in groups]
     return Step(update=update)
 
 

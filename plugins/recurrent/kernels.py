@@ -20,7 +20,7 @@ PyTorch's weight_ih is W.T and weight_hh is U.T; its bias_ih is b and its bias_h
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from math import prod
 
 _BLAS = None
@@ -106,12 +106,17 @@ class Cell:
         T, n, G = steps, units, self.gates
         layout = {"pre": (T, G * n, None), "dpre": (T, G * n, None), "hs": (T + 1, n, None),
                   "proj": (T, None, G * n), "hrows": (T, None, n), "dseq": (T, n, None),
-                  "dx": (T, None, features), "xfm": (T, features, None),
+                  "dx": (T, None, features), "xfm": (T, features + 1, None),
                   "dh": (n, None), "tmp": (n, None),
                   "tmp2": (n, None), "tmpg": (G * n, None)}
         layout.update(self.extra_layout(T, n, G))
         self.work = Workspace(xp, dtype, batch, layout)
         self.ones = xp.ones(T * batch, dtype=dtype)
+        # input weights with the bias as one more row: x gets a row of ones, so the input
+        # projection of every step adds the bias inside its matmul
+        self.Wb = xp.zeros((features + 1, G * n), dtype=dtype)
+        # the step loops run with one BLAS thread, the whole-sequence matmuls with all of them
+        self.serial = single_threaded_blas if xp.__name__ == "numpy" else nullcontext
 
     def extra_layout(self, T, n, G) -> dict:
         return {}
@@ -132,22 +137,24 @@ class Cell:
         xp, rows = self.xp, x_tm.shape[1]
         v = self.work.views(rows)
         self._x, self.rows = x_tm, rows
-        W, b = self._input_weights()
+        self._input_weights(self.Wb)
         x_fm, pre = v["xfm"], v["pre"]
-        x_fm[...] = x_tm.transpose(0, 2, 1)
-        xp.matmul(W.T, x_fm, out=pre)  # one small matmul per step, straight into (T, G*n, rows)
-        pre += b[:, None]
+        x_fm[:, :self.F] = x_tm.transpose(0, 2, 1)
+        x_fm[:, self.F].fill(1)
+        xp.matmul(self.Wb.T, x_fm, out=pre)  # one small matmul per step, into (T, G*n, rows)
         hs = v["hs"]
         if h0 is None:
             hs[0].fill(0)
         else:
             hs[0] = h0.T
         self._c0 = c0
-        self._run(v)
+        with self.serial():
+            self._run(v)
 
-    def _input_weights(self):
-        """(W, b) for the input projection (a cell may fold a scale into them)."""
-        return self.W.value, self.b.value
+    def _input_weights(self, Wb) -> None:
+        """Fill Wb with [W; b] for the input projection (a cell may fold a scale in)."""
+        Wb[:self.F] = self.W.value
+        Wb[self.F] = self.b.value
 
     def _start_grads(self, v, dh_seq, dh_last):
         """dh (units, rows) seeded with the final state's gradient; dseq feature-major."""
@@ -200,20 +207,21 @@ class SimpleRNNCell(Cell):
         U, hs, dpre = self.U.value, v["hs"], v["dpre"]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
         activation = self.options.get("activation", "tanh")
-        for t in range(self.T - 1, -1, -1):
-            if dseq is not None:
-                dh += dseq[t]
-            d = dpre[t]
-            if activation == "tanh":
-                xp.multiply(hs[t + 1], hs[t + 1], out=d)
-                xp.subtract(1, d, out=d)
-                d *= dh
-            elif activation == "relu":
-                xp.greater(hs[t + 1], 0, out=d)
-                d *= dh
-            else:
-                d[...] = dh
-            xp.matmul(U, d, out=dh)
+        with self.serial():
+            for t in range(self.T - 1, -1, -1):
+                if dseq is not None:
+                    dh += dseq[t]
+                d = dpre[t]
+                if activation == "tanh":
+                    xp.multiply(hs[t + 1], hs[t + 1], out=d)
+                    xp.subtract(1, d, out=d)
+                    d *= dh
+                elif activation == "relu":
+                    xp.greater(hs[t + 1], 0, out=d)
+                    d *= dh
+                else:
+                    d[...] = dh
+                xp.matmul(U, d, out=dh)
         dx, _ = self._weight_grads(v, dpre)
         return dx, dh.T, None
 
@@ -231,21 +239,20 @@ class LSTMCell(Cell):
         # sigma(a) = 0.5 tanh(a / 2) + 0.5, the 1/2 folded into scaled copies of W, U and b.
         self.scale = xp.full(4 * n, 0.5, dtype=dtype)
         self.scale[2 * n:3 * n] = 1
-        self.scaled = {"W": xp.zeros((features, 4 * n), dtype=dtype),
-                       "U": xp.zeros((n, 4 * n), dtype=dtype), "b": xp.zeros(4 * n, dtype=dtype)}
+        self.scaled_U = xp.zeros((n, 4 * n), dtype=dtype)
 
     def extra_layout(self, T, n, G):
         return {"cs": (T + 1, n, None), "tc": (T, n, None), "dc": (n, None),
                 "factor": (G * n, None)}
 
-    def _input_weights(self):
+    def _input_weights(self, Wb) -> None:
         if self.P is not None:
-            return self.W.value, self.b.value
-        xp, scaled = self.xp, self.scaled
-        xp.multiply(self.W.value, self.scale, out=scaled["W"])
-        xp.multiply(self.U.value, self.scale, out=scaled["U"])
-        xp.multiply(self.b.value, self.scale, out=scaled["b"])
-        return scaled["W"], scaled["b"]
+            super()._input_weights(Wb)
+            return
+        xp = self.xp
+        xp.multiply(self.W.value, self.scale, out=Wb[:self.F])
+        xp.multiply(self.b.value, self.scale, out=Wb[self.F])
+        xp.multiply(self.U.value, self.scale, out=self.scaled_U)
 
     def cell_states(self, rows: int):
         return self.work.views(rows)["cs"].transpose(0, 2, 1)
@@ -262,7 +269,7 @@ class LSTMCell(Cell):
             self._run_peephole(v)
 
     def _run_plain(self, v):
-        xp, n, UT = self.xp, self.n, self.scaled["U"].T
+        xp, n, UT = self.xp, self.n, self.scaled_U.T
         pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
         for t in range(self.T):
             g = pre[t]
@@ -311,10 +318,11 @@ class LSTMCell(Cell):
             dc.fill(0)
         else:
             dc[...] = dc_last.T
-        if self.P is None:
-            self._backward_plain(v, dh, dseq, dc)
-        else:
-            self._backward_peephole(v, dh, dseq, dc)
+        with self.serial():
+            if self.P is None:
+                self._backward_plain(v, dh, dseq, dc)
+            else:
+                self._backward_peephole(v, dh, dseq, dc)
         dx, _ = self._weight_grads(v, v["dpre"])
         return dx, dh.T, dc.T
 
@@ -434,31 +442,32 @@ class GRUCell(Cell):
                                      v["hn"])
         tmp, tmp2 = v["tmp"], v["tmp2"]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
-        for t in range(self.T - 1, -1, -1):
-            if dseq is not None:
-                dh += dseq[t]
-            g, d, dhs = pre[t], dpre[t], dph[t]
-            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
-            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
-            xp.subtract(hs[t], new, out=tmp)  # dz = dh (h - n) z (1 - z)
-            tmp *= dh
-            xp.subtract(1, z, out=tmp2)
-            tmp2 *= z
-            xp.multiply(tmp, tmp2, out=dz)
-            xp.multiply(new, new, out=tmp)  # dn = dh (1 - z) (1 - n^2)
-            xp.subtract(1, tmp, out=tmp)
-            xp.subtract(1, z, out=tmp2)
-            tmp *= tmp2
-            xp.multiply(tmp, dh, out=dn)
-            xp.multiply(dn, hn[t], out=tmp)  # dr = dn (h U_n) r (1 - r)
-            xp.subtract(1, r, out=tmp2)
-            tmp2 *= r
-            xp.multiply(tmp, tmp2, out=dr)
-            dhs[:2 * n] = d[:2 * n]
-            xp.multiply(dn, r, out=dhs[2 * n:])
-            dh *= z
-            xp.matmul(U, dhs, out=tmp)
-            dh += tmp
+        with self.serial():
+            for t in range(self.T - 1, -1, -1):
+                if dseq is not None:
+                    dh += dseq[t]
+                g, d, dhs = pre[t], dpre[t], dph[t]
+                r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+                dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
+                xp.subtract(hs[t], new, out=tmp)  # dz = dh (h - n) z (1 - z)
+                tmp *= dh
+                xp.subtract(1, z, out=tmp2)
+                tmp2 *= z
+                xp.multiply(tmp, tmp2, out=dz)
+                xp.multiply(new, new, out=tmp)  # dn = dh (1 - z) (1 - n^2)
+                xp.subtract(1, tmp, out=tmp)
+                xp.subtract(1, z, out=tmp2)
+                tmp *= tmp2
+                xp.multiply(tmp, dh, out=dn)
+                xp.multiply(dn, hn[t], out=tmp)  # dr = dn (h U_n) r (1 - r)
+                xp.subtract(1, r, out=tmp2)
+                tmp2 *= r
+                xp.multiply(tmp, tmp2, out=dr)
+                dhs[:2 * n] = d[:2 * n]
+                xp.multiply(dn, r, out=dhs[2 * n:])
+                dh *= z
+                xp.matmul(U, dhs, out=tmp)
+                dh += tmp
         dx, _ = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
         proj = v["proj"]
@@ -495,32 +504,33 @@ class GRUCell(Cell):
         tmp, tmp2, grad_rh = v["tmp"], v["tmp2"], v["grh"]
         U_rz, U_n = U[:, :2 * n], U[:, 2 * n:]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
-        for t in range(self.T - 1, -1, -1):
-            if dseq is not None:
-                dh += dseq[t]
-            g, d = pre[t], dpre[t]
-            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
-            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
-            xp.multiply(new, new, out=tmp)  # dn = dh z (1 - n^2)
-            xp.subtract(1, tmp, out=tmp)
-            tmp *= z
-            xp.multiply(tmp, dh, out=dn)
-            xp.subtract(new, hs[t], out=tmp)  # dz = dh (n - h) z (1 - z)
-            tmp *= dh
-            xp.subtract(1, z, out=tmp2)
-            tmp2 *= z
-            xp.multiply(tmp, tmp2, out=dz)
-            xp.matmul(U_n, dn, out=grad_rh)  # d(r*h)
-            xp.multiply(grad_rh, hs[t], out=dr)  # dr = d(r*h) h r (1 - r)
-            xp.subtract(1, r, out=tmp2)
-            tmp2 *= r
-            dr *= tmp2
-            xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + U_rz [dr dz]
-            dh *= tmp
-            xp.multiply(grad_rh, r, out=tmp)
-            dh += tmp
-            xp.matmul(U_rz, d[:2 * n], out=tmp)
-            dh += tmp
+        with self.serial():
+            for t in range(self.T - 1, -1, -1):
+                if dseq is not None:
+                    dh += dseq[t]
+                g, d = pre[t], dpre[t]
+                r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+                dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
+                xp.multiply(new, new, out=tmp)  # dn = dh z (1 - n^2)
+                xp.subtract(1, tmp, out=tmp)
+                tmp *= z
+                xp.multiply(tmp, dh, out=dn)
+                xp.subtract(new, hs[t], out=tmp)  # dz = dh (n - h) z (1 - z)
+                tmp *= dh
+                xp.subtract(1, z, out=tmp2)
+                tmp2 *= z
+                xp.multiply(tmp, tmp2, out=dz)
+                xp.matmul(U_n, dn, out=grad_rh)  # d(r*h)
+                xp.multiply(grad_rh, hs[t], out=dr)  # dr = d(r*h) h r (1 - r)
+                xp.subtract(1, r, out=tmp2)
+                tmp2 *= r
+                dr *= tmp2
+                xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + U_rz [dr dz]
+                dh *= tmp
+                xp.multiply(grad_rh, r, out=tmp)
+                dh += tmp
+                xp.matmul(U_rz, d[:2 * n], out=tmp)
+                dh += tmp
         dx, proj2 = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
         hrows = v["hrows"]

@@ -19,7 +19,7 @@ from engines.scan import curves, log_norms
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 from plugins.core.views import WEIGHTS
-from plugins.recurrent.kernels import CELLS, single_threaded_blas
+from plugins.recurrent.kernels import CELLS
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
@@ -198,20 +198,6 @@ def build_recurrent(ctx, kind: str):
         return array[..., direction * units:(direction + 1) * units]
 
     def forward():
-        if ctx.backend.name == "numpy":
-            with single_threaded_blas():
-                run_forward()
-        else:
-            run_forward()
-
-    def backward():
-        if ctx.backend.name == "numpy":
-            with single_threaded_blas():
-                run_backward()
-        else:
-            run_backward()
-
-    def run_forward():
         rows = x.value.shape[0]
         for direction, cell in enumerate(cells):
             start_h = None if h0 is None else half(h0.value, direction)
@@ -229,7 +215,7 @@ def build_recurrent(ctx, kind: str):
             if c_out is not None:
                 half(c_out.value, direction)[...] = cell.cell_states(rows)[steps]
 
-    def run_backward():
+    def backward():
         for direction, cell in enumerate(cells):
             dh_seq = None
             if seqs and y.grad is not None:
