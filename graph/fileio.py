@@ -19,6 +19,10 @@ older file is brought up to the current version by MIGRATIONS, one version step 
 before it is read; every version ever written keeps loading.
 
 Every way loading can fail raises GraphFileError naming the file and the culprit.
+
+File parameters (ParamType.PATH) written as relative paths are relative to the graph file's
+folder, wherever the program runs from: loading makes them absolute, and saving writes a path
+inside the file's folder (or below it) relative again, so a graph and its data move together.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from graph.gc_pause import without_cyclic_gc
 from graph.groups import Group
 from graph.model import Edge, Graph, GraphError, Node, settings_problem
 from graph.registry import Registry, unknown_type_message
-from graph.spec import ParamError
+from graph.spec import ParamError, ParamType
 from graph.ties import Tie
 
 FORMAT_NAME = "dendrite-graph"
@@ -69,8 +73,9 @@ class _Bad(Exception):
 
 
 # -- writing -----------------------------------------------------------------------------------
-def graph_to_dict(graph: Graph) -> dict:
-    """The JSON-ready document for graph (lists, not tuples; positions as [x, y])."""
+def graph_to_dict(graph: Graph, folder: str | os.PathLike | None = None) -> dict:
+    """The JSON-ready document for graph (lists, not tuples; positions as [x, y]); with
+    folder, file parameters inside it are written relative to it."""
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -101,7 +106,42 @@ def graph_to_dict(graph: Graph) -> dict:
     if graph.frames:
         document["frames"] = [{"id": f.id, "title": f.title, "rect": list(f.rect)}
                               for f in graph.frames.values()]
+    if folder is not None and graph.registry is not None:
+        base = os.path.abspath(folder)
+        for item, node in zip(document["nodes"], graph.nodes.values()):
+            for name in _path_params(node, graph.registry):
+                item["params"][name] = _relative_to(item["params"][name], base)
     return document
+
+
+def _path_params(node: Node, registry: Registry) -> list[str]:
+    """Names of node's file parameters."""
+    node_type = registry.find(node.type_id)
+    if node_type is None:
+        return []
+    return [spec.name for spec in node_type.spec.params
+            if spec.type is ParamType.PATH and spec.name in node.params]
+
+
+def _relative_to(value: Any, base: str) -> Any:
+    """value relative to base (with '/') when it is an absolute path inside base."""
+    if not isinstance(value, str) or not value or not os.path.isabs(value):
+        return value
+    try:
+        inside = os.path.commonpath([base, os.path.abspath(value)]) == base
+    except ValueError:  # another drive
+        return value
+    return Path(os.path.relpath(value, base)).as_posix() if inside else value
+
+
+def anchor_paths(graph: Graph, registry: Registry, folder: str | os.PathLike) -> None:
+    """Make graph's relative file parameters absolute, relative to folder."""
+    base = os.path.abspath(folder)
+    for node in graph.nodes.values():
+        for name in _path_params(node, registry):
+            value = node.params[name]
+            if isinstance(value, str) and value and not os.path.isabs(value):
+                node.params[name] = os.path.normpath(os.path.join(base, value))
 
 
 def _groups_to_list(graph: Graph) -> list:
@@ -134,10 +174,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def graph_to_json(graph: Graph) -> str:
-    """The file text for graph. Raises GraphFileError if a value is not plain JSON data."""
+def graph_to_json(graph: Graph, folder: str | os.PathLike | None = None) -> str:
+    """The file text for graph (file parameters inside folder relative to it). Raises
+    GraphFileError if a value is not plain JSON data."""
     try:
-        text = json.dumps(graph_to_dict(graph), indent=2, allow_nan=False, ensure_ascii=False)
+        text = json.dumps(graph_to_dict(graph, folder), indent=2, allow_nan=False,
+                          ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise GraphFileError(graph.name, f"cannot be written as JSON ({exc}).") from None
     return _FLAT_CONTAINER.sub(_one_line, text) + "\n"
@@ -161,8 +203,8 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
     If anything fails, the previous file at path is left as it was. Raises GraphFileError.
     """
     path = Path(path)
-    text = graph_to_json(graph)
     folder = path.parent if str(path.parent) else Path(".")
+    text = graph_to_json(graph, folder)
     try:
         fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -221,7 +263,9 @@ def load_graph(path: str | os.PathLike, registry: Registry) -> Graph:
     if len(data) > MAX_FILE_BYTES:
         raise GraphFileError(path, f"is larger than {MAX_FILE_BYTES >> 20} MiB; it is not a "
                                    "graph file.")
-    return graph_from_json(data, registry, source=path, default_name=path.stem)
+    graph = graph_from_json(data, registry, source=path, default_name=path.stem)
+    anchor_paths(graph, registry, path.parent)
+    return graph
 
 
 @without_cyclic_gc
