@@ -205,8 +205,9 @@ def build(ctx):
     def report_epoch(phase_now):
         step = phase_now.step
         events, status["logs"] = status["logs"], []
-        events.append(Scalar("dbn/layer", step, 0.0 if status["layer"] is None
-                             else float(status["layer"] + 1)))
+        if pretrain:  # a random start has no pretraining phase to show
+            events.append(Scalar("dbn/layer", step, 0.0 if status["layer"] is None
+                                 else float(status["layer"] + 1)))
         if status["recon_steps"]:
             mean = float(to_host(backend, status["recon_sum"])[0]) / status["recon_steps"]
             events.append(Scalar("dbn/recon_error", step, mean))

@@ -188,8 +188,10 @@ def build(ctx):
 
     def report(_phase):
         host = np.asarray(ctx.backend.to_host(weights.value))
-        events = [Scalar(f"synapses/{ctx.node_id}/mean_weight", _phase.step,
-                         float(host.mean()) if len(host) else 0.0)]
+        events = []
+        if stdp is not None:  # fixed weights would draw a flat line
+            events.append(Scalar(f"synapses/{ctx.node_id}/mean_weight", _phase.step,
+                                 float(host.mean()) if len(host) else 0.0))
         if sources <= MAX_WEIGHT_IMAGE and targets <= MAX_WEIGHT_IMAGE:
             matrix = np.zeros((sources, targets), dtype=np.float32)
             matrix[pre, post] = host

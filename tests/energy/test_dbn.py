@@ -62,6 +62,8 @@ def test_pretrained_deep_net_beats_the_same_net_from_random_init():
     assert with_pretraining >= without + 0.1
     layers = [e.value for e in pretrained if isinstance(e, Scalar) and e.tag == "dbn/layer"]
     assert layers[:20:5] == [1.0, 2.0, 3.0, 4.0] and layers[-1] == 0.0
+    # a random start has no pretraining phase, so no (flat) 'Pretraining layer' curve
+    assert not [e for e in random_start if isinstance(e, Scalar) and e.tag == "dbn/layer"]
     logs = [e.message for e in pretrained if isinstance(e, Log)]
     assert any("pretraining layer 4 of 4" in m for m in logs)
     assert any("fine-tuning" in m for m in logs)

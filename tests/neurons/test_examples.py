@@ -16,7 +16,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SKIP_VIEWS = {  # views a node offers only for some inputs
     "mcculloch_not": ("Separating line", "Decision regions"),  # one input: no plane to draw
     "mcculloch_line": ("Truth table",),  # points, not a truth table
-    "spiking_network": ("Weights",),  # the weight matrix is drawn up to 256 x 256
+    # the weight matrix is drawn up to 256 x 256; the mean weight only while STDP learns
+    "spiking_network": ("Weights", "Mean weight (STDP)"),
+    "spiking_delays": ("Mean weight (STDP)",),
 }
 NAMES = ("mcculloch_and", "mcculloch_or", "mcculloch_not", "mcculloch_line",
          "hodgkin_huxley_step", "hodgkin_huxley_pulses", "hodgkin_huxley_fi_curve",
