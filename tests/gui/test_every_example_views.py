@@ -1,0 +1,133 @@
+"""Every example, opened and run in the real window: it runs, and the docks on screen are
+exactly the views its nodes declare that have something to show, each with data, legends
+naming node titles; nothing falls through to the generic "Other values" dock.
+
+Each run is one epoch (a few cut to a smaller size) and one window serves every example, as a
+user opens one after another (so each also checks that another graph resets the docks); the
+MNIST examples read a tiny IDX file written here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NAMES = sorted(path.stem for path in EXAMPLES.glob("*.dgraph"))
+WAIT_MS = 60_000
+
+SMALLER = {  # example -> {node: params} that keep one epoch around a second
+    "adding_lstm_vs_simple_rnn": {"data": {"samples": 200}},
+    "gru_characters": {"data": {"samples": 200}},
+    "gru_words": {"data": {"samples": 200}},
+    "dbn_letters": {"letters": {"samples": 104}, "dbn": {"pretrain_epochs": 1}},
+    "dbn_letters_random_init": {"letters": {"samples": 104}},
+    "hodgkin_huxley_fi_curve": {"sweep": {"currents": 4, "duration": 100.0, "window": 50.0}},
+    "stacked_autoencoder_mnist_idx": {"pretrain": {"epochs": 1}},
+}
+EPOCHS = {"dbn_letters": 5}  # four layers pretrained one epoch each, then fine-tuning
+
+TWO_D = {"xor_mlp", "spirals_mlp", "mcculloch_and", "mcculloch_or", "mcculloch_line"}
+EMPTY = {  # example -> declared views that rightly get no data in it, and why
+    "mcculloch_line": {"Truth table"},  # points on a line, not a truth table
+    "mcculloch_not": {"Separating line"},  # one input: no plane to draw
+    "som_ring": {"Prototypes"},  # 2-D data: the lattice shows the prototypes
+    "som_uniform": {"Prototypes"},
+    "spiking_delays": {"Mean weight (STDP)"},  # fixed weights (no STDP)
+    "spiking_network": {"Mean weight (STDP)", "Weights"},  # and 400 x 400 is too large
+    "dbn_letters_random_init": {"Pretraining error", "Pretraining layer"},  # no pretraining
+    "stacked_pretrained_classifier_random_init": {"Pretraining reconstruction"},
+}
+
+
+def expected_empty(name: str, graph) -> set:
+    """Declared views with nothing to show in this example."""
+    empty = set(EMPTY.get(name, ()))
+    if name not in TWO_D:
+        empty.add("Decision regions")  # drawn for 2-D inputs only
+    if not any(node.params.get("l1") or node.params.get("l2") for node in graph.nodes.values()):
+        empty.add("Weight penalties")  # no regularised layer
+    return empty
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    raw = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(raw + array.astype(np.uint8).tobytes()))
+
+
+def tiny_mnist(folder: Path) -> None:
+    """100 digits (8x8 scaled to 24x24, padded to 28x28) as the examples' mnist/ IDX files."""
+    from engines.datasets import digits
+    x, labels = digits()
+    images = np.kron(x[:100].reshape(-1, 8, 8), np.ones((3, 3)))
+    images = np.pad(images, ((0, 0), (2, 2), (2, 2))) * 255
+    write_idx(folder / "mnist" / "train-images-idx3-ubyte.gz", images)
+    write_idx(folder / "mnist" / "train-labels-idx1-ubyte.gz", labels[:100])
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp, registry, tmp_path_factory):
+    """One editor window for the module, with private settings (opening is what is tested)."""
+    from gui.main_window import MainWindow
+    private = tmp_path_factory.mktemp("settings")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DENDRITE_SETTINGS", str(private / "settings.ini"))
+        patch.setenv("DENDRITE_DATA_DIR", str(private / "data"))
+        window = MainWindow(registry)
+        window.resize(1200, 800)
+        window.show()
+        yield window
+        window.undo_stack.set_clean()
+        window.close()
+
+
+def idle(controller) -> bool:
+    return controller.state.value == "idle" and not controller.timer.isActive()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_example_runs_and_shows_exactly_its_declared_views_with_data(
+        qtbot, shared_window, tmp_path, monkeypatch, name):
+    window = shared_window
+    monkeypatch.chdir(tmp_path)  # runs are recorded under ./runs
+    window.undo_stack.set_clean()  # the previous example's smaller settings: no prompt
+    assert window.files.open(str(EXAMPLES / f"{name}.dgraph"), ask=False)
+    graph = window.graph
+    if "mnist_idx" in name:  # the examples' mnist/ files, tiny, here
+        tiny_mnist(tmp_path)
+        params = graph.nodes["data"].params
+        for key in ("path", "labels_path"):
+            if params.get(key):
+                params[key] = str(tmp_path / "mnist" / Path(params[key]).name)
+    for node_id, params in SMALLER.get(name, {}).items():
+        graph.nodes[node_id].params.update(params)
+    controller = window.run_controller
+    controller.run_bar.epochs_spin.setValue(EPOCHS.get(name, 1))
+    QTest.mouseClick(controller.run_bar.button(controller.run_bar.start_action),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: idle(controller), timeout=WAIT_MS)
+    assert controller.last_failure is None and controller.last_finish is not None, \
+        window.statusBar().currentMessage()
+
+    plots = controller.plots
+    declared = {planned.view.title for planned in plots.plan.views}
+    shown = {dock.view.title for dock in plots.shown()}
+    other = plots.dock("Other values")
+    assert other is None or not other.has_data, sorted(other.curves.series)
+    assert shown == declared - expected_empty(name, graph), name
+    for dock in plots.all:
+        if dock.has_data:  # on screen (a column or a tab), drawn
+            assert not dock.isHidden() and not dock.pending, dock.view.title
+        else:  # nothing empty on screen
+            assert dock.isHidden(), dock.view.title
+    ids = {node_id for node_id, node in graph.nodes.items() if node.label != node_id}
+    for dock in plots.shown():
+        entries = dock.legend_entries() if hasattr(dock, "legend_entries") else []
+        assert not ids & set(entries), (dock.view.title, entries)  # titles, never ids
