@@ -47,7 +47,8 @@ class Compilation:
 
     def shared_param(self, ctx: BuildContext, name: str, shape: tuple, init, scale, values):
         """The buffer a tied node (or a tie root) uses for `name`, or None when not shared."""
-        from engines.ties import TiedBuffer, chain
+        from engines.ties import TiedBuffer
+        from graph.ties import chain
         root, transposed, crossed = chain(self.graph.ties, ctx.node_id)
         if crossed and len(shape) != 2:
             return None  # a transposed tie shares the weight matrix, not the biases

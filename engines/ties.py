@@ -11,7 +11,6 @@ flat buffers.
 from __future__ import annotations
 
 from engines.program import Buffer
-from graph.ties import Tie, tie_root
 
 
 class TiedBuffer(Buffer):
@@ -47,16 +46,3 @@ class TiedBuffer(Buffer):
 
     def add_grad_to_source(self) -> None:
         self.source.grad += self.grad.T if self.transpose else self.grad
-
-
-def chain(ties: dict, node_id: str) -> tuple[str, bool, bool]:
-    """(root, transposed overall, any tie on the way transposed) for node_id's ties."""
-    root = tie_root(ties, node_id)
-    transposed = crossed = False
-    current = node_id
-    while current != root:
-        tie: Tie = ties[current]
-        transposed ^= tie.transpose
-        crossed |= tie.transpose
-        current = tie.source
-    return root, transposed, crossed

@@ -12,6 +12,7 @@ from graph.order import CycleError, topological_order
 from graph.problems import Problem, Severity
 from graph.registry import Registry
 from graph.spec import ParamError, ShapeError
+from graph.ties import shared_names
 
 
 @dataclass
@@ -85,7 +86,9 @@ def infer_shapes(graph: Graph, registry: Registry, *, order: list | None = None,
         for port, shape in (out_shapes or {}).items():
             info.port_shapes[(node_id, port)] = shape
         if param_shapes:
-            info.param_counts[node_id] = sum(_count(s) for s in param_shapes.values())
+            shared = shared_names(graph.ties, node_id, param_shapes)  # counted at the root
+            info.param_counts[node_id] = sum(_count(s) for name, s in param_shapes.items()
+                                             if name not in shared)
             info.param_shapes[node_id] = param_shapes
     return info
 

@@ -104,3 +104,25 @@ def shape_mismatch(tie: Tie, own: dict | None, source: dict | None, label: str,
     if shared == 0:
         return f"'{label}' has no 2-D weights to share transposed with '{source_label}'."
     return None
+
+
+def chain(ties: dict, node_id: str) -> tuple[str, bool, bool]:
+    """(root, transposed overall, any tie on the way transposed) for node_id's ties."""
+    root = tie_root(ties, node_id)
+    transposed = crossed = False
+    current = node_id
+    while current != root:
+        tie = ties[current]
+        transposed ^= tie.transpose
+        crossed |= tie.transpose
+        current = tie.source
+    return root, transposed, crossed
+
+
+def shared_names(ties: dict, node_id: str, param_shapes: dict) -> set:
+    """Names of node_id's parameters that live in another node (its tie root): all of them
+    along an untransposed chain, only the 2-D weights when a tie on the way is transposed."""
+    if node_id not in ties:
+        return set()
+    _, _, crossed = chain(ties, node_id)
+    return {name for name, shape in param_shapes.items() if not crossed or len(shape) == 2}

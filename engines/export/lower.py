@@ -73,7 +73,7 @@ class LowerContext:
         ties = getattr(self._l.graph, "ties", None) or {}
         if self.node_id not in ties:
             return self.node_id, False
-        from engines.ties import chain
+        from graph.ties import chain
         root, transposed, _ = chain(ties, self.node_id)
         return root, transposed
 

@@ -121,3 +121,27 @@ def test_every_shipped_example_loads_as_written_and_as_version_1(registry, tmp_p
         resaved = json.loads(graph_to_json(graph))
         assert resaved["version"] == FORMAT_VERSION
         assert graph_from_json(json.dumps(resaved), registry).snapshot() == graph.snapshot()
+
+
+def test_parameter_counts_count_shared_weights_once(registry):
+    """A tied node's card counts only the parameters it owns; the graph total counts a
+    shared matrix once (a transposed tie keeps its own bias)."""
+    from graph.model import Edge, Graph, Node
+    from graph.shapes import infer_shapes
+
+    graph = Graph("tied")
+    graph.registry = registry
+    for node in (Node("data", "core.dataset", {"dataset": "digits"}),
+                 Node("enc", "core.dense", {"units": 16}),
+                 Node("dec", "core.dense", {"units": 64}),
+                 Node("twin", "core.dense", {"units": 16})):
+        graph.add_node(node)
+    for src, dst in (("data", "enc"), ("enc", "dec"), ("data", "twin")):
+        graph.connect(Edge(src, "x" if src == "data" else "y", dst, "x"))
+    untied = infer_shapes(graph, registry).param_counts
+    assert untied == {"enc": 64 * 16 + 16, "dec": 16 * 64 + 64, "twin": 64 * 16 + 16}
+    graph.set_tie("dec", Tie("dec", "enc", transpose=True))
+    graph.set_tie("twin", Tie("twin", "enc"))
+    info = infer_shapes(graph, registry)
+    assert info.param_counts == {"enc": 64 * 16 + 16, "dec": 64, "twin": 0}
+    assert info.total_params() == 64 * 16 + 16 + 64
