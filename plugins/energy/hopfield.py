@@ -30,6 +30,7 @@ from plugins.energy.kernels import matmul_into, to_host
 
 MAX_OVERLAP_SCALARS = 32
 MAX_STATE_TILES = 64
+FRAME_INTERVAL_S = 0.02  # mid-sweep frames: every step under a speed cap, few uncapped
 
 
 # -- storage and dynamics (pure functions, also used by tests and the benchmark) ---------------
@@ -122,6 +123,13 @@ def asynchronous_sweep(xp, weights, states_t, field_t, threshold: float, order,
     flips somewhere. tol: (N,) tie half-widths or None (exact). Returns the number of flips.
     """
     matmul_into(xp, weights, states_t, local_t)
+    return asynchronous_updates(xp, weights, states_t, field_t, threshold, order, local_t, tol)
+
+
+def asynchronous_updates(xp, weights, states_t, field_t, threshold: float, order,
+                         local_t, tol=None) -> int:
+    """The single-neuron updates of `order` with local_t already W s (a sweep, or a part of
+    one continued over several steps). Returns the number of flips."""
     if states_t.shape[1] == 1 and xp is np:
         return _single_cue_sweep(weights, states_t[:, 0], field_t[:, 0], threshold, order,
                                  local_t[:, 0], None if tol is None else np.asarray(tol))
@@ -197,6 +205,11 @@ SPEC = NodeSpec(
         ParamSpec("cue_field", ParamType.FLOAT, 0.0,
                   "External input x = cue_field * cue held during recall.", live=True),
         ParamSpec("sweeps", ParamType.INT, 1, "Updates (sweeps) per step.", range=(1, 10000)),
+        ParamSpec("updates_per_step", ParamType.INT, 0, "Asynchronous: single-neuron updates "
+                  "per step, a sweep spread over several steps so recall can be watched "
+                  "unit by unit under the run bar's speed cap (0: a whole sweep per step; "
+                  "an epoch is still 'sweeps' sweeps, with the same result).",
+                  range=(0, 1 << 24)),
         ParamSpec("stop_when_converged", ParamType.BOOL, True,
                   "End the run at a fixed point or 2-cycle."),
     ),
@@ -225,6 +238,8 @@ def build(ctx):
         raise ctx.error(f"{ctx.label}: cue length {cue.storage.shape[1]} differs from the "
                         f"patterns' length {n}.")
     asynchronous = live["update"] == "asynchronous"
+    chunk = int(live["updates_per_step"]) if asynchronous else 0
+    frames = -(-n // chunk) if 0 < chunk < n else 1  # steps per sweep
     store_rule = STORAGE_RULES[live["rule"]]
     rows_max = cue.storage.shape[0]
     weights = ctx.param("W", (n, n), init="zeros", trainable=False)
@@ -239,7 +254,7 @@ def build(ctx):
     last_patterns = xp.full(patterns.storage.shape, np.nan, dtype=ctx.dtype)
     order_rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
     status = {"converged": None, "steps": 0, "energy": 0.0, "new_memory": False,
-              "new_cue": False, "storage": None}
+              "new_cue": False, "storage": None, "frame": 0, "order": None}
 
     def store():
         host = to_host(backend, patterns.value)
@@ -262,7 +277,7 @@ def build(ctx):
         last_cue[:rows] = cue.value
         for buf in previous:
             buf.fill(np.nan)
-        status.update(converged=None, steps=0, new_cue=True)
+        status.update(converged=None, steps=0, new_cue=True, frame=0)
 
     def forward():
         rows = cue.value.shape[0]
@@ -278,6 +293,9 @@ def build(ctx):
         threshold = live["threshold"] * scale
         tol = tie_tolerance(storage, live["cue_field"], live["threshold"])
         tol = None if tol is None else xp.asarray(tol.astype(ctx.dtype))
+        if frames > 1:
+            part_sweep(rows, s, field, threshold, tol, scale)
+            return
         for _ in range(live["sweeps"]):
             previous[1][:rows] = previous[0][:rows]
             previous[0][:rows] = s
@@ -303,6 +321,41 @@ def build(ctx):
             local = matmul_into(xp, s, dynamics, work[:rows])
         # every term is scaled by `scale`: E in the network's own units
         status["energy"] = float(energy(xp, dynamics, s, field, threshold, local).mean()) / scale
+
+    def part_sweep(rows, s, field, threshold, tol, scale):
+        """One step of a sweep spread over `frames` steps: the next `chunk` neurons of its
+        order, W s carried over in local_t; the fixed-point test runs after the last part."""
+        if status["converged"] and live["stop_when_converged"]:
+            return  # the run ends with this epoch: its remaining steps have nothing to do
+        st, lt, ft = states_t[:, :rows], local_t[:, :rows], field_t[:, :rows]
+        frame = status["frame"]
+        if frame == 0:
+            previous[0][:rows] = s
+            status["order"] = order_rng.permutation(n)
+            st[...] = s.T
+            matmul_into(xp, dynamics, st, lt)
+        ft[...] = field.T
+        asynchronous_updates(xp, dynamics, st, ft, threshold,
+                             status["order"][frame * chunk:(frame + 1) * chunk], lt, tol)
+        s[...] = st.T
+        status["frame"] = (frame + 1) % frames
+        if status["frame"] == 0:
+            status["steps"] += 1
+            if bool(xp.array_equal(previous[0][:rows], s)):
+                status["converged"] = "a fixed point"
+        status["energy"] = float(energy(xp, dynamics, s, field, threshold,
+                                        lt.T).mean()) / scale
+
+    def report_frame(phase):
+        """Mid-sweep frames of a spread sweep: the state and its energy (the epoch's report
+        gives the rest)."""
+        if status["frame"] == 0:
+            return []
+        shape = glyph_shape(n)
+        s_host = to_host(backend, state.value)
+        return [Scalar("energy", phase.step, status["energy"]),
+                Image(f"state/{ctx.node_id}", phase.step,
+                      tile_images(s_host[:MAX_STATE_TILES], shape, normalize="all"))]
 
     def report(phase):
         step = phase.step
@@ -340,8 +393,10 @@ def build(ctx):
                         f"{status['converged']} after {status['steps']} updates.")
         return None
 
-    ctx.simulation_steps(1)
+    ctx.simulation_steps(frames * live["sweeps"] if frames > 1 else 1)
     ctx.monitor(report, every="epoch")
+    if frames > 1:
+        ctx.monitor(report_frame, every="step", min_interval_s=FRAME_INTERVAL_S)
     ctx.stop_rule(stop_rule)
     return Step(forward)
 

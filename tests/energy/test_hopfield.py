@@ -108,3 +108,37 @@ def test_capacity_of_a_hundred_neurons_lies_between_ten_and_twenty_patterns():
     # crossing near p = 19. We check it lies between p = 10 (0.1 N) and p = 20 (0.2 N).
     assert stable_fraction(10, range(8)) >= 0.9
     assert stable_fraction(20, range(8)) < 0.5
+
+
+def recall_events(updates_per_step: int, cues: int, seed: int = 2):
+    graph = hopfield_graph({"source": "letters", "letters": "ABCDEFGH"[:cues], "size": 12,
+                            "values": "bipolar"},
+                           {"rule": "pseudo_inverse", "updates_per_step": updates_per_step},
+                           corrupt=0.25)
+    program = compile_graph(graph, REGISTRY, seed=seed)
+    events = Session(program, epochs=30).run()
+    state = program.peek("hop", "state")
+    return program, events, state
+
+
+def test_a_sweep_spread_over_steps_recalls_exactly_as_whole_sweeps():
+    for cues in (1, 8):  # the one-cue scalar path and the batched one
+        whole, whole_events, whole_state = recall_events(0, cues)
+        spread, spread_events, spread_state = recall_events(18, cues)  # 144 / 18 = 8 steps
+        assert spread.steps_per_epoch() == 8 * whole.steps_per_epoch()
+        assert np.array_equal(spread_state, whole_state)
+
+        def per_epoch(events, every):
+            return [(e.step // every, e.value) for e in events if isinstance(e, Scalar)
+                    and e.tag == "energy" and e.step % every == 0]
+
+        assert per_epoch(spread_events, 8) == per_epoch(whole_events, 1)
+        finished = [e for e in spread_events if isinstance(e, Finished)][0]
+        assert finished.reason == "converged"
+        assert finished.summary["steps"] == 8 * [e for e in whole_events
+                                                 if isinstance(e, Finished)][0].summary["steps"]
+        # the frames between sweeps: states part-way through a sweep, energy never rising
+        frames = [e for e in spread_events if isinstance(e, Image) and e.tag == "state/hop"]
+        assert any(e.step % 8 for e in frames)
+        energies = [e.value for e in spread_events if isinstance(e, Scalar) and e.tag == "energy"]
+        assert all(b <= a + 1e-6 for a, b in zip(energies, energies[1:]))
