@@ -91,7 +91,7 @@ class Cell:
     (T + 1, rows, units) with the initial state first. backward(dh_seq, dh_last, dc_last)
     takes the gradient of every step's output (T, rows, units, any strides, or None) and of
     the final state, overwrites the parameter gradients and returns (dx_tm, dh0, dc0), views
-    into the workspace valid until the next call.
+    into the workspace valid until the next call (dx_tm None when want_dx is off).
     """
 
     gates = 1
@@ -117,6 +117,7 @@ class Cell:
         self.Wb = xp.zeros((features + 1, G * n), dtype=dtype)
         # the step loops run with one BLAS thread, the whole-sequence matmuls with all of them
         self.serial = single_threaded_blas if xp.__name__ == "numpy" else nullcontext
+        self.want_dx = True  # the owner clears it when its input takes no gradient
 
     def extra_layout(self, T, n, G) -> dict:
         return {}
@@ -178,8 +179,10 @@ class Cell:
         proj2 = proj.reshape(T * rows, -1)
         xp.matmul(self._x.reshape(T * rows, self.F).T, proj2, out=self.W.grad)
         xp.matmul(self.ones[:T * rows], proj2, out=self.b.grad)
-        dx = v["dx"]
-        xp.matmul(proj2, self.W.value.T, out=dx.reshape(T * rows, self.F))
+        dx = None
+        if self.want_dx:  # a sequence straight from a data node needs no gradient
+            dx = v["dx"]
+            xp.matmul(proj2, self.W.value.T, out=dx.reshape(T * rows, self.F))
         if U_rows is None:
             hrows = v["hrows"]
             hrows[...] = v["hs"][:T].transpose(0, 2, 1)

@@ -225,6 +225,7 @@ def build_recurrent(ctx, kind: str):
             dh_last = None if h_out.grad is None else half(h_out.grad, direction)
             dc_last = None if c_out is None or c_out.grad is None else half(c_out.grad,
                                                                             direction)
+            cell.want_dx = x.grad is not None
             dx, dh0, dc0 = cell.backward(dh_seq, dh_last, dc_last)
             if x.grad is not None:
                 x.grad += (dx if direction == 0 else dx[::-1]).transpose(1, 0, 2)
