@@ -20,13 +20,15 @@ def test_the_sets_follow_the_notes_protocol(sets):
     assert cv_x.shape == test_x.shape == (312, 841)  # four faces x 26 letters x 3 noisy copies
     assert set(np.unique(x)) <= {0.0, 1.0} and set(np.unique(test_x)) <= {0.0, 1.0}
     assert np.array_equal(np.bincount(test_y), np.full(26, 12))
-    # the cross-validation and test sets differ only by their noise: about 2 x 4% of pixels
-    differ = np.mean(cv_x != test_x)
-    assert 0.05 < differ < 0.10
+    # the cross-validation and test sets differ only by their independent flips: a pixel
+    # differs when exactly one of the two flipped it, 2 e (1 - e) for e = EVAL_FLIPS
+    e = ln.EVAL_FLIPS
+    assert ln.EVAL_FLIPS == pytest.approx(1.5 * ln.TRAIN_FLIPS)
+    assert np.mean(cv_x != test_x) == pytest.approx(2 * e * (1 - e), abs=0.01)
     assert np.array_equal(cv_y, test_y)
-    # the training set's noisy copies flip about 2% of each clean glyph
+    # the training set's noisy copies flip TRAIN_FLIPS of each clean glyph's pixels
     clean, noisy = x[:78], x[78:156]
-    assert 0.01 < np.mean(clean != noisy) < 0.03
+    assert np.mean(clean != noisy) == pytest.approx(ln.TRAIN_FLIPS, abs=0.01)
 
 
 def test_local_gains_rise_while_the_sign_holds_and_fall_when_it_flips():
