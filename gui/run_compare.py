@@ -8,6 +8,8 @@ passes over the data (epochs) or wall time (seconds, from the record's times).
 from __future__ import annotations
 
 import enum
+import json
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -56,13 +58,24 @@ def first_layer_image(record):
     return None
 
 
+def node_title(record, node_id: str) -> str:
+    """The title the node had in the run's graph file (its id if the file says none)."""
+    try:
+        nodes = json.loads(Path(record.graph_path).read_text(encoding="utf-8"))["nodes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return node_id
+    found = next((n for n in nodes if isinstance(n, dict) and n.get("id") == node_id), {})
+    return found.get("title") or node_id
+
+
 class WeightsPreview(pg.GraphicsLayoutWidget):
     """The selected run's first-layer weights and accuracy, under the comparison plot."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setMinimumHeight(140)
-        self.plot = self.addPlot(title="first-layer weights of the selected run")
+        self.plot = self.addPlot()
+        self.plot.setTitle("the selected run's first-layer weights", size="8pt")
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -78,12 +91,12 @@ class WeightsPreview(pg.GraphicsLayoutWidget):
         caption = " ".join(part for part in (name, accuracy_text(record)) if part)
         if found is None:
             self.image.clear()
-            self.plot.setTitle(f"{caption}: no weight matrix recorded")
+            self.plot.setTitle(f"{caption}: no weight matrix recorded", size="8pt")
             return
         node_id, tiles = found
         self.image.setImage(tiles, levels=(0.0, 1.0))
         self.plot.autoRange(padding=0.02)
-        self.plot.setTitle(f"{caption}: weights of '{node_id}'")
+        self.plot.setTitle(f"{caption}: {node_title(record, node_id)}", size="8pt")
 
 
 def run_differences(first, second) -> list[str]:

@@ -82,7 +82,8 @@ def test_selecting_a_run_shows_its_first_layer_weights_and_accuracy(qtbot, race_
     expected = weight_tiles(record.weights()["d1/W"])
     np.testing.assert_allclose(panel.weights_preview.image.image, expected)
     title = panel.weights_preview.plot.titleLabel.text
-    assert "val acc" in title and accuracy_text(record) in title and "'d1'" in title
+    # the layer by its title in the run's graph (an untitled node: its id)
+    assert "val acc" in title and accuracy_text(record) in title and title.endswith(": d1")
 
 
 def test_a_full_batch_data_node_card_says_so_without_a_problem(window, registry):
@@ -101,3 +102,15 @@ def test_a_full_batch_data_node_card_says_so_without_a_problem(window, registry)
     window.set_graph(window.graph, None)
     window.scene.flush()
     assert window.scene.nodes["data"].notes == []
+
+
+def test_the_weights_preview_names_the_layer_by_its_title(tmp_path):
+    from types import SimpleNamespace
+
+    from gui.run_compare import node_title
+    graph_file = tmp_path / "graph.dgraph"
+    graph_file.write_text('{"nodes": [{"id": "d1", "title": "Hidden (6)"}, {"id": "d2"}]}')
+    record = SimpleNamespace(graph_path=graph_file)
+    assert node_title(record, "d1") == "Hidden (6)"
+    assert node_title(record, "d2") == "d2"  # untitled: its id
+    assert node_title(SimpleNamespace(graph_path=tmp_path / "gone"), "d1") == "d1"
