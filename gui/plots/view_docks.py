@@ -130,7 +130,9 @@ class ViewDocks:
 
     def _place(self, dock: ViewDock) -> None:
         """Show a dock that just got its first data: a new column while there is room,
-        else a tab behind the column with the fewest tabs."""
+        else a tab behind the column with the fewest tabs, of those the one whose best view
+        comes latest in the plan (the main curve's column last): the main curve and the
+        first-declared views stay in sight, whatever order their data arrives in."""
         window = self.window
         if window is None:
             return
@@ -145,15 +147,19 @@ class ViewDocks:
                 window.resizeDocks([dock], [self.height], Qt.Orientation.Vertical)
             self._share_width()
             return
-        counts = {id(head): len(window.tabifiedDockWidgets(head)) for head in self.columns}
-        head = min(self.columns, key=lambda d: counts[id(d)])
+        order = list(self.docks.values())  # the main curve first, then plan order
+
+        def fewest_tabs_then_least_important(head):
+            group = [head, *window.tabifiedDockWidgets(head)]
+            return len(group), -min(order.index(d) for d in group if d in order)
+
+        head = min(self.columns, key=fewest_tabs_then_least_important)
         window.tabifyDockWidget(head, dock)  # while hidden: shown first, it would take a
         dock.show()  # column of its own for a moment and widen the window for good
         for bar in window.findChildren(QTabBar):  # made by Qt on the first tabify
             # a row of long tab titles must scroll, not widen the window
             bar.setUsesScrollButtons(True)
             bar.setElideMode(Qt.TextElideMode.ElideRight)
-        order = list(self.docks.values())
         group = [head, *window.tabifiedDockWidgets(head)]
         min((d for d in group if d in order), key=order.index).raise_()  # plan order first
 

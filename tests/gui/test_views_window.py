@@ -105,3 +105,26 @@ def test_layout_at_small_window_sizes(qtbot, window, tmp_path, monkeypatch, size
     # every dock with data is reachable: visible, or a tab behind a visible one
     for dock in controller.plots.shown():
         assert dock.isVisible() or window.tabifiedDockWidgets(dock)
+
+
+@pytest.mark.parametrize("images_first", [True, False])
+def test_a_hopfield_recall_shows_the_state_beside_the_energy(qtbot, window, tmp_path,
+                                                             monkeypatch, images_first):
+    open_example(window, "hopfield_letters", tmp_path, monkeypatch)
+    window.resize(1440, 900)  # three plot columns beside the runs panel, for six docks
+    qtbot.wait(100)
+    plots = window.run_controller.plots
+    picture = np.zeros((12, 12), dtype=np.float32)
+    images = [lambda tag=tag: plots.image(tag, picture)
+              for tag in ("state/memory", "patterns/memory", "weights/memory")]
+    scalars = [lambda tag=tag: plots.scalar(tag, 1, 0.5)
+               for tag in ("energy", "overlap/0", "recall")]
+    for arrive in (images + scalars) if images_first else (scalars[:1] + images + scalars[1:]):
+        arrive()  # the order data arrives in differs between platforms and runs
+    plots.refresh()
+    qtbot.wait(100)
+    in_sight = [d.view.title for d in plots.shown()
+                if d.isVisible() and not d.visibleRegion().isEmpty()]
+    # the main curve and the first-declared view are never tabs behind another dock
+    assert {"Energy", "Recall"} <= set(in_sight), in_sight
+    assert len(in_sight) == 3
