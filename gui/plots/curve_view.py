@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engines.events import Scalar
 from graph.views import Axis, ViewKind
-from gui.plots.curves import FIXED_COLOURS, PALETTE, CurveSet
+from gui.plots.curves import FIXED_COLOURS, PALETTE, CurveSet, split_of
 from gui.plots.docks import LogFriendlyAxis
 from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
@@ -93,9 +93,9 @@ class CurveViewDock(ViewDock):
     def _colour(self, tag: str) -> str:
         """Train and val of one node share a colour (val dashed): fixed colours for the one
         loss node of a graph, one palette colour per node title where several report."""
-        split = tag.split("/")[0]
+        split = split_of(tag)
         label = self.labels.get(tag, "")
-        if split in FIXED_COLOURS and label.endswith(split) and label != split:
+        if split and label.endswith(split) and label != split:
             group = label[:-len(split)].strip()
             index = self.groups.setdefault(group, len(self.groups))
             return PALETTE[index % len(PALETTE)]

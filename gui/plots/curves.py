@@ -13,6 +13,13 @@ PALETTE = ("#56b4e9", "#e69f00", "#009e73", "#f0e442", "#cc79a7", "#d55e00", "#0
 FIXED_COLOURS = {"train": "#56b4e9", "val": "#e69f00"}
 
 
+def split_of(tag: str) -> str | None:
+    """'train' or 'val' when a segment of tag names the split ('val/loss',
+    'free_energy/val', 'run|val/loss'), else None."""
+    parts = tag.replace("|", "/").split("/")
+    return next((part for part in parts if part in FIXED_COLOURS), None)
+
+
 class CurveSet:
     """Curves keyed by tag on `plot_item`: append() stores points, refresh() redraws.
 
@@ -39,7 +46,7 @@ class CurveSet:
         item = self.curves.get(tag)
         if item is None:
             pen = pg.mkPen(self.colour_of(tag), width=2)
-            if tag.startswith("val/") or "|val/" in tag:
+            if split_of(tag) == "val":
                 pen.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
             item = self.plot_item.plot(name=self.label_of(tag), pen=pen)
             self.curves[tag] = item
@@ -47,7 +54,7 @@ class CurveSet:
         return item
 
     def _default_colour(self, tag: str) -> str:
-        return FIXED_COLOURS.get(tag.split("/")[0], PALETTE[len(self.curves) % len(PALETTE)])
+        return FIXED_COLOURS.get(split_of(tag), PALETTE[len(self.curves) % len(PALETTE)])
 
     def append(self, tag: str, x: float, y: float) -> None:
         self.curve(tag)

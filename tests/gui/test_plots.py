@@ -148,3 +148,20 @@ def test_log_axis_ticks_are_few_and_finite_for_any_view(qtbot, low, high):
     assert len(values) <= 20 and all(np.isfinite(values))
     if np.isfinite(low) and high > low:
         assert values and all(low <= v <= high for v in values)
+
+
+def test_a_val_curve_is_dashed_wherever_its_tag_names_the_split(qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtCore import Qt
+
+    from gui.plots.curves import CurveSet, split_of
+    assert [split_of(t) for t in ("val/loss", "free_energy/val", "run|val/loss", "energy",
+                                  "interval/x")] == ["val", "val", "val", None, None]
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    curves = CurveSet(widget.getPlotItem())
+    for tag in ("free_energy/train", "free_energy/val", "energy"):
+        curves.append(tag, 1, 0.5)
+    style = {tag: curves.curve(tag).opts["pen"].style() for tag in curves.curves}
+    assert style["free_energy/val"] == Qt.PenStyle.DashLine
+    assert style["free_energy/train"] == style["energy"] == Qt.PenStyle.SolidLine
