@@ -11,7 +11,14 @@ import pytest
 from engines.compiler import compile_graph
 from engines.session import Session
 from graph.commands import UndoStack
-from graph.fileio import FORMAT_VERSION, GraphFileError, graph_from_json, graph_to_json, load_graph
+from graph.fileio import (
+    FORMAT_VERSION,
+    GraphFileError,
+    anchor_paths,
+    graph_from_json,
+    graph_to_json,
+    load_graph,
+)
 from graph.group_commands import delete_items, group_items, ungroup
 from graph.groups import boundary_ports, leaves, level_members, wire_ends
 from graph.library import entries, insert_entry, read_entry, save_group
@@ -108,6 +115,7 @@ def test_every_shipped_example_loads_relabelled_version_2(registry):
             continue
         document["version"] = 2
         old = graph_from_json(json.dumps(document), registry, default_name=path.stem)
+        anchor_paths(old, registry, path.parent)  # as load_graph does
         assert old.snapshot() == graph.snapshot(), path.name
 
 
