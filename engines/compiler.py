@@ -44,6 +44,7 @@ class Compilation:
         self.shared: dict[tuple, Buffer] = {}  # (tie root, param name) -> the root's buffer
         self.tied: list = []  # TiedBuffers whose grads join their root's after backward
         self.full_batch: str | None = None  # the optimizer that needs whole-split batches
+        self.overwrites: dict[str, tuple] = {}  # node id -> Step.overwrites
 
     def shared_param(self, ctx: BuildContext, name: str, shape: tuple, init, scale, values):
         """The buffer a tied node (or a tie root) uses for `name`, or None when not shared."""
@@ -178,6 +179,7 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     for view in comp.tied:  # after every user's backward: sum tied grads into their root's
         program.backwards.append((view.node_id, view.add_grad_to_source))
     _allocate_grads(program, graph, comp)
+    _mark_overwritten_grads(comp)
     program.prepare()
     if monitors:
         from engines.monitors import standard_monitors
@@ -212,6 +214,8 @@ def _build_node(comp: Compilation, node_id: str) -> None:
     comp.program.param_counts[node_id] = sum(int(b.value.size) for b in ctx.owned_params)
     if step is not None:
         _collect(comp.program, node_id, step)
+        if getattr(step, "overwrites", ()):
+            comp.overwrites[node_id] = tuple(step.overwrites)
 
 
 def _allocate_delay_outputs(comp: Compilation, order: list) -> None:
@@ -280,6 +284,31 @@ def _allocate_grads(program: Program, graph: Graph, comp: Compilation) -> None:
                 buf.allocate_grad(comp.backend.xp)
     for buf in program.loss_seeds:
         buf.allocate_grad(comp.backend.xp)
+
+
+def _mark_overwritten_grads(comp: Compilation) -> None:
+    """Set grad_overwrite on each gradient whose only reader writes it whole.
+
+    Saves two passes over the buffer per step (zeroing it, and adding into it). Not inside a
+    loop over time, where a gradient gathers contributions from every step.
+    """
+    graph, outputs = comp.graph, comp.program.outputs
+    in_loops = comp.loops
+    readers: dict[tuple, int] = {}
+    for edge in graph.edges:
+        readers[(edge.src, edge.src_port)] = readers.get((edge.src, edge.src_port), 0) + 1
+    for node_id, ports in comp.overwrites.items():
+        if node_id in in_loops:
+            continue
+        for port in ports:
+            edge = graph.source_of(node_id, port)
+            if edge is None or edge.src in in_loops:
+                continue
+            key = (edge.src, edge.src_port)
+            buf = outputs.get(key)
+            if buf is not None and buf.grad is not None and readers.get(key) == 1 \
+                    and buf not in comp.program.loss_seeds:
+                buf.grad_overwrite = True
 
 
 def _full_batch_optimizer(graph: Graph, registry: Registry) -> str | None:

@@ -24,7 +24,7 @@ class Buffer:
     """
 
     __slots__ = ("name", "value", "grad", "storage", "grad_storage", "batched",
-                 "requires_grad", "node_id")
+                 "requires_grad", "node_id", "grad_overwrite")
 
     def __init__(self, name: str, storage, batched: bool, node_id: str = ""):
         self.name = name
@@ -35,6 +35,9 @@ class Buffer:
         self.grad_storage = None
         self.grad = None
         self.requires_grad = False
+        # True when the only node reading this buffer writes its gradient whole (Step
+        # .overwrites): the backward pass then neither zeroes it first nor adds into it
+        self.grad_overwrite = False
 
     @property
     def shape(self):
@@ -59,10 +62,12 @@ class Step:
     """What a builder returns: kernels bound to preallocated buffers (any may be None).
 
     forward() computes outputs; backward() turns output grads into param grads (overwriting)
-    and input grads (accumulating with +=); update() applies a learning rule (optimizers,
-    and energy models that learn by their own rules); begin() runs once before training,
-    end_epoch(epoch) once after each epoch and after_step() once a whole step (forward,
-    backward, update) is over, which is where delay nodes latch their input for the next step.
+    and input grads (accumulating with +=, or writing them whole where the input buffer's
+    grad_overwrite is set: `overwrites` names the input ports whose kernels can); update()
+    applies a learning rule (optimizers, and energy models that learn by their own rules);
+    begin() runs once before training, end_epoch(epoch) once after each epoch and
+    after_step() once a whole step (forward, backward, update) is over, which is where delay
+    nodes latch their input for the next step.
     """
 
     forward: Callable | None = None
@@ -75,6 +80,9 @@ class Step:
     # (rows, this node's parameter count, in ctx.param order) into out; for optimizers that
     # need per-sample Jacobians (Levenberg-Marquardt). Only row-independent layers offer it.
     sample_grads: Callable | None = None
+    # input ports whose gradient backward() can write whole instead of adding into; the
+    # compiler lets it (sets the buffer's grad_overwrite) when this node is the only reader
+    overwrites: tuple = ()
 
 
 @dataclass
@@ -182,7 +190,9 @@ class Program:
     def prepare(self) -> None:
         """Index what the step loops need; called once by the compiler."""
         self._batched = [b for b in self.outputs.values() if b.batched]
-        self._grads = [b for b in self.outputs.values() if b.grad is not None]
+        # a gradient written whole by its only reader needs no zeroing first
+        self._grads = [b for b in self.outputs.values()
+                       if b.grad is not None and not b.grad_overwrite]
         self._forward_fns = [fn for _, fn in self.forwards]
         self._backward_fns = [fn for _, fn in self.backwards]
         self._update_fns = [fn for _, fn in self.updates]
@@ -247,7 +257,8 @@ class Program:
 
     def backward_seeded(self, buffer: Buffer, seed) -> None:
         """A backward pass with buffer.grad set to seed and every loss seed 0: a
-        vector-Jacobian product of `buffer` (its rows' grads stay per sample upstream)."""
+        vector-Jacobian product of `buffer` (its rows' grads stay per sample upstream).
+        buffer must not be one whose reader overwrites its gradient (a loss input is not)."""
         for buf in self._grads:
             buf.grad.fill(0)
         buffer.grad[...] = seed

@@ -46,13 +46,23 @@ def _bind(ctx):
 
 
 def _accumulate(x, work, fill):
-    """Call fill(grad_work) to write this node's input gradient, then add it into x.grad."""
+    """Call fill(out) to write this node's input gradient: into x.grad itself when this node
+    is x's only reader (grad_overwrite), else into work and then add it into x.grad."""
     def backward():
-        if x.grad is not None:
-            grad = work[:x.grad.shape[0]]
-            fill(grad)
-            x.grad += grad
+        if x.grad is None:
+            return
+        if x.grad_overwrite:
+            fill(x.grad)
+            return
+        grad = work[:x.grad.shape[0]]
+        fill(grad)
+        x.grad += grad
     return backward
+
+
+def _grad_step(forward, x, work, fill) -> Step:
+    """The Step of an elementwise node whose input gradient fill(out) writes."""
+    return Step(forward, _accumulate(x, work, fill), overwrites=("x",))
 
 
 def build_sigmoid(ctx):
@@ -72,7 +82,7 @@ def build_sigmoid(ctx):
         if live["slope"] != 1.0:
             out *= live["slope"]
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_tanh(ctx):
@@ -86,7 +96,7 @@ def build_tanh(ctx):
         xp.subtract(1, out, out=out)
         out *= y.grad
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_relu(ctx):
@@ -102,7 +112,7 @@ def build_relu(ctx):
         xp.greater(y.value, 0, out=m)
         xp.multiply(y.grad, m, out=out)
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_leaky_relu(ctx):
@@ -122,7 +132,7 @@ def build_leaky_relu(ctx):
         xp.multiply(y.grad, live["alpha"], out=out)
         xp.copyto(out, y.grad, where=m)
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_elu(ctx):
@@ -145,7 +155,7 @@ def build_elu(ctx):
         xp.copyto(out, 1, where=m)
         out *= y.grad
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_softplus(ctx):
@@ -167,7 +177,7 @@ def build_softplus(ctx):
         xp.negative(out, out=out)
         out *= y.grad
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_softmax(ctx):
@@ -189,7 +199,7 @@ def build_softmax(ctx):
         xp.subtract(y.grad, r, out=out)
         out *= y.value
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 def build_linear(ctx):
@@ -243,7 +253,7 @@ def build_stochastic_binary(ctx):
         out *= p
         out *= y.grad
 
-    return Step(forward, _accumulate(x, work, grad))
+    return _grad_step(forward, x, work, grad)
 
 
 _ALPHA = "Slope for x < 0."

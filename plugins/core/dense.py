@@ -76,6 +76,9 @@ def build(ctx):
         if b is not None and b.grad is not None:
             xp.matmul(ones[:grad_y.shape[0]], grad_y, out=b.grad)
         if x.grad is not None:
+            if x.grad_overwrite:  # the only reader of x: write its gradient whole
+                xp.matmul(grad_y, W.value.T, out=x.grad)
+                return
             grad_x = grad_x_scratch[:grad_y.shape[0]]
             xp.matmul(grad_y, W.value.T, out=grad_x)
             x.grad += grad_x
@@ -88,7 +91,7 @@ def build(ctx):
             out[:rows, fan_in * units:] = y.grad
 
     if regularise is None:
-        return Step(forward, backward, sample_grads=sample_grads)
+        return Step(forward, backward, sample_grads=sample_grads, overwrites=("x",))
     penalty_forward, penalty_backward = regularise
 
     def forward_regularised():
@@ -100,7 +103,8 @@ def build(ctx):
         penalty_backward()
 
     # the penalty is not a sum over samples, so per-sample gradients leave it out
-    return Step(forward_regularised, backward_regularised, sample_grads=sample_grads)
+    return Step(forward_regularised, backward_regularised, sample_grads=sample_grads,
+                overwrites=("x",))
 
 
 def _penalty_kernels(ctx, W, l1, l2):
