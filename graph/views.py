@@ -51,6 +51,9 @@ class View:
     y: Axis = Axis()
     x: Axis = Axis(label="step")
     doc: str = ""
+    # names of the label values 0, 1, ... that colour Points (gates, prediction / target):
+    # the dock shows them as a legend
+    classes: tuple[str, ...] = ()
 
     def tags_for(self, node_id: str) -> tuple[str, ...]:
         """The tag patterns with `{node}` filled in for one node of the graph."""

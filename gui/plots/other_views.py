@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from engines.events import Image, Points, Raster, Text, Trace
 from graph.views import ViewKind
-from gui.plots.curve_view import CurveViewDock, make_axes_plot
+from gui.plots.curve_view import CurveViewDock, make_axes_plot, swatch_html
 from gui.plots.curves import PALETTE
 from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
@@ -48,13 +49,30 @@ def labelled_brushes(labels, count: int) -> list:
 
 
 class _PointsDock(ViewDock):
-    """Base of docks drawing on one plot with the view's axes."""
+    """Base of docks drawing on one plot with the view's axes; a view naming its classes
+    gets a legend above the plot (a swatch per label colour)."""
 
     def __init__(self, planned, parent=None):
         super().__init__(planned, parent)
         self.plot = make_axes_plot(self.view.y, self.view.x)
-        self.setWidget(self.plot)
         self.labels: dict[str, str] = {}
+        self.legend = None
+        if not self.view.classes:
+            self.setWidget(self.plot)
+            return
+        self.legend = QLabel("&nbsp;&nbsp; ".join(
+            swatch_html(PALETTE[index % len(PALETTE)], name, False)
+            for index, name in enumerate(self.view.classes)))
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setObjectName("legend")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot, 1)
+        self.setWidget(body)
 
     def graphics_item(self):
         return self.plot.getPlotItem()
@@ -170,10 +188,11 @@ class HistogramViewDock(_PointsDock):
             labels = (np.zeros(len(values), int) if event.labels is None
                       else np.asarray(event.labels).ravel())
             edges = np.histogram_bin_edges(values, self.BINS)
-            for index, group in enumerate(np.unique(labels)):
+            for group in np.unique(labels):  # coloured by label, as scatter points are
                 counts, _ = np.histogram(values[labels == group], edges)
+                colour = PALETTE[int(group) % len(PALETTE)]
                 curve = pg.PlotCurveItem(edges, counts, stepMode="center",
-                                         pen=pg.mkPen(PALETTE[index % len(PALETTE)], width=2))
+                                         pen=pg.mkPen(colour, width=2))
                 self.plot.addItem(curve)
                 self.curves.append(curve)
 

@@ -130,7 +130,8 @@ CONTRASTIVE_SPEC = NodeSpec(
         View(ViewKind.SCATTER, "Embedding", ("embedding/{node}",), y=Axis("dimension 2"),
              x=Axis("dimension 1"), doc="G(X1) of validation pairs, by class."),
         View(ViewKind.HISTOGRAM, "Pair distances", ("distances/{node}",), y=Axis("pairs"),
-             x=Axis("E"), doc="Distances E of same (0) and different (1) validation pairs."),
+             x=Axis("E"), classes=("same pairs", "different pairs"),
+             doc="Distances E of same (0) and different (1) validation pairs."),
     ),
 )
 

@@ -119,6 +119,7 @@ def views(kind: str) -> tuple:
     if kind in GATE_NAMES:
         found.append(View(ViewKind.LATTICE, "Gate activations", ("gates/{node}",),
                           y=Axis("mean activation"), x=Axis("time step"),
+                          classes=tuple(GATE_NAMES[kind]),
                           doc="Each gate's mean activation per time step over the batch, one "
                               "colour per gate in the order " + ", ".join(GATE_NAMES[kind])
                               + "."))

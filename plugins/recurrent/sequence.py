@@ -153,7 +153,7 @@ LOSS_INPUTS = (PortSpec("pred", PortKind.SEQUENCE, "Network output per step."),
 LOSS_OUTPUTS = (PortSpec("loss", PortKind.LOSS, "Per-step losses summed over time, mean "
                          "over the batch."),)
 SIGNAL_VIEW = View(ViewKind.LATTICE, "Prediction vs target", ("signal/{node}",),
-                   y=Axis("value"), x=Axis("time step"),
+                   y=Axis("value"), x=Axis("time step"), classes=("prediction", "target"),
                    doc="The first sequence of the last batch: prediction (first colour) and "
                        "target (second colour).")
 TEXT_VIEW = View(ViewKind.TEXT, "Text samples", ("text/{node}", "sample/{node}"), x=Axis(""),
