@@ -48,21 +48,24 @@ def labelled_brushes(labels, count: int) -> list:
     return [pg.mkBrush(PALETTE[int(v) % len(PALETTE)]) for v in np.asarray(labels).ravel()]
 
 
+def _first_colour(event: Points) -> str:
+    """The colour of an event's first point (its curve's, for scan.curves events)."""
+    labels = None if event.labels is None else np.asarray(event.labels).ravel()
+    return PALETTE[(int(labels[0]) if labels is not None and len(labels) else 0)
+                   % len(PALETTE)]
+
+
 class _PointsDock(ViewDock):
-    """Base of docks drawing on one plot with the view's axes; a view naming its classes
-    gets a legend above the plot (a swatch per label colour)."""
+    """Base of docks drawing on one plot with the view's axes, under a legend: the view's
+    named classes (a swatch per label colour), else one entry per node when several feed it."""
 
     def __init__(self, planned, parent=None):
         super().__init__(planned, parent)
         self.plot = make_axes_plot(self.view.y, self.view.x)
         self.labels: dict[str, str] = {}
-        self.legend = None
-        if not self.view.classes:
-            self.setWidget(self.plot)
-            return
-        self.legend = QLabel("&nbsp;&nbsp; ".join(
-            swatch_html(PALETTE[index % len(PALETTE)], name, False)
-            for index, name in enumerate(self.view.classes)))
+        self.legend_tags: list[str] = []  # tags named in the legend (several nodes' points)
+        self.legend = QLabel()
+        self.set_legend(self.class_entries())
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setObjectName("legend")
@@ -73,6 +76,21 @@ class _PointsDock(ViewDock):
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         self.setWidget(body)
+
+    def class_entries(self) -> list:
+        return [(PALETTE[index % len(PALETTE)], name)
+                for index, name in enumerate(self.view.classes)]
+
+    def set_legend(self, entries: list) -> None:
+        """[(colour, name)] as swatches above the plot; hidden when empty."""
+        self.legend.setText("&nbsp;&nbsp; ".join(swatch_html(colour, name, False)
+                                                 for colour, name in entries))
+        self.legend.setVisible(bool(entries))
+
+    def legend_entries(self) -> list[str]:
+        if self.view.classes:
+            return list(self.view.classes)
+        return [self.labels.get(tag, tag) for tag in self.legend_tags]
 
     def graphics_item(self):
         return self.plot.getPlotItem()
@@ -129,6 +147,11 @@ class ScatterViewDock(_PointsDock):
         self.mark()
 
     def draw(self) -> None:
+        if not self.view.classes and len(self.latest) > 1 and \
+                list(self.latest) != self.legend_tags:
+            self.legend_tags = list(self.latest)  # several nodes: name each by its colour
+            self.set_legend([(_first_colour(event), self.labels.get(tag, tag))
+                             for tag, event in self.latest.items()])
         for tag, event in self.latest.items():
             if tag not in self.items:
                 lines = pg.PlotCurveItem(pen=pg.mkPen("#bbbbbb", width=1), connect="pairs")
@@ -146,6 +169,8 @@ class ScatterViewDock(_PointsDock):
     def clear(self) -> None:
         super().clear()
         self.latest.clear()
+        self.legend_tags = []
+        self.set_legend(self.class_entries())
         for dots, lines in self.items.values():
             self.plot.removeItem(dots)
             self.plot.removeItem(lines)

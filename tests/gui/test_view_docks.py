@@ -274,3 +274,43 @@ def test_a_long_legend_wraps_instead_of_widening_or_clipping(docks):
     assert dock.legend_entries() == [f"#{k}" for k in range(32)]
     assert dock.legend.wordWrap() and dock.minimumSizeHint().width() < 400
     assert dock.legend.text().count("&#9473;") == 2 * 32  # a swatch per curve
+
+
+def test_points_of_a_view_naming_its_classes_get_a_legend(docks):
+    from engines.events import Points
+    gates = NodeSpec("t.gates", "Gates", "Test", "doc", views=(
+        View(ViewKind.LATTICE, "Gate activations", ("gates/{node}",),
+             classes=("input", "forget", "cell", "output")),
+        View(ViewKind.SCATTER, "Plain", ("plain/{node}",))))
+    graph = Graph("g")
+    graph.add_node(Node("lstm", "t.gates", {}, (0, 0), "LSTM (32)"))
+    docks.prepare(graph, _registry_with(gates))
+    xy = np.array([[0, 0.5], [0, 0.2], [0, 0.7], [0, 0.4]])
+    docks.points(Points("gates/lstm", 1, xy, labels=np.arange(4)))
+    docks.points(Points("plain/lstm", 1, xy))
+    docks.refresh()
+    dock = docks.dock("Gate activations")
+    assert dock.legend.isVisibleTo(dock)
+    assert dock.legend_entries() == ["input", "forget", "cell", "output"]
+    assert dock.legend.text().count("&#9473;") == 2 * 4  # a swatch per class
+    plain = docks.dock("Plain")
+    assert not plain.legend.isVisibleTo(plain) and plain.legend_entries() == []
+
+
+def test_points_of_several_nodes_are_named_by_title_in_the_colour_of_each(docks):
+    from engines.scan import curves
+    from gui.plots.curves import PALETTE
+    spec = NodeSpec("t.cell", "Cell", "Test", "doc", views=(
+        View(ViewKind.LATTICE, "Gradient per step", ("grad_time/{node}",)),))
+    graph = Graph("g")
+    graph.add_node(Node("lstm", "t.cell", {}, (0, 0), "LSTM (32)"))
+    graph.add_node(Node("rnn", "t.cell", {}, (0, 0), "SimpleRNN (32)"))
+    docks.prepare(graph, _registry_with(spec))
+    docks.points(curves("grad_time/lstm", 1, [0, 1, 2], [-1, -2, -3], first_label=0))
+    docks.points(curves("grad_time/rnn", 1, [0, 1, 2], [-1, -4, -9], first_label=1))
+    docks.refresh()
+    dock = docks.dock("Gradient per step")
+    assert dock.legend_entries() == ["LSTM (32)", "SimpleRNN (32)"]
+    text = dock.legend.text()
+    assert text.index(PALETTE[0]) < text.index("LSTM") < text.index(PALETTE[1]) < \
+        text.index("SimpleRNN")
