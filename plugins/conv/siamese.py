@@ -128,7 +128,8 @@ CONTRASTIVE_SPEC = NodeSpec(
     views=(
         ERROR_HISTORY, ACCURACY, GRADIENT_NORMS,
         View(ViewKind.SCATTER, "Embedding", ("embedding/{node}",), y=Axis("dimension 2"),
-             x=Axis("dimension 1"), doc="G(X1) of validation pairs, by class."),
+             x=Axis("dimension 1"), classes=tuple("0123456789"),
+             doc="G(X1) of validation pairs, by class (digit)."),
         View(ViewKind.HISTOGRAM, "Pair distances", ("distances/{node}",), y=Axis("pairs"),
              x=Axis("E"), classes=("same pairs", "different pairs"),
              doc="Distances E of same (0) and different (1) validation pairs."),
