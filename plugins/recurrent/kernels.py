@@ -20,7 +20,7 @@ PyTorch's weight_ih is W.T and weight_hh is U.T; its bias_ih is b and its bias_h
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from math import prod
 
 _BLAS = None
@@ -115,8 +115,6 @@ class Cell:
         # input weights with the bias as one more row: x gets a row of ones, so the input
         # projection of every step adds the bias inside its matmul
         self.Wb = xp.zeros((features + 1, G * n), dtype=dtype)
-        # the step loops run with one BLAS thread, the whole-sequence matmuls with all of them
-        self.serial = single_threaded_blas if xp.__name__ == "numpy" else nullcontext
         self.want_dx = True  # the owner clears it when its input takes no gradient
 
     def extra_layout(self, T, n, G) -> dict:
@@ -149,8 +147,7 @@ class Cell:
         else:
             hs[0] = h0.T
         self._c0 = c0
-        with self.serial():
-            self._run(v)
+        self._run(v)
 
     def _input_weights(self, Wb) -> None:
         """Fill Wb with [W; b] for the input projection (a cell may fold a scale in)."""
@@ -210,21 +207,20 @@ class SimpleRNNCell(Cell):
         U, hs, dpre = self.U.value, v["hs"], v["dpre"]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
         activation = self.options.get("activation", "tanh")
-        with self.serial():
-            for t in range(self.T - 1, -1, -1):
-                if dseq is not None:
-                    dh += dseq[t]
-                d = dpre[t]
-                if activation == "tanh":
-                    xp.multiply(hs[t + 1], hs[t + 1], out=d)
-                    xp.subtract(1, d, out=d)
-                    d *= dh
-                elif activation == "relu":
-                    xp.greater(hs[t + 1], 0, out=d)
-                    d *= dh
-                else:
-                    d[...] = dh
-                xp.matmul(U, d, out=dh)
+        for t in range(self.T - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[t]
+            d = dpre[t]
+            if activation == "tanh":
+                xp.multiply(hs[t + 1], hs[t + 1], out=d)
+                xp.subtract(1, d, out=d)
+                d *= dh
+            elif activation == "relu":
+                xp.greater(hs[t + 1], 0, out=d)
+                d *= dh
+            else:
+                d[...] = dh
+            xp.matmul(U, d, out=dh)
         dx, _ = self._weight_grads(v, dpre)
         return dx, dh.T, None
 
@@ -271,9 +267,28 @@ class LSTMCell(Cell):
         else:
             self._run_peephole(v)
 
+    def _fused(self):
+        """numba's fused step kernels on the NumPy backend, else None (module doc)."""
+        if self.xp.__name__ != "numpy" or not self.options.get("fused", True):
+            return None
+        from plugins.recurrent import fused
+        return fused.kernels()
+
     def _run_plain(self, v):
         xp, n, UT = self.xp, self.n, self.scaled_U.T
         pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
+        fused = self._fused()
+        if fused is not None:
+            forward_cell, half = fused[0], pre.dtype.type(0.5)
+            for t in range(self.T):
+                g = pre[t]
+                xp.matmul(UT, hs[t], out=tmpg)
+                g += tmpg
+                xp.tanh(g, out=g)
+                forward_cell(pre, cs, t, n, half)
+                xp.tanh(cs[t + 1], out=tc[t])
+                xp.multiply(g[3 * n:], tc[t], out=hs[t + 1])
+            return
         for t in range(self.T):
             g = pre[t]
             xp.matmul(UT, hs[t], out=tmpg)
@@ -321,11 +336,10 @@ class LSTMCell(Cell):
             dc.fill(0)
         else:
             dc[...] = dc_last.T
-        with self.serial():
-            if self.P is None:
-                self._backward_plain(v, dh, dseq, dc)
-            else:
-                self._backward_peephole(v, dh, dseq, dc)
+        if self.P is None:
+            self._backward_plain(v, dh, dseq, dc)
+        else:
+            self._backward_peephole(v, dh, dseq, dc)
         dx, _ = self._weight_grads(v, v["dpre"])
         return dx, dh.T, dc.T
 
@@ -333,6 +347,14 @@ class LSTMCell(Cell):
         xp, n = self.xp, self.n
         U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
         tmp, factor = v["tmp"], v["factor"]
+        fused = self._fused()
+        if fused is not None:
+            backward_cell, one = fused[1], pre.dtype.type(1)
+            seq = dseq if dseq is not None else tc[:1]  # any array; has_seq says whether used
+            for t in range(self.T - 1, -1, -1):
+                backward_cell(pre, cs, tc, dpre, dh, dc, seq, t, n, dseq is not None, one)
+                xp.matmul(U, dpre[t], out=dh)
+            return
         for t in range(self.T - 1, -1, -1):
             if dseq is not None:
                 dh += dseq[t]
@@ -445,32 +467,31 @@ class GRUCell(Cell):
                                      v["hn"])
         tmp, tmp2 = v["tmp"], v["tmp2"]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
-        with self.serial():
-            for t in range(self.T - 1, -1, -1):
-                if dseq is not None:
-                    dh += dseq[t]
-                g, d, dhs = pre[t], dpre[t], dph[t]
-                r, z, new = g[:n], g[n:2 * n], g[2 * n:]
-                dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
-                xp.subtract(hs[t], new, out=tmp)  # dz = dh (h - n) z (1 - z)
-                tmp *= dh
-                xp.subtract(1, z, out=tmp2)
-                tmp2 *= z
-                xp.multiply(tmp, tmp2, out=dz)
-                xp.multiply(new, new, out=tmp)  # dn = dh (1 - z) (1 - n^2)
-                xp.subtract(1, tmp, out=tmp)
-                xp.subtract(1, z, out=tmp2)
-                tmp *= tmp2
-                xp.multiply(tmp, dh, out=dn)
-                xp.multiply(dn, hn[t], out=tmp)  # dr = dn (h U_n) r (1 - r)
-                xp.subtract(1, r, out=tmp2)
-                tmp2 *= r
-                xp.multiply(tmp, tmp2, out=dr)
-                dhs[:2 * n] = d[:2 * n]
-                xp.multiply(dn, r, out=dhs[2 * n:])
-                dh *= z
-                xp.matmul(U, dhs, out=tmp)
-                dh += tmp
+        for t in range(self.T - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[t]
+            g, d, dhs = pre[t], dpre[t], dph[t]
+            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
+            xp.subtract(hs[t], new, out=tmp)  # dz = dh (h - n) z (1 - z)
+            tmp *= dh
+            xp.subtract(1, z, out=tmp2)
+            tmp2 *= z
+            xp.multiply(tmp, tmp2, out=dz)
+            xp.multiply(new, new, out=tmp)  # dn = dh (1 - z) (1 - n^2)
+            xp.subtract(1, tmp, out=tmp)
+            xp.subtract(1, z, out=tmp2)
+            tmp *= tmp2
+            xp.multiply(tmp, dh, out=dn)
+            xp.multiply(dn, hn[t], out=tmp)  # dr = dn (h U_n) r (1 - r)
+            xp.subtract(1, r, out=tmp2)
+            tmp2 *= r
+            xp.multiply(tmp, tmp2, out=dr)
+            dhs[:2 * n] = d[:2 * n]
+            xp.multiply(dn, r, out=dhs[2 * n:])
+            dh *= z
+            xp.matmul(U, dhs, out=tmp)
+            dh += tmp
         dx, _ = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
         proj = v["proj"]
@@ -507,33 +528,32 @@ class GRUCell(Cell):
         tmp, tmp2, grad_rh = v["tmp"], v["tmp2"], v["grh"]
         U_rz, U_n = U[:, :2 * n], U[:, 2 * n:]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
-        with self.serial():
-            for t in range(self.T - 1, -1, -1):
-                if dseq is not None:
-                    dh += dseq[t]
-                g, d = pre[t], dpre[t]
-                r, z, new = g[:n], g[n:2 * n], g[2 * n:]
-                dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
-                xp.multiply(new, new, out=tmp)  # dn = dh z (1 - n^2)
-                xp.subtract(1, tmp, out=tmp)
-                tmp *= z
-                xp.multiply(tmp, dh, out=dn)
-                xp.subtract(new, hs[t], out=tmp)  # dz = dh (n - h) z (1 - z)
-                tmp *= dh
-                xp.subtract(1, z, out=tmp2)
-                tmp2 *= z
-                xp.multiply(tmp, tmp2, out=dz)
-                xp.matmul(U_n, dn, out=grad_rh)  # d(r*h)
-                xp.multiply(grad_rh, hs[t], out=dr)  # dr = d(r*h) h r (1 - r)
-                xp.subtract(1, r, out=tmp2)
-                tmp2 *= r
-                dr *= tmp2
-                xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + U_rz [dr dz]
-                dh *= tmp
-                xp.multiply(grad_rh, r, out=tmp)
-                dh += tmp
-                xp.matmul(U_rz, d[:2 * n], out=tmp)
-                dh += tmp
+        for t in range(self.T - 1, -1, -1):
+            if dseq is not None:
+                dh += dseq[t]
+            g, d = pre[t], dpre[t]
+            r, z, new = g[:n], g[n:2 * n], g[2 * n:]
+            dr, dz, dn = d[:n], d[n:2 * n], d[2 * n:]
+            xp.multiply(new, new, out=tmp)  # dn = dh z (1 - n^2)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= z
+            xp.multiply(tmp, dh, out=dn)
+            xp.subtract(new, hs[t], out=tmp)  # dz = dh (n - h) z (1 - z)
+            tmp *= dh
+            xp.subtract(1, z, out=tmp2)
+            tmp2 *= z
+            xp.multiply(tmp, tmp2, out=dz)
+            xp.matmul(U_n, dn, out=grad_rh)  # d(r*h)
+            xp.multiply(grad_rh, hs[t], out=dr)  # dr = d(r*h) h r (1 - r)
+            xp.subtract(1, r, out=tmp2)
+            tmp2 *= r
+            dr *= tmp2
+            xp.subtract(1, z, out=tmp)  # dh_prev = dh (1 - z) + d(r*h) r + U_rz [dr dz]
+            dh *= tmp
+            xp.multiply(grad_rh, r, out=tmp)
+            dh += tmp
+            xp.matmul(U_rz, d[:2 * n], out=tmp)
+            dh += tmp
         dx, proj2 = self._weight_grads(v, dpre, U_rows=False)
         T, rows = self.T, self.rows
         hrows = v["hrows"]

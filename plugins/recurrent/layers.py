@@ -10,6 +10,8 @@ in plugins.recurrent.kernels; this module turns a node's parameters into cells a
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
 from engines.events import Image
@@ -19,7 +21,7 @@ from engines.scan import curves, log_norms
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
 from plugins.core.views import WEIGHTS
-from plugins.recurrent.kernels import CELLS
+from plugins.recurrent.kernels import CELLS, single_threaded_blas
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
@@ -198,7 +200,20 @@ def build_recurrent(ctx, kind: str):
     def half(array, direction):
         return array[..., direction * units:(direction + 1) * units]
 
+    # one BLAS thread for the whole layer: its step matmuls are small, and OpenBLAS's
+    # threads, woken for each, spin against each other and any other load (measured in
+    # docs/PERFORMANCE.md: 5x slower per step, 10x for the weight gradients on a busy machine)
+    serial = single_threaded_blas if ctx.backend.name == "numpy" else nullcontext
+
     def forward():
+        with serial():
+            run_forward()
+
+    def backward():
+        with serial():
+            run_backward()
+
+    def run_forward():
         rows = x.value.shape[0]
         for direction, cell in enumerate(cells):
             start_h = None if h0 is None else half(h0.value, direction)
@@ -216,7 +231,7 @@ def build_recurrent(ctx, kind: str):
             if c_out is not None:
                 half(c_out.value, direction)[...] = cell.cell_states(rows)[steps]
 
-    def backward():
+    def run_backward():
         for direction, cell in enumerate(cells):
             dh_seq = None
             if seqs and y.grad is not None:

@@ -66,6 +66,7 @@ def build_dense(ctx):
     W = ctx.param("W", (features, units), init=ctx.params["init"])
     b = ctx.param("b", (units,), init="zeros")
     work = ctx.scratch((None, steps, units))
+    grad_x = ctx.scratch((None, steps, features))
 
     def forward():
         rows = x.value.shape[0]
@@ -101,9 +102,12 @@ def build_dense(ctx):
         xp.matmul(xs.T, grad, out=W.grad)
         xp.sum(grad, axis=0, out=b.grad)
         if x.grad is not None:
-            x.grad += (grad @ W.value.T).reshape(rows, steps, features)
+            into = x.grad if x.grad_overwrite else grad_x[:rows]  # its only reader: write whole
+            xp.matmul(grad, W.value.T, out=into.reshape(rows * steps, features))
+            if not x.grad_overwrite:
+                x.grad += into
 
-    return Step(forward, backward)
+    return Step(forward, backward, overwrites=("x",))
 
 
 # -- the last step ----------------------------------------------------------------------------
