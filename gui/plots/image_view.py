@@ -19,6 +19,7 @@ from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
 MAX_ANNOTATED = 150
 CELL_PX = (30, 14)  # a cell narrower or lower than this gets no printed value
+MAX_LOCKED_RATIO = 8  # a picture longer than this keeps no square pixels: it fills the panel
 PANEL_MIN_PX = 170
 COLUMNS = 3
 
@@ -37,6 +38,7 @@ class ImagePanel:
         self.plot = layout.addPlot(row=row, col=col, title=label)
         self.plot.setMenuEnabled(False)
         self.plot.invertY(True)
+        self.heatmap = heatmap
         if heatmap:
             self.plot.setLabel("bottom", x_title)
             self.plot.setLabel("left", y_title)
@@ -64,6 +66,9 @@ class ImagePanel:
         if high <= low:
             low, high = low - 0.5, high + 0.5
         self.image.setImage(shown, levels=(low, high))
+        if not self.heatmap:  # a long strip (a 2 x 128 weight matrix) fills the panel
+            rows, columns = shown.shape[:2]
+            self.plot.setAspectLocked(max(rows, columns) <= MAX_LOCKED_RATIO * min(rows, columns))
         if extent is not None and extent != self.extent:
             x0, x1, y0, y1 = extent
             from PySide6.QtCore import QRectF

@@ -314,3 +314,12 @@ def test_points_of_several_nodes_are_named_by_title_in_the_colour_of_each(docks)
     text = dock.legend.text()
     assert text.index(PALETTE[0]) < text.index("LSTM") < text.index(PALETTE[1]) < \
         text.index("SimpleRNN")
+
+
+def test_a_long_strip_of_an_image_fills_its_panel_and_a_square_keeps_square_pixels(docks):
+    docks.image("pic/n1", np.random.default_rng(0).random((2, 128)))
+    docks.image("pic/n2", np.random.default_rng(0).random((8, 8)))
+    docks.refresh()
+    panels = docks.dock("Picture").panels
+    assert not panels["pic/n1"].plot.getViewBox().state["aspectLocked"]
+    assert panels["pic/n2"].plot.getViewBox().state["aspectLocked"]
