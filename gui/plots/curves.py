@@ -85,7 +85,14 @@ class CurveSet:
         for tag in self._dirty:
             series = self.series[tag]
             x, y = minmax_decimate(series.x, series.y, self.max_points)
-            self.curves[tag].setData(x, y)
+            item = self.curves[tag]
+            if len(x) == 1:  # a line needs two points: one point shows as a dot
+                item.setData(x, y, symbol="o", symbolSize=7, symbolPen=None,
+                             symbolBrush=item.opts["pen"].color())
+            elif item.opts["symbol"] is not None:
+                item.setData(x, y, symbol=None)
+            else:
+                item.setData(x, y)
         self._dirty.clear()
 
     def remove(self, tag: str) -> None:

@@ -165,3 +165,18 @@ def test_a_val_curve_is_dashed_wherever_its_tag_names_the_split(qtbot):
     style = {tag: curves.curve(tag).opts["pen"].style() for tag in curves.curves}
     assert style["free_energy/val"] == Qt.PenStyle.DashLine
     assert style["free_energy/train"] == style["energy"] == Qt.PenStyle.SolidLine
+
+
+def test_a_one_point_curve_shows_as_a_dot_until_it_has_a_line(qtbot):
+    import pyqtgraph as pg
+
+    from gui.plots.curves import CurveSet
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    curves = CurveSet(widget.getPlotItem())
+    curves.append("train/loss", 1, 0.5)
+    curves.refresh()
+    assert curves.curve("train/loss").opts["symbol"] == "o"  # one epoch: still visible
+    curves.append("train/loss", 2, 0.4)
+    curves.refresh()
+    assert curves.curve("train/loss").opts["symbol"] is None
