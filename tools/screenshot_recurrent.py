@@ -16,7 +16,7 @@ from example_shots import Shot, main
 
 SHOTS = (
     Shot("adding_lstm_vs_simple_rnn", 6, "rnn_adding.png",
-         ("Hidden state over time", "Gate activations")),
+         ("Hidden state over time", "Error history")),
     Shot("vanishing_gradient_through_time", 1, "rnn_vanishing_gradient.png",
          ("Gradient norm per time step",)),
     Shot("elman_mackey_glass", 15, "rnn_elman.png", ("Prediction vs target",)),

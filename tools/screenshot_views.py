@@ -27,6 +27,10 @@ SHOTS = [  # (example, epochs, window size, file name, speed cap or 0)
     ("rbm_digits", 10, (1440, 900), "views_rbm_digits.png", 0),
     ("boltzmann_encoder", 10, (1440, 900), "views_boltzmann_encoder.png", 0),
     ("dbn_letters", 6, (1440, 900), "views_dbn_letters.png", 0),
+    ("stacked_autoencoder_digits", 8, (1440, 900), "views_stacked_autoencoder.png", 0),
+    ("bam_letters", 20, (1440, 900), "views_bam_letters.png", 0),
+    ("art1_letters", 40, (1440, 900), "views_art1_letters.png", 0),
+    ("mcculloch_and", 20, (1440, 900), "views_mcculloch_and.png", 0),
     ("digits_mlp", 5, (1024, 700), "layout_1024x700.png", 0),
     ("digits_mlp", 5, (800, 600), "layout_800x600.png", 0),
 ]
