@@ -295,6 +295,7 @@ def build_adam(ctx):
     beta1, beta2, eps = ctx.params["beta1"], ctx.params["beta2"], ctx.params["eps"]
     state = {"t": 0}
     fused = _cupy_adam_kernel() if ctx.backend.name == "cupy" else None
+    compiled = _numba_kernel("adam") if ctx.backend.name == "numpy" else None
 
     def update():
         # m and v are kept divided by (1 - b1) and (1 - b2), which saves two passes:
@@ -307,6 +308,12 @@ def build_adam(ctx):
         if fused is not None:
             for value, grad, _work, avg, sq_avg in groups:
                 fused(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
+            return
+        if compiled is not None:  # one pass per number; scalars in the buffers' dtype
+            for parts in split_groups:
+                kind = parts[0][0].dtype.type
+                scalars = (kind(beta1), kind(beta2), kind(eps_scaled), kind(step_size))
+                halves.run(compiled_pass, [(*part, scalars) for part in parts])
             return
 
         def passes(value, grad, work, avg, sq_avg):
@@ -324,8 +331,18 @@ def build_adam(ctx):
         for parts in split_groups:
             halves.run(passes, parts)
 
+    def compiled_pass(value, grad, _work, avg, sq_avg, scalars):
+        compiled(value, grad, avg, sq_avg, *scalars)
+
     split_groups = [halves.split(group, ctx.backend.name) for group in groups]
     return Step(update=update)
+
+
+def _numba_kernel(name: str):
+    """The compiled NumPy-backend kernel `name`, or None (plugins/core/fused_updates.py)."""
+    from plugins.core.fused_updates import KERNELS
+    kernels = KERNELS.get()
+    return None if kernels is None else kernels[name]
 
 
 def _cupy_adam_kernel():

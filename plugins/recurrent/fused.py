@@ -5,25 +5,18 @@ sixteen reverse ufunc calls per step on (units, rows) blocks of a few thousand n
 a separate pass. These kernels do the arithmetic between the gate tanh and the cell-state tanh
 (forward) and the whole reverse step except its matmul in one pass each, with the same
 operations in the same order, so they agree with the NumPy path to rounding (tests compare
-both, float32 and float64). The transcendental functions stay NumPy's (SIMD) calls.
-
-numba is a dependency; where it cannot be imported (a platform without its wheels, a NumPy
-newer than it supports) `available()` is False and the cells keep the NumPy path.
+both, float32 and float64). The transcendental functions stay NumPy's (SIMD) calls. Where
+numba cannot be used, `KERNELS.get()` is None and the cells keep the NumPy path
+(engines/jit.py).
 """
 
 from __future__ import annotations
 
-_KERNELS = None
+from engines.jit import LazyKernels, njit
 
 
 def _compile():
-    from numba import njit
-
-    # error_model="numpy": no Python ZeroDivisionError checks, which would stop LLVM from
-    # vectorising the loops; nothing here divides anyway
-    jit = njit(cache=True, error_model="numpy", nogil=True)
-
-    @jit
+    @njit
     def forward_cell(pre, cs, t, n, half):
         """pre[t] holds tanh of each gate's input (i, f, o scaled by 1/2): make i, f, o the
         sigmoids 0.5 tanh + 0.5 in place, and cs[t + 1] = f * cs[t] + i * g."""
@@ -37,7 +30,7 @@ def _compile():
                 pre[t, 3 * n + j, r] = pre[t, 3 * n + j, r] * half + half
                 cs[t + 1, j, r] = f * cs[t, j, r] + i * pre[t, 2 * n + j, r]
 
-    @jit
+    @njit
     def backward_cell(pre, cs, tc, dpre, dh, dc, dseq, t, n, has_seq, one):
         """One reverse step without its matmul: dh (plus this step's output gradient)
         and dc in, the gate pre-activation gradients dpre[t] out, dc carried to step t-1."""
@@ -52,27 +45,14 @@ def _compile():
                 g = pre[t, 2 * n + j, r]
                 o = pre[t, 3 * n + j, r]
                 tanh_c = tc[t, j, r]
-                dpre[t, 3 * n + j, r] = h * tanh_c * (o * (one - o))
-                c_grad = dc[j, r] + h * o * (one - tanh_c * tanh_c)
-                dpre[t, j, r] = c_grad * g * (i * (one - i))
-                dpre[t, n + j, r] = c_grad * cs[t, j, r] * (f * (one - f))
+                dpre[t, 3 * n + j, r] = h * tanh_c * ((one - o) * o)
+                c_grad = dc[j, r] + ((one - tanh_c * tanh_c) * o) * h
+                dpre[t, j, r] = c_grad * g * ((one - i) * i)
+                dpre[t, n + j, r] = c_grad * cs[t, j, r] * ((one - f) * f)
                 dpre[t, 2 * n + j, r] = c_grad * i * (one - g * g)
                 dc[j, r] = c_grad * f
 
     return forward_cell, backward_cell
 
 
-def kernels():
-    """(forward_cell, backward_cell), or None when numba is not usable here."""
-    global _KERNELS
-    if _KERNELS is None:
-        try:
-            _KERNELS = _compile()
-        except Exception:  # numba missing or incompatible: the NumPy path stays
-            _KERNELS = False
-    return _KERNELS or None
-
-
-def available() -> bool:
-    """True when the fused kernels can run."""
-    return kernels() is not None
+KERNELS = LazyKernels(_compile)

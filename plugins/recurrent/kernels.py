@@ -271,8 +271,8 @@ class LSTMCell(Cell):
         """numba's fused step kernels on the NumPy backend, else None (module doc)."""
         if self.xp.__name__ != "numpy" or not self.options.get("fused", True):
             return None
-        from plugins.recurrent import fused
-        return fused.kernels()
+        from plugins.recurrent.fused import KERNELS
+        return KERNELS.get()
 
     def _run_plain(self, v):
         xp, n, UT = self.xp, self.n, self.scaled_U.T

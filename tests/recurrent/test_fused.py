@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plugins.recurrent import fused
+from plugins.recurrent.fused import KERNELS
 from plugins.recurrent.kernels import LSTMCell
 
 T, ROWS, F, N = 7, 5, 3, 4
@@ -33,7 +33,7 @@ def _run(dtype, use_fused: bool):
             "dW": W.grad, "dU": U.grad, "db": b.grad}
 
 
-@pytest.mark.skipif(not fused.available(), reason="numba is a dependency; missing here")
+@pytest.mark.skipif(KERNELS.get() is None, reason="numba is a dependency; missing here")
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-6), (np.float64, 1e-13)])
 def test_fused_step_equals_the_numpy_step(dtype, rtol):
     fast, plain = _run(dtype, True), _run(dtype, False)
@@ -44,8 +44,8 @@ def test_fused_step_equals_the_numpy_step(dtype, rtol):
 
 
 def test_without_numba_the_cell_runs_the_numpy_path(monkeypatch):
-    monkeypatch.setattr(fused, "_KERNELS", False)  # as when importing numba failed
-    assert not fused.available()
+    monkeypatch.setattr(KERNELS, "_kernels", False)  # as when importing numba failed
+    assert KERNELS.get() is None
     result = _run(np.float64, True)
     monkeypatch.undo()
     reference = _run(np.float64, False)
@@ -53,9 +53,9 @@ def test_without_numba_the_cell_runs_the_numpy_path(monkeypatch):
         np.testing.assert_array_equal(result[name], reference[name])
 
 
-@pytest.mark.skipif(not fused.available(), reason="numba is a dependency; missing here")
+@pytest.mark.skipif(KERNELS.get() is None, reason="numba is a dependency; missing here")
 def test_the_numpy_backend_uses_the_fused_kernels(monkeypatch):
-    forward_cell, backward_cell = fused.kernels()
+    forward_cell, backward_cell = KERNELS.get()
     calls = {"forward": 0, "backward": 0}
 
     def counted(name, kernel):
@@ -64,7 +64,7 @@ def test_the_numpy_backend_uses_the_fused_kernels(monkeypatch):
             return kernel(*args)
         return call
 
-    monkeypatch.setattr(fused, "_KERNELS", (counted("forward", forward_cell),
-                                            counted("backward", backward_cell)))
+    monkeypatch.setattr(KERNELS, "_kernels", (counted("forward", forward_cell),
+                                              counted("backward", backward_cell)))
     _run(np.float32, True)
     assert calls == {"forward": T, "backward": T}

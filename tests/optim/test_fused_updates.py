@@ -1,0 +1,47 @@
+"""Adam's compiled one-pass update equals its NumPy passes bit for bit (float32 and float64),
+split over two threads or not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engines import halves
+from engines.backend import select_backend
+from engines.compiler import compile_graph
+from plugins import default_registry
+from plugins.core.fused_updates import KERNELS
+from tests.engines.graphs import build
+
+
+def _train(dtype: str, steps: int = 15) -> dict:
+    graph = build("wide", [
+        ("data", "core.dataset", {"dataset": "digits", "batch_size": 64, "val_split": 0.0}),
+        ("d1", "core.dense", {"units": 300}),
+        ("t1", "core.tanh", {}),
+        ("d2", "core.dense", {"units": 10}),
+        ("loss", "core.softmax_cross_entropy", {}),
+        ("opt", "core.adam", {"lr": 0.003}),
+    ], ["data.x -> d1.x", "d1.y -> t1.x", "t1.y -> d2.x", "d2.y -> loss.pred",
+        "data.y -> loss.target", "loss.loss -> opt.loss"])
+    graph.settings["dtype"] = dtype
+    program = compile_graph(graph, default_registry(), select_backend("numpy")[0], seed=2,
+                            monitors=False)
+    program.begin()
+    for index in range(steps):
+        program.train_step(index % program.steps_per_epoch())
+    return {name: program.peek(name, "W") for name in ("d1", "d2")}
+
+
+@pytest.mark.skipif(KERNELS.get() is None, reason="numba is a dependency; missing here")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_compiled_adam_equals_numpy_adam(monkeypatch, dtype, threads):
+    monkeypatch.setattr(halves, "cpu_count", lambda: threads)
+    monkeypatch.setattr(halves, "MIN_SIZE", 1 << 12)
+    compiled = _train(dtype)
+    assert compiled["d1"].dtype == np.dtype(dtype)
+    monkeypatch.setattr(KERNELS, "_kernels", False)  # the NumPy passes
+    plain = _train(dtype)
+    for name in plain:
+        np.testing.assert_array_equal(compiled[name], plain[name])
