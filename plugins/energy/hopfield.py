@@ -353,9 +353,14 @@ def build(ctx):
             return []
         shape = glyph_shape(n)
         s_host = to_host(backend, state.value)
-        return [Scalar("energy", phase.step, status["energy"]),
-                Image(f"state/{ctx.node_id}", phase.step,
-                      tile_images(s_host[:MAX_STATE_TILES], shape, normalize="all"))]
+        events = [Scalar("energy", phase.step, status["energy"]),
+                  Image(f"state/{ctx.node_id}", phase.step,
+                        tile_images(s_host[:MAX_STATE_TILES], shape, normalize="all"))]
+        if status["new_cue"]:  # the noisy start beside the first frames
+            status["new_cue"] = False
+            events.append(Image(f"cue/{ctx.node_id}", phase.step, tile_images(
+                to_host(backend, cue.value)[:MAX_STATE_TILES], shape, normalize="all")))
+        return events
 
     def report(phase):
         step = phase.step

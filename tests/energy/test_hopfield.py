@@ -140,5 +140,7 @@ def test_a_sweep_spread_over_steps_recalls_exactly_as_whole_sweeps():
         # the frames between sweeps: states part-way through a sweep, energy never rising
         frames = [e for e in spread_events if isinstance(e, Image) and e.tag == "state/hop"]
         assert any(e.step % 8 for e in frames)
+        cues = [e.step for e in spread_events if isinstance(e, Image) and e.tag == "cue/hop"]
+        assert cues == [1]  # the noisy cue shows with the first frame, not a sweep later
         energies = [e.value for e in spread_events if isinstance(e, Scalar) and e.tag == "energy"]
         assert all(b <= a + 1e-6 for a, b in zip(energies, energies[1:]))
