@@ -106,6 +106,7 @@ def test_training_stops_early_and_keeps_the_best_cross_validation_weights(sets):
     epochs = ln.train_feedforward(net, small, schedule)
     losses = [h["val/loss"] for h in net.history]
     assert epochs < 200 and losses[-1] > min(losses)  # stop factor 0: the first rise stops it
+    assert epochs >= schedule.min_epochs == 10  # but not before epoch 10
     assert net.loss(*small.cv) == pytest.approx(min(losses))
 
 
