@@ -28,18 +28,25 @@ def class_scores(confusion: np.ndarray) -> np.ndarray:
 
 
 def add_class_report(ctx, pred, target) -> callable:
-    """Register the monitor on ctx; returns count(), to call from the loss's forward."""
+    """Register the monitor on ctx; returns count(), to call from the loss's forward (a loss
+    that finds the classes itself adds to count.counts, flat (true, predicted) pairs, while
+    count.active() is True)."""
     xp, backend, phase = ctx.xp, ctx.backend, ctx.phase
     classes = pred.storage.shape[1]
     counts = xp.zeros(classes * classes, dtype=xp.int64)
     on_training = not any(feed.batches("val") for feed in ctx.program.feeds)
 
+    def active() -> bool:
+        return not (phase.training and not on_training)
+
     def count():
-        if phase.training and not on_training:
+        if not active():
             return
         truth = xp.argmax(target.value, axis=1)
         guess = xp.argmax(pred.value, axis=1)
         counts[...] += xp.bincount(truth * classes + guess, minlength=classes * classes)
+
+    count.active, count.counts = active, counts  # for a loss that counts in its own pass
 
     def report(phase_now):
         host = np.array(backend.to_host(counts)).reshape(classes, classes)  # a copy: fill(0)

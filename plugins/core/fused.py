@@ -1,10 +1,16 @@
-"""Optimizer updates as one compiled pass per parameter buffer (numba, NumPy backend).
+"""Core kernels compiled by numba for the NumPy backend (None where numba cannot be used,
+engines/jit.py).
 
-NumPy runs Adam as ten whole-array passes over every parameter (about a third of an MLP step
+Adam: NumPy runs Adam as ten whole-array passes over every parameter (about a third of an MLP step
 at 269k parameters, docs/PERFORMANCE.md); the loop below reads and writes each number once,
 with the same operations in the same order and the scalars in the array's dtype, so it agrees
 with the NumPy code to the last bit (tested). On the GPU a CuPy ElementwiseKernel does the same
-(plugins/core/optimizers.py). None where numba cannot be used (engines/jit.py).
+(plugins/core/optimizers.py).
+
+Softmax cross-entropy: one pass per row for the probabilities, the loss, the accuracy hits and
+the confusion counts (about fifteen NumPy calls otherwise, which dominate a small network's
+step), and one for the gradient. The exponential is numba's (libm), so it agrees with the
+NumPy path to rounding, not bitwise (tested).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from engines.jit import LazyKernels, njit
 
 
 def _compile():
-    from math import sqrt
+    from math import exp, log, sqrt
 
     @njit
     def adam(value, grad, avg, sq_avg, beta1, beta2, eps_scaled, step_size):
@@ -26,7 +32,53 @@ def _compile():
             sq_avg[k] = v
             value[k] -= m / (sqrt(v) + eps_scaled) * step_size
 
-    return {"adam": adam}
+    @njit
+    def softmax_cross_entropy(logits, targets, probs, mass, counts, count):
+        """Row-wise softmax into probs, sum of targets into mass; returns (summed loss,
+        rows whose target logit is the row maximum); adds (true, guessed) class pairs to
+        counts (classes * classes) when count is set."""
+        rows, classes = logits.shape
+        total, hits = 0.0, 0
+        for r in range(rows):
+            top, guess = logits[r, 0], 0
+            for k in range(1, classes):
+                if logits[r, k] > top:
+                    top, guess = logits[r, k], k
+            norm = 0.0
+            for k in range(classes):
+                e = exp(logits[r, k] - top)
+                probs[r, k] = e
+                norm += e
+            target_mass, picked, truth, best = 0.0, 0.0, 0, targets[r, 0]
+            for k in range(classes):
+                probs[r, k] /= norm
+                t = targets[r, k]
+                target_mass += t
+                picked += t * (logits[r, k] - top)
+                if t > best:
+                    truth, best = k, t
+            mass[r] = target_mass
+            total += log(norm) * target_mass - picked
+            if picked >= 0.0:
+                hits += 1
+            if count:
+                counts[truth * classes + guess] += 1
+        return total, hits
+
+    @njit
+    def softmax_cross_entropy_grad(probs, mass, targets, scale, out, accumulate):
+        """out (=, or += when accumulate) (probs * mass - targets) * scale."""
+        rows, classes = probs.shape
+        for r in range(rows):
+            for k in range(classes):
+                g = (probs[r, k] * mass[r] - targets[r, k]) * scale
+                if accumulate:
+                    out[r, k] += g
+                else:
+                    out[r, k] = g
+
+    return {"adam": adam, "softmax_cross_entropy": softmax_cross_entropy,
+            "softmax_cross_entropy_grad": softmax_cross_entropy_grad}
 
 
 KERNELS = LazyKernels(_compile)

@@ -109,6 +109,11 @@ def build_softmax_cross_entropy(ctx):
     # NumPy's maximum.reduce skips max()'s wrapper overhead; CuPy keeps the plain max
     reduce_max = xp.maximum.reduce if ctx.backend.name == "numpy" else xp.max
 
+    compiled = _numba_kernels() if ctx.backend.name == "numpy" else None
+    if compiled is not None:
+        return _compiled_softmax_cross_entropy(compiled, pred, target, loss, accuracy, probs,
+                                               target_mass, count_classes)
+
     def forward():
         logits, t = pred.value, target.value
         rows = logits.shape[0]
@@ -143,6 +148,36 @@ def build_softmax_cross_entropy(ctx):
         pred.grad += w
 
     return Step(forward, backward)
+
+
+def _numba_kernels():
+    from plugins.core.fused import KERNELS
+    return KERNELS.get()
+
+
+def _compiled_softmax_cross_entropy(kernels, pred, target, loss, accuracy, probs, target_mass,
+                                    count_classes) -> Step:
+    """The same node with one compiled pass forward and one backward (plugins/core/fused.py)."""
+    forward_rows = kernels["softmax_cross_entropy"]
+    grad_rows = kernels["softmax_cross_entropy_grad"]
+    counts = count_classes.counts
+
+    def forward():
+        rows = pred.value.shape[0]
+        total, hits = forward_rows(pred.value, target.value, probs[:rows],
+                                   target_mass[:rows, 0], counts, count_classes.active())
+        loss.value[0] = total / rows
+        accuracy.value[0] = hits / rows
+
+    def backward():  # dE/dz = (p sum(t) - t) / n
+        if pred.grad is None:
+            return
+        rows = pred.value.shape[0]
+        scale = pred.grad.dtype.type(loss.grad[0] / rows)
+        grad_rows(probs[:rows], target_mass[:rows, 0], target.value, scale, pred.grad,
+                  not pred.grad_overwrite)
+
+    return Step(forward, backward, overwrites=("pred",))
 
 
 BCE_SPEC = NodeSpec(

@@ -339,8 +339,8 @@ def build_adam(ctx):
 
 
 def _numba_kernel(name: str):
-    """The compiled NumPy-backend kernel `name`, or None (plugins/core/fused_updates.py)."""
-    from plugins.core.fused_updates import KERNELS
+    """The compiled NumPy-backend kernel `name`, or None (plugins/core/fused.py)."""
+    from plugins.core.fused import KERNELS
     kernels = KERNELS.get()
     return None if kernels is None else kernels[name]
 
