@@ -9,6 +9,7 @@ MNIST examples read a tiny IDX file written here.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import struct
 from pathlib import Path
@@ -74,6 +75,14 @@ def tiny_mnist(folder: Path) -> None:
     write_idx(folder / "mnist" / "train-labels-idx1-ubyte.gz", labels[:100])
 
 
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread():
+    """As conftest's, but one collection for the module (shared_window's end), not two
+    full collections per example: cyclic GC stays off, so never on a session's thread."""
+    gc.disable()
+    yield
+
+
 @pytest.fixture(scope="module")
 def shared_window(qapp, registry, tmp_path_factory):
     """One editor window for the module, with private settings (opening is what is tested)."""
@@ -85,9 +94,12 @@ def shared_window(qapp, registry, tmp_path_factory):
         window = MainWindow(registry)
         window.resize(1200, 800)
         window.show()
+        gc.disable()
         yield window
         window.undo_stack.set_clean()
         window.close()
+        gc.collect()
+        gc.enable()
 
 
 def idle(controller) -> bool:
