@@ -152,6 +152,9 @@ class ScatterViewDock(_PointsDock):
             self.legend_tags = list(self.latest)  # several nodes: name each by its colour
             self.set_legend([(_first_colour(event), self.labels.get(tag, tag))
                              for tag, event in self.latest.items()])
+        elif not self.view.classes and len(self.latest) == 1 and \
+                self.view.kind is ViewKind.SCATTER:
+            self._class_legend(next(iter(self.latest.values())))
         for tag, event in self.latest.items():
             if tag not in self.items:
                 lines = pg.PlotCurveItem(pen=pg.mkPen("#bbbbbb", width=1), connect="pairs")
@@ -166,9 +169,20 @@ class ScatterViewDock(_PointsDock):
                 pairs = xy[np.asarray(event.edges, dtype=np.intp).ravel()]
                 lines.setData(pairs[:, 0], pairs[:, 1])
 
+    def _class_legend(self, event: Points) -> None:
+        """Points of one scatter coloured by an unnamed label (a dataset's classes, which
+        for digits are the digits): 'class k' per colour."""
+        if event.labels is None:
+            return
+        found = tuple(int(v) for v in np.unique(np.asarray(event.labels)))
+        if 2 <= len(found) <= len(PALETTE) and found != getattr(self, "_classes_shown", ()):
+            self._classes_shown = found
+            self.set_legend([(PALETTE[k % len(PALETTE)], f"class {k}") for k in found])
+
     def clear(self) -> None:
         super().clear()
         self.latest.clear()
+        self._classes_shown = ()
         self.legend_tags = []
         self.set_legend(self.class_entries())
         for dots, lines in self.items.values():

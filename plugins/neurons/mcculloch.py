@@ -110,7 +110,8 @@ NEURON_SPEC = NodeSpec(
     views=(
         View(ViewKind.CURVES, "Errors", ("train/errors",), y=Axis("errors per sample")),
         View(ViewKind.SCATTER, "Separating line", ("mp/{node}/data", "mp/{node}/line"),
-             y=Axis("x2"), x=Axis("x1"), doc="The line w . x = w_0 over the data."),
+             y=Axis("x2"), x=Axis("x1"), classes=("target 0", "target 1", "line"),
+             doc="The line w . x = w_0 over the data."),
         View(ViewKind.DECISION_REGIONS, "Decision regions", ("mp/{node}/regions",
              "mp/{node}/data"), y=Axis("x2"), x=Axis("x1")),
         View(ViewKind.TEXT, "Truth table", ("mp/{node}/table",)),

@@ -323,3 +323,19 @@ def test_a_long_strip_of_an_image_fills_its_panel_and_a_square_keeps_square_pixe
     panels = docks.dock("Picture").panels
     assert not panels["pic/n1"].plot.getViewBox().state["aspectLocked"]
     assert panels["pic/n2"].plot.getViewBox().state["aspectLocked"]
+
+
+def test_a_scatter_coloured_by_unnamed_classes_names_them_by_number(docks):
+    from engines.events import Points
+    spec = NodeSpec("t.scatter", "Scatter", "Test", "doc", views=(
+        View(ViewKind.SCATTER, "Latent means", ("scatter/{node}",)),))
+    graph = Graph("g")
+    graph.add_node(Node("view", "t.scatter", {}, (0, 0), "Latent means by digit"))
+    docks.prepare(graph, _registry_with(spec))
+    docks.points(Points("scatter/view", 1, np.zeros((4, 2)), labels=np.array([3, 0, 3, 7])))
+    docks.refresh()
+    dock = docks.dock("Latent means")
+    from gui.plots.curves import PALETTE
+    text = dock.legend.text()
+    assert dock.legend.isVisibleTo(dock) and "class 0" in text and "class 7" in text
+    assert text.index(PALETTE[3]) < text.index("class 3")
