@@ -313,7 +313,11 @@ def build_adam(ctx):
             for parts in split_groups:
                 kind = parts[0][0].dtype.type
                 scalars = (kind(beta1), kind(beta2), kind(eps_scaled), kind(step_size))
-                halves.run(compiled_pass, [(*part, scalars) for part in parts])
+                if len(parts) == 1:
+                    value, grad, _work, avg, sq_avg = parts[0]
+                    compiled(value, grad, avg, sq_avg, *scalars)
+                else:
+                    halves.run(compiled_pass, [(*part, scalars) for part in parts])
             return
 
         def passes(value, grad, work, avg, sq_avg):
