@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with an NVIDIA GPU (it may have no network and nothing to install):
 # runs the GPU-marked tests and the CuPy benchmarks against PyTorch CUDA (MLP at batch 128 and
-# 1024, digits at batch 32, RBM CD-1) and prints one table, in under 8 minutes.
+# 1024, digits at batch 32, RBM CD-1, LIF, LSTM) and prints one table, in under 8 minutes.
 #
 #   bash bench/gpu_check.sh            # uses python3 as it is; PYTHON=... picks another
 #
@@ -41,7 +41,7 @@ tests=$?
 echo "== CuPy benchmarks against PyTorch CUDA (each side in its own process)"
 mkdir -p bench/results
 out=bench/results/gpu-$(date +%Y%m%d-%H%M%S).json
-timeout 300 "$PYTHON" bench/run_all.py --engine cupy --quick --only mlp rbm lif --out "$out"
+timeout 300 "$PYTHON" bench/run_all.py --engine cupy --quick --only mlp rbm lif lstm --out "$out"
 bench=$?
 
 echo "== summary"

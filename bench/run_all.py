@@ -35,7 +35,7 @@ SINGLE = {
     "lstm": ("bench_lstm.py", [], []),
     "lenet": ("bench_lenet.py", [], []),
 }
-GPU_SINGLE = {"lif": ["--engine", "cupy"]}
+GPU_SINGLE = {"lif": ["--engine", "cupy"], "lstm": ["--engine", "cupy"]}
 
 
 def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
