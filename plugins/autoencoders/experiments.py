@@ -76,20 +76,29 @@ def stacked_autoencoder_mnist(context: Context) -> Outcome:
         nodes[name]["params"].update({"init": "he_normal", "l2": l2})
     graph = graph_from_dict(document, context.registry, source=path)
     epochs = 2 if context.quick else 5
-    session = Session(compile_graph(graph, context.registry, seed=0), epochs=epochs)
+    program = compile_graph(graph, context.registry, seed=0)
+    session = Session(program, epochs=epochs)
+    ends = []  # the training MSE of the model as it is at each epoch's end (the notes print
+    # the MSE of the epoch's last batch, an estimate of that; the epoch mean also counts
+    # the epoch's first, worse batches)
+    session.epoch_ends.append(lambda _epoch: ends.append(
+        2 * program.evaluate("train")["loss"] / pixels))
     session.run()
-    losses = [2 * h["train/loss"] / pixels for h in session.history]
-    if len(losses) < epochs:
-        return Outcome("-", Verdict.NOT_RUN, f"stopped after {len(losses)} epochs: "
+    means = [2 * h["train/loss"] / pixels for h in session.history]
+    if len(ends) < epochs:
+        return Outcome("-", Verdict.NOT_RUN, f"stopped after {len(ends)} epochs: "
                        f"{session.state}")
+    losses = ends
     first_ok = abs(losses[0] - MNIST_NOTES[0]) <= 0.5 * MNIST_NOTES[0]
     last_ok = context.quick or abs(losses[-1] - MNIST_NOTES[1]) <= 0.5 * MNIST_NOTES[1]
     verdict = Verdict.AGREES if first_ok and last_ok and losses[-1] < losses[0] \
         else Verdict.DIFFERS
     figure = ", ".join(f"epoch {i}: {loss:.4f}" for i, loss in enumerate(losses))
-    return Outcome(f"train MSE {figure}", verdict,
-                   "Dendrite reports each epoch's mean training MSE per pixel (the notes print "
-                   "the MSE of the epoch's last batch of 150); the example's greedy "
+    return Outcome(f"train MSE at each epoch's end {figure}", verdict,
+                   "The MSE per pixel of the whole training split after each epoch (the notes "
+                   "print the MSE of the epoch's last batch of 150, an estimate of it); the "
+                   "epoch means, which also count the epoch's first batches, are "
+                   + ", ".join(f"{m:.4f}" for m in means) + ". The example's greedy "
                    "pretraining and tied decoders are left out, as in the notes' code."
                    + (" Quick mode runs 2 epochs." if context.quick else ""))
 

@@ -27,9 +27,12 @@ def test_the_row_trains_the_notes_net_on_the_idx_files(registry, tmp_path):
     write_images(tmp_path)
     outcome = stacked_autoencoder_mnist(Context(True, registry, tmp_path))
     assert outcome.verdict in (Verdict.AGREES, Verdict.DIFFERS), outcome
-    losses = [float(part.split(": ")[1]) for part in outcome.figure[10:].split(", ")]
+    ends = outcome.figure.split("at each epoch's end ", 1)[1]
+    losses = [float(part.split(": ")[1]) for part in ends.split(", ")]
     assert len(losses) == 2 and all(0 < loss < 10 for loss in losses)
     assert "last batch" in outcome.why
+    means = outcome.why.split("epoch means, which also count the epoch's first batches, are ")
+    assert len([float(m) for m in means[1].split(". ")[0].split(", ")]) == 2
 
 
 def test_the_row_names_the_missing_images_file(tmp_path):
