@@ -31,7 +31,10 @@ from graph.spec import NodeSpec
 
 _SCALARS = (bool, int, float, str, bytes, complex, type(None), np.generic, enum.Enum)
 _SKIP = (types.ModuleType, type, Graph, Registry, NodeSpec, Backend, np.random.SeedSequence)
-_SKIP_MODULES = ("PySide6", "threading", "queue", "_thread", "logging", "concurrent")
+# code, not state: a compiled kernel (Numba's dispatchers reach llvmlite's wrappers, whose
+# __dict__ is no dict) holds nothing a run changes
+_SKIP_MODULES = ("PySide6", "threading", "queue", "_thread", "logging", "concurrent", "numba",
+                 "llvmlite")
 
 
 class CheckpointError(ValueError):
