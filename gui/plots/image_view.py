@@ -66,6 +66,10 @@ class ImagePanel:
         if high <= low:
             low, high = low - 0.5, high + 0.5
         self.image.setImage(shown, levels=(low, high))
+        if self.heatmap and extent is None:  # cell k centred on tick k (class 0..9, not edges)
+            from PySide6.QtCore import QRectF
+            rows, columns = shown.shape[:2]
+            self.image.setRect(QRectF(-0.5, -0.5, columns, rows))
         if not self.heatmap:  # a long strip (a 2 x 128 weight matrix) fills the panel
             rows, columns = shown.shape[:2]
             self.plot.setAspectLocked(max(rows, columns) <= MAX_LOCKED_RATIO * min(rows, columns))
@@ -102,7 +106,8 @@ class ImagePanel:
             row, col = divmod(index, shown.shape[1])
             value = float(shown[row, col])
             text.setText(value_text(value), color="#000000" if value > mid else "#ffffff")
-            text.setPos(col + 0.5, row + 0.5)
+            centre = 0.0 if self.heatmap and self.extent is None else 0.5
+            text.setPos(col + centre, row + centre)
             text.setVisible(True)
 
 

@@ -339,3 +339,20 @@ def test_a_scatter_coloured_by_unnamed_classes_names_them_by_number(docks):
     text = dock.legend.text()
     assert dock.legend.isVisibleTo(dock) and "class 0" in text and "class 7" in text
     assert text.index(PALETTE[3]) < text.index("class 3")
+
+
+def test_a_heatmap_centres_cell_k_on_tick_k(main_window):
+    from graph.views import Axis
+    spec = NodeSpec("t.cm", "CM", "Test", "doc", views=(
+        View(ViewKind.HEATMAP, "Confusion", ("cm/{node}",), y=Axis("true class"),
+             x=Axis("predicted class")),))
+    graph = Graph("g")
+    graph.add_node(Node("loss", "t.cm", {}, (0, 0), "Softmax cross-entropy"))
+    docks = ViewDocks(main_window)
+    docks.add_to(main_window)
+    docks.prepare(graph, _registry_with(spec))
+    docks.image("cm/loss", np.eye(10, dtype=np.float32))
+    docks.refresh()
+    rect = docks.dock("Confusion").panels["cm/loss"].image.mapRectToParent(
+        docks.dock("Confusion").panels["cm/loss"].image.boundingRect())
+    assert (rect.left(), rect.top(), rect.right(), rect.bottom()) == (-0.5, -0.5, 9.5, 9.5)
