@@ -19,6 +19,7 @@ from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
 MAX_ANNOTATED = 150
 CELL_PX = (30, 14)  # a cell narrower or lower than this gets no printed value
+MAX_TICKED = 12  # a heatmap side of at most this many cells gets a tick per cell
 MAX_LOCKED_RATIO = 8  # a picture longer than this keeps no square pixels: it fills the panel
 PANEL_MIN_PX = 170
 COLUMNS = 3
@@ -70,6 +71,9 @@ class ImagePanel:
             from PySide6.QtCore import QRectF
             rows, columns = shown.shape[:2]
             self.image.setRect(QRectF(-0.5, -0.5, columns, rows))
+            for side, count in (("left", rows), ("bottom", columns)):
+                if count <= MAX_TICKED:  # every cell its number (0..9, no "10" at the edge)
+                    self.plot.getAxis(side).setTicks([[(k, str(k)) for k in range(count)]])
         if not self.heatmap:  # a long strip (a 2 x 128 weight matrix) fills the panel
             rows, columns = shown.shape[:2]
             self.plot.setAspectLocked(max(rows, columns) <= MAX_LOCKED_RATIO * min(rows, columns))
