@@ -183,17 +183,13 @@ class Program:
         return max(1, self.simulation_steps)
 
     def set_rows(self, n: int) -> None:
-        """Point every batched buffer at its first n rows (nothing to do when they are)."""
-        if n == getattr(self, "_rows", None):
-            return
+        """Point every batched buffer at its first n rows."""
         for buf in self._batched:
             buf.set_rows(n)
-        self._rows = n
 
     def prepare(self) -> None:
         """Index what the step loops need; called once by the compiler."""
         self._batched = [b for b in self.outputs.values() if b.batched]
-        self._rows = None  # rows the batched buffers show now (None: not set since prepare)
         # a gradient written whole by its only reader needs no zeroing first
         self._grads = [b for b in self.outputs.values()
                        if b.grad is not None and not b.grad_overwrite]
