@@ -112,7 +112,21 @@ def build_relu(ctx):
         xp.greater(y.value, 0, out=m)
         xp.multiply(y.grad, m, out=out)
 
-    return _grad_step(forward, x, work, grad)
+    compiled = _numba_kernel("relu_grad") if ctx.backend.name == "numpy" else None
+    if compiled is None or len(y.storage.shape) != 2:
+        return _grad_step(forward, x, work, grad)
+
+    def backward():  # one compiled pass (plugins/core/fused.py)
+        if x.grad is not None:
+            compiled(y.value, y.grad, x.grad, not x.grad_overwrite)
+
+    return Step(forward, backward, overwrites=("x",))
+
+
+def _numba_kernel(name: str):
+    from plugins.core.fused import KERNELS
+    kernels = KERNELS.get()
+    return None if kernels is None else kernels[name]
 
 
 def build_leaky_relu(ctx):

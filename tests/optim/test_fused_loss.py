@@ -76,3 +76,14 @@ def test_training_matches_the_numpy_node(monkeypatch, dtype, rtol):
         assert set(got) == set(want)
         for key in want:
             assert got[key] == pytest.approx(want[key], rel=rtol, abs=1e-12), key
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_relu_gradient_kernel(accumulate):
+    rng = np.random.default_rng(8)
+    y = np.maximum(rng.normal(size=(6, 5)), 0).astype(np.float32)
+    grad_y = rng.normal(size=(6, 5)).astype(np.float32)
+    out = np.full((6, 5), 0.25, dtype=np.float32)
+    KERNELS.get()["relu_grad"](y, grad_y, out, accumulate)
+    expected = np.where(y > 0, grad_y, 0) + (0.25 if accumulate else 0)
+    np.testing.assert_array_equal(out, expected.astype(np.float32))
