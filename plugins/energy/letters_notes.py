@@ -260,12 +260,22 @@ RBM_STOP_FACTORS = (0.5, 0.1, 0.1)
 
 @dataclass(frozen=True)
 class ArmResult:
-    """One arm's outcome: test wins of len(test), epochs run."""
+    """One arm's outcome: test wins of len(test), epochs run, and the training and
+    cross-validation losses at the kept (best cross-validation) epoch."""
 
     name: str
     wins: int
     total: int
     epochs: str
+    losses: tuple = (float("nan"), float("nan"))
+
+
+def kept_losses(net: FeedForward) -> tuple:
+    """(training, cross-validation) loss at the epoch whose weights were kept."""
+    if not net.history:
+        return (float("nan"), float("nan"))
+    best = min(net.history, key=lambda h: h["val/loss"])
+    return (best["train/loss"], best["val/loss"])
 
 
 def run_arms(seed: int = 0, *, max_epochs: int | None = None, rbm_epochs: int | None = None,
@@ -286,12 +296,12 @@ def run_arms(seed: int = 0, *, max_epochs: int | None = None, rbm_epochs: int | 
     shallow = FeedForward.random(SHALLOW, rng)
     epochs = train_feedforward(shallow, sets, capped(SHALLOW_SCHEDULE))
     results.append(ArmResult("841-100-26 from scratch", shallow.wins(test_x, test_y),
-                             len(test_y), str(epochs)))
+                             len(test_y), str(epochs), kept_losses(shallow)))
 
     deep = FeedForward.random(DEEP, rng)
     epochs = train_feedforward(deep, sets, capped(DEEP_RANDOM_SCHEDULE))
     results.append(ArmResult("841-100-300-100-50-26 random start", deep.wins(test_x, test_y),
-                             len(test_y), str(epochs)))
+                             len(test_y), str(epochs), kept_losses(deep)))
 
     pretrained = FeedForward.random(DEEP, rng)
     data, cv = sets.train[0], sets.cv[0]
@@ -309,5 +319,6 @@ def run_arms(seed: int = 0, *, max_epochs: int | None = None, rbm_epochs: int | 
     epochs = train_feedforward(pretrained, sets, capped(FINE_TUNE_SCHEDULE))
     results.append(ArmResult("the same net pretrained by three RBMs",
                              pretrained.wins(test_x, test_y), len(test_y),
-                             f"RBMs {'/'.join(rbm_runs)}, fine-tuning {epochs}"))
+                             f"RBMs {'/'.join(rbm_runs)}, fine-tuning {epochs}",
+                             kept_losses(pretrained)))
     return results

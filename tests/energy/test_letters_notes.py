@@ -108,6 +108,9 @@ def test_training_stops_early_and_keeps_the_best_cross_validation_weights(sets):
     assert epochs < 200 and losses[-1] > min(losses)  # stop factor 0: the first rise stops it
     assert epochs >= schedule.min_epochs == 10  # but not before epoch 10
     assert net.loss(*small.cv) == pytest.approx(min(losses))
+    train, val = ln.kept_losses(net)  # the kept weights' losses, measured again
+    assert val == pytest.approx(net.loss(*small.cv)) and train == pytest.approx(
+        net.loss(*small.train))
 
 
 def test_rbm_training_stops_on_the_cross_validation_hamming_error(sets):
@@ -125,6 +128,7 @@ def test_the_three_arms_run_and_report_wins_of_312(sets):
     assert [r.total for r in results] == [312, 312, 312]
     assert all(0 <= r.wins <= 312 for r in results)
     assert results[2].epochs.startswith("RBMs 1/1/1")
+    assert all(np.all(np.isfinite(r.losses)) for r in results)
 
 
 @pytest.mark.slow
