@@ -5,8 +5,9 @@ in the real MainWindow and measures:
   * event-loop latency: every 20 ms a zero-delay QTimer.singleShot is posted and the time
     until it fires is recorded (p50 / p99 / max; target p99 < 50 ms);
   * the longest single drain of session events (the GUI thread's work per tick);
-  * training throughput in samples/s with plots live vs the same Session headless (started on
-    its worker thread and joined, no window), interleaved so machine noise hits both alike.
+  * training throughput in samples/s with plots live vs the same Session headless as
+    `main.py run` runs it (worker thread, run record written, no window), interleaved so
+    machine noise hits both alike.
 
     .venv/bin/python bench/bench_gui_latency.py [--epochs 600] [--repeats 3]
 Runs offscreen unless DISPLAY is set (use xvfb-run -a for a real X server).
@@ -45,13 +46,19 @@ def samples_per_second(session, seconds: float) -> float:
 
 
 def headless_run(graph, registry, epochs: int) -> float:
+    """The headless command's path (engines/headless.py): a Session that writes its run
+    record (metrics, TensorBoard events), as `main.py run` and the window both do."""
     from engines.compiler import compile_graph
+    from engines.records import RunRecorder
     from engines.session import Session
-    session = Session(compile_graph(graph, registry, seed=0), epochs)
+    program = compile_graph(graph, registry, seed=0)
+    recorder = RunRecorder("runs", graph, EXAMPLE)
+    session = Session(program, epochs, observers=[recorder.observe])
     began = time.perf_counter()
     session.start()
     session.join()
     seconds = time.perf_counter() - began
+    recorder.finish(program, engine="numpy", seed=0, epochs=epochs, history=session.history)
     assert session.state == "finished", session.state
     return samples_per_second(session, seconds)
 
