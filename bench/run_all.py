@@ -8,6 +8,7 @@ and the LSTM / LeNet ones when present) run as they are and their last lines are
 docs/PERFORMANCE.md's tables come from these files.
 
     .venv/bin/python bench/run_all.py [--quick] [--engine numpy|cupy] [--only mlp rbm ...]
+    .venv/bin/python bench/run_all.py --markdown bench/results/<run>.json   # the doc's table
 """
 
 from __future__ import annotations
@@ -110,6 +111,24 @@ def print_table(rows: list[dict]) -> None:
             print(f"    {line}")
 
 
+def markdown(document: dict) -> str:
+    """The paired rows of a saved run as the Markdown table docs/PERFORMANCE.md shows."""
+    load = ", ".join(f"{x:g}" for x in document.get("load") or [])
+    lines = [f"{document['time']}, engine {document['engine']}, {document['cpus']} CPUs "
+             f"(load average {load or '?'}), NumPy {document['numpy']}, "
+             f"torch {document['torch']}{', quick' if document['quick'] else ''}:", "",
+             "| workload | unit | Dendrite | PyTorch | ratio (range) | matmul bound | share |",
+             "|---|---|---|---|---|---|---|"]
+    for r in document["rows"]:
+        if "ratio" not in r:
+            continue
+        low, high = r["ratio_range"]
+        lines.append(f"| {r['workload']} | {r['unit']} | {r['dendrite']:,.0f} | "
+                     f"{r['torch']:,.0f} | {r['ratio']:.2f}x ({low:.2f}-{high:.2f}) | "
+                     f"{r['bound']:,.0f} | {r['bound_share']:.0%} |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("numpy", "cupy"), default="numpy")
@@ -119,7 +138,12 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         help=f"any of mlp, rbm, {', '.join(SINGLE)}")
     parser.add_argument("--out", help="JSON file (default bench/results/<time>-<engine>.json)")
+    parser.add_argument("--markdown", metavar="JSON",
+                        help="print a saved run's table as Markdown (for PERFORMANCE.md)")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return 0
     wanted = set(args.only or ["mlp", "rbm", *SINGLE])
     try:
         import torch
