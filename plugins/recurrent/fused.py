@@ -1,4 +1,4 @@
-"""Fused elementwise work of one LSTM step, compiled by numba (CPU, NumPy backend).
+"""Fused elementwise work of one LSTM or GRU step, compiled by numba (CPU, NumPy backend).
 
 The NumPy step loop spends most of its non-matmul time in call overhead: ten forward and
 sixteen reverse ufunc calls per step on (units, rows) blocks of a few thousand numbers, each
@@ -52,7 +52,56 @@ def _compile():
                 dpre[t, 2 * n + j, r] = c_grad * i * (one - g * g)
                 dc[j, r] = c_grad * f
 
-    return forward_cell, backward_cell
+    @njit
+    def gru_gates(pre, tmpg, hn, t, n, half):
+        """GRU (reset_after), after tanh of the halved r, z inputs: r, z as sigmoids, h U_n
+        kept in hn[t], and the candidate's input x W_n + b_n + r * (h U_n) in pre[t]."""
+        rows = pre.shape[2]
+        for j in range(n):
+            for r in range(rows):
+                reset = pre[t, j, r] * half + half
+                pre[t, j, r] = reset
+                pre[t, n + j, r] = pre[t, n + j, r] * half + half
+                recurrent = tmpg[2 * n + j, r]
+                hn[t, j, r] = recurrent
+                pre[t, 2 * n + j, r] = pre[t, 2 * n + j, r] + reset * recurrent
+
+    @njit
+    def gru_state(pre, hs, t, n):
+        """h' = n + z (h - n) once pre[t]'s candidate holds tanh."""
+        rows = pre.shape[2]
+        for j in range(n):
+            for r in range(rows):
+                new = pre[t, 2 * n + j, r]
+                hs[t + 1, j, r] = new + (hs[t, j, r] - new) * pre[t, n + j, r]
+
+    @njit
+    def gru_backward_cell(pre, hs, hn, dpre, dph, dh, dseq, t, n, has_seq, one):
+        """One reverse GRU (reset_after) step without its matmul: the gate gradients into
+        dpre[t], the U-side ones into dph[t], and dh replaced by its z-path dh z (the
+        caller adds U dph[t])."""
+        rows = pre.shape[2]
+        for j in range(n):
+            for r in range(rows):
+                h = dh[j, r]
+                if has_seq:
+                    h += dseq[t, j, r]
+                reset = pre[t, j, r]
+                z = pre[t, n + j, r]
+                new = pre[t, 2 * n + j, r]
+                dz = ((hs[t, j, r] - new) * h) * ((one - z) * z)
+                dn = ((one - new * new) * (one - z)) * h
+                dr = (dn * hn[t, j, r]) * ((one - reset) * reset)
+                dpre[t, j, r] = dr
+                dpre[t, n + j, r] = dz
+                dpre[t, 2 * n + j, r] = dn
+                dph[t, j, r] = dr
+                dph[t, n + j, r] = dz
+                dph[t, 2 * n + j, r] = dn * reset
+                dh[j, r] = h * z
+
+    return {"lstm": (forward_cell, backward_cell),
+            "gru": (gru_gates, gru_state, gru_backward_cell)}
 
 
 KERNELS = LazyKernels(_compile)

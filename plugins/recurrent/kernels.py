@@ -149,6 +149,15 @@ class Cell:
         self._c0 = c0
         self._run(v)
 
+    def _fused(self, kind: str):
+        """numba's fused step kernels for `kind` on the NumPy backend, else None
+        (plugins/recurrent/fused.py); the option fused=False keeps the NumPy path."""
+        if self.xp.__name__ != "numpy" or not self.options.get("fused", True):
+            return None
+        from plugins.recurrent.fused import KERNELS
+        kernels = KERNELS.get()
+        return None if kernels is None else kernels[kind]
+
     def _input_weights(self, Wb) -> None:
         """Fill Wb with [W; b] for the input projection (a cell may fold a scale in)."""
         Wb[:self.F] = self.W.value
@@ -267,17 +276,11 @@ class LSTMCell(Cell):
         else:
             self._run_peephole(v)
 
-    def _fused(self):
-        """numba's fused step kernels on the NumPy backend, else None (module doc)."""
-        if self.xp.__name__ != "numpy" or not self.options.get("fused", True):
-            return None
-        from plugins.recurrent.fused import KERNELS
-        return KERNELS.get()
 
     def _run_plain(self, v):
         xp, n, UT = self.xp, self.n, self.scaled_U.T
         pre, hs, cs, tc, tmp, tmpg = v["pre"], v["hs"], v["cs"], v["tc"], v["tmp"], v["tmpg"]
-        fused = self._fused()
+        fused = self._fused("lstm")
         if fused is not None:
             forward_cell, half = fused[0], pre.dtype.type(0.5)
             for t in range(self.T):
@@ -347,7 +350,7 @@ class LSTMCell(Cell):
         xp, n = self.xp, self.n
         U, pre, dpre, cs, tc = self.U.value, v["pre"], v["dpre"], v["cs"], v["tc"]
         tmp, factor = v["tmp"], v["factor"]
-        fused = self._fused()
+        fused = self._fused("lstm")
         if fused is not None:
             backward_cell, one = fused[1], pre.dtype.type(1)
             seq = dseq if dseq is not None else tc[:1]  # any array; has_seq says whether used
@@ -447,6 +450,20 @@ class GRUCell(Cell):
     def _run_reset_after(self, v):
         xp, n, UT = self.xp, self.n, self.U.value.T
         pre, hs, hn, tmp, tmpg = v["pre"], v["hs"], v["hn"], v["tmp"], v["tmpg"]
+        fused = self._fused("gru")
+        if fused is not None:
+            gates, state, half = fused[0], fused[1], pre.dtype.type(0.5)
+            for t in range(self.T):
+                g = pre[t]
+                xp.matmul(UT, hs[t], out=tmpg)
+                rz = g[:2 * n]
+                rz += tmpg[:2 * n]
+                rz *= 0.5  # sigmoid(a) = 0.5 tanh(a / 2) + 0.5, as sigmoid_
+                xp.tanh(rz, out=rz)
+                gates(pre, tmpg, hn, t, n, half)
+                xp.tanh(g[2 * n:], out=g[2 * n:])
+                state(pre, hs, t, n)
+            return
         for t in range(self.T):
             g = pre[t]
             xp.matmul(UT, hs[t], out=tmpg)
@@ -467,7 +484,17 @@ class GRUCell(Cell):
                                      v["hn"])
         tmp, tmp2 = v["tmp"], v["tmp2"]
         dh, dseq = self._start_grads(v, dh_seq, dh_last)
-        for t in range(self.T - 1, -1, -1):
+        fused = self._fused("gru")
+        steps = range(self.T - 1, -1, -1)
+        if fused is not None:
+            backward_cell, one = fused[2], pre.dtype.type(1)
+            seq = dseq if dseq is not None else hn[:1]  # any array; has_seq says whether used
+            for t in steps:
+                backward_cell(pre, hs, hn, dpre, dph, dh, seq, t, n, dseq is not None, one)
+                xp.matmul(U, dph[t], out=tmp)
+                dh += tmp
+            steps = ()
+        for t in steps:
             if dseq is not None:
                 dh += dseq[t]
             g, d, dhs = pre[t], dpre[t], dph[t]
