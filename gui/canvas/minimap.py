@@ -24,6 +24,7 @@ class Minimap(QWidget):
         self.resize(*SIZE)
         self._pixmap = QPixmap()
         self._source = QRectF()  # the scene rectangle the pixmap shows
+        self._content = QRectF()  # the cards' bounding rectangle, kept a moment after edits
         self._render_due = QTimer(self)
         self._render_due.setSingleShot(True)
         self._render_due.setInterval(300)
@@ -34,7 +35,16 @@ class Minimap(QWidget):
         self.hide()
 
     def wanted(self) -> bool:
-        return self.enabled and len(self.view.graph_scene.nodes) >= MIN_NODES
+        """On, a graph of MIN_NODES or more, and part of it out of sight (a view that shows
+        the whole graph needs no map of it, and the map would cover cards)."""
+        return (self.enabled and len(self.view.graph_scene.nodes) >= MIN_NODES
+                and not self._all_in_sight())
+
+    def _all_in_sight(self) -> bool:
+        if self._content.isNull():
+            self._content = self.view.graph_scene.items_rect()
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        return visible.contains(self._content)
 
     def place(self) -> None:
         """Keep to the view's bottom-right corner; show or hide for the graph's size."""
@@ -48,6 +58,7 @@ class Minimap(QWidget):
 
     def render_scene(self) -> None:
         """Draw the whole graph into the pixmap (cards at this scale are plain blocks)."""
+        self._content = self.view.graph_scene.items_rect()
         self.place()
         if not self.isVisible():
             return

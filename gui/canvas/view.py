@@ -81,6 +81,7 @@ class GraphView(QGraphicsView):
         self.scale(target / current, target / current)
         drift = self.mapFromScene(fixed) - anchor
         self.pan_by(drift.x(), drift.y())
+        self._place_minimap()
 
     def wheelEvent(self, event):
         steps = event.angleDelta().y() / 120.0
@@ -95,17 +96,24 @@ class GraphView(QGraphicsView):
         if self.zoom_factor() > 1.0:
             self.zoom_by(1.0 / self.zoom_factor())
             self.centerOn(rect.center())
+        self._place_minimap()
+
+    def _place_minimap(self) -> None:
+        minimap = getattr(self, "minimap", None)  # None while __init__ sets the view up
+        if minimap is not None:
+            minimap.place()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if getattr(self, "minimap", None) is not None:
-            self.minimap.place()
+        self._place_minimap()
 
     def scrollContentsBy(self, dx, dy):
         super().scrollContentsBy(dx, dy)
         minimap = getattr(self, "minimap", None)  # None while __init__ sets the scene rect
-        if minimap is not None and minimap.isVisible():
-            minimap.update()  # its outline of the visible part moves
+        if minimap is not None:
+            minimap.place()  # shown only while part of the graph is out of sight
+            if minimap.isVisible():
+                minimap.update()  # its outline of the visible part moves
 
     def pan_by(self, dx: float, dy: float) -> None:
         """Scroll the view by (dx, dy) pixels."""

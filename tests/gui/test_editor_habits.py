@@ -187,7 +187,8 @@ def test_frame_selection_then_drag_the_frame_carries_its_nodes(window, qtbot, re
     assert graph.nodes["hidden"].position == (240.0, 0.0) and graph.frames["frame"] == frame
 
 
-def test_minimap_shows_for_large_graphs_and_a_click_moves_the_view(window, qtbot):
+def test_minimap_shows_for_large_graphs_out_of_sight_and_a_click_moves_the_view(window,
+                                                                             qtbot):
     from graph.model import Graph, Node
     graph = Graph("big")
     for i in range(30):
@@ -195,9 +196,11 @@ def test_minimap_shows_for_large_graphs_and_a_click_moves_the_view(window, qtbot
     window.set_graph(graph, None)
     QApplication.processEvents()
     minimap = window.canvas.minimap
+    window.canvas.fit_to_view()
     minimap.render_scene()
-    assert minimap.isVisible()
+    assert not minimap.isVisible()  # the whole graph in sight: no map to cover its cards
     window.canvas.zoom_by(2.0)  # closer, so the view shows part of the graph
+    assert minimap.isVisible()
     target = QPoint(minimap.width() - 15, minimap.height() // 2)
     expected = minimap.scene_point(QPointF(target))
     qtbot.mouseClick(minimap, Qt.MouseButton.LeftButton, pos=target)
