@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engines.program import Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, no_params_same_shape
+from plugins.core import fused
 from plugins.core.noise import uniform_filler
 
 _IN = (PortSpec("x", PortKind.TENSOR),)
@@ -112,7 +113,7 @@ def build_relu(ctx):
         xp.greater(y.value, 0, out=m)
         xp.multiply(y.grad, m, out=out)
 
-    compiled = _numba_kernel("relu_grad") if ctx.backend.name == "numpy" else None
+    compiled = fused.kernel("relu_grad") if ctx.backend.name == "numpy" else None
     if compiled is None or len(y.storage.shape) != 2:
         return _grad_step(forward, x, work, grad)
 
@@ -121,12 +122,6 @@ def build_relu(ctx):
             compiled(y.value, y.grad, x.grad, not x.grad_overwrite)
 
     return Step(forward, backward, overwrites=("x",))
-
-
-def _numba_kernel(name: str):
-    from plugins.core.fused import KERNELS
-    kernels = KERNELS.get()
-    return None if kernels is None else kernels[name]
 
 
 def build_leaky_relu(ctx):

@@ -97,3 +97,9 @@ def _compile():
 
 
 KERNELS = LazyKernels(_compile)
+
+
+def kernel(name: str):
+    """The compiled kernel `name`, or None where numba cannot be used."""
+    kernels = KERNELS.get()
+    return None if kernels is None else kernels[name]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engines.program import Step
 from graph.spec import NodeSpec, PortKind, PortSpec, ShapeError
+from plugins.core import fused
 from plugins.core.class_report import add_class_report
 from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY, GRADIENT_NORMS
 
@@ -109,7 +110,7 @@ def build_softmax_cross_entropy(ctx):
     # NumPy's maximum.reduce skips max()'s wrapper overhead; CuPy keeps the plain max
     reduce_max = xp.maximum.reduce if ctx.backend.name == "numpy" else xp.max
 
-    compiled = _numba_kernels() if ctx.backend.name == "numpy" else None
+    compiled = fused.KERNELS.get() if ctx.backend.name == "numpy" else None
     if compiled is not None:
         return _compiled_softmax_cross_entropy(compiled, pred, target, loss, accuracy, probs,
                                                target_mass, count_classes)
@@ -148,11 +149,6 @@ def build_softmax_cross_entropy(ctx):
         pred.grad += w
 
     return Step(forward, backward)
-
-
-def _numba_kernels():
-    from plugins.core.fused import KERNELS
-    return KERNELS.get()
 
 
 def _compiled_softmax_cross_entropy(kernels, pred, target, loss, accuracy, probs, target_mass,

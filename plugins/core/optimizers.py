@@ -13,6 +13,7 @@ import math
 from engines import halves
 from engines.program import Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
+from plugins.core import fused
 from plugins.core.views import GRADIENT_NORMS
 
 _LOSS_IN = (PortSpec("loss", PortKind.LOSS, "The loss to minimise."),)
@@ -294,8 +295,8 @@ def build_adam(ctx):
     groups = _groups(ctx, states=2)
     beta1, beta2, eps = ctx.params["beta1"], ctx.params["beta2"], ctx.params["eps"]
     state = {"t": 0}
-    fused = _cupy_adam_kernel() if ctx.backend.name == "cupy" else None
-    compiled = _numba_kernel("adam") if ctx.backend.name == "numpy" else None
+    on_gpu = _cupy_adam_kernel() if ctx.backend.name == "cupy" else None
+    compiled = fused.kernel("adam") if ctx.backend.name == "numpy" else None
 
     def update():
         # m and v are kept divided by (1 - b1) and (1 - b2), which saves two passes:
@@ -305,9 +306,9 @@ def build_adam(ctx):
         k = math.sqrt((1.0 - beta2) / bias2)  # sqrt(v_hat) = k sqrt(v')
         step_size = live["lr"] * (1.0 - beta1) / (bias1 * k)
         eps_scaled = eps / k
-        if fused is not None:
+        if on_gpu is not None:
             for value, grad, _work, avg, sq_avg in groups:
-                fused(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
+                on_gpu(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
             return
         if compiled is not None:  # one pass per number; scalars in the buffers' dtype
             for parts in split_groups:
@@ -340,13 +341,6 @@ def build_adam(ctx):
 
     split_groups = [halves.split(group, ctx.backend.name) for group in groups]
     return Step(update=update)
-
-
-def _numba_kernel(name: str):
-    """The compiled NumPy-backend kernel `name`, or None (plugins/core/fused.py)."""
-    from plugins.core.fused import KERNELS
-    kernels = KERNELS.get()
-    return None if kernels is None else kernels[name]
 
 
 def _cupy_adam_kernel():

@@ -10,7 +10,7 @@ from engines import halves
 from engines.backend import select_backend
 from engines.compiler import compile_graph
 from plugins import default_registry
-from plugins.core import optimizers
+from plugins.core import fused
 from plugins.core.fused import KERNELS
 from tests.engines.graphs import build
 
@@ -42,7 +42,7 @@ def test_compiled_adam_equals_numpy_adam(monkeypatch, dtype, threads):
     monkeypatch.setattr(halves, "MIN_SIZE", 1 << 12)
     compiled = _train(dtype)
     assert compiled["d1"].dtype == np.dtype(dtype)
-    monkeypatch.setattr(optimizers, "_numba_kernel", lambda name: None)  # NumPy's passes
+    monkeypatch.setattr(fused, "kernel", lambda name: None)  # NumPy's passes
     plain = _train(dtype)
     for name in plain:
         np.testing.assert_array_equal(compiled[name], plain[name])
