@@ -51,6 +51,22 @@ def make_axes_plot(y: Axis, x: Axis) -> pg.PlotWidget:
     return plot
 
 
+def legend_above(dock, plot) -> QLabel:
+    """Make dock's widget a wrapping rich-text legend line above plot; returns the legend."""
+    legend = QLabel()
+    legend.setWordWrap(True)
+    legend.setTextFormat(Qt.TextFormat.RichText)
+    legend.setObjectName("legend")
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(2, 2, 2, 2)
+    layout.setSpacing(1)
+    layout.addWidget(legend)
+    layout.addWidget(plot, 1)
+    dock.setWidget(body)
+    return legend
+
+
 def swatch_html(colour: str, label: str, dashed: bool) -> str:
     """One legend entry: a thick line in the curve's colour, then its label."""
     line = "&#9476;&#9476;" if dashed else "&#9473;&#9473;"
@@ -71,17 +87,7 @@ class CurveViewDock(ViewDock):
         self.groups: dict[str, int] = {}  # node title -> colour index (several loss nodes)
         self.curves = CurveSet(self.plot.getPlotItem(), label_of=self.labels.get,
                                colour_of=self._colour)
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setObjectName("legend")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(1)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.plot, 1)
-        self.setWidget(body)
+        self.legend = legend_above(self, self.plot)
         self._step = 0
         self._legend_size = 0
 

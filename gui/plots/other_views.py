@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QVBoxLayout, QWidget
 
 from engines.events import Image, Points, Raster, Text, Trace
 from graph.views import ViewKind
-from gui.plots.curve_view import CurveViewDock, make_axes_plot, swatch_html
+from gui.plots.curve_view import CurveViewDock, legend_above, make_axes_plot, swatch_html
 from gui.plots.curves import PALETTE
 from gui.plots.view_dock import DOCK_KINDS, ViewDock
 
@@ -64,18 +63,8 @@ class _PointsDock(ViewDock):
         self.plot = make_axes_plot(self.view.y, self.view.x)
         self.labels: dict[str, str] = {}
         self.legend_tags: list[str] = []  # tags named in the legend (several nodes' points)
-        self.legend = QLabel()
+        self.legend = legend_above(self, self.plot)
         self.set_legend(self.class_entries())
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setObjectName("legend")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(1)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.plot, 1)
-        self.setWidget(body)
 
     def class_entries(self) -> list:
         return [(PALETTE[index % len(PALETTE)], name)
