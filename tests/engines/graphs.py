@@ -45,3 +45,18 @@ def digits_mlp(lr: float = 0.01, hidden: int = 32, batch_size: int = 64,
     ] + list(extra or []), ["data.x -> d1.x", "d1.y -> t1.x", "t1.y -> d2.x", "d2.y -> s2.x",
                             "s2.y -> loss.pred", "data.y -> loss.target",
                             "loss.loss -> opt.loss", *extra_edges])
+
+
+def trained(graph: Graph, steps: int | None, seed: int):
+    """graph compiled for NumPy (no monitors) after `steps` training steps that cycle over
+    the epoch's batches (None: two epochs, so each ends on its short last batch)."""
+    from engines.backend import select_backend
+    from engines.compiler import compile_graph
+    from plugins import default_registry
+    program = compile_graph(graph, default_registry(), select_backend("numpy")[0], seed=seed,
+                            monitors=False)
+    program.begin()
+    per_epoch = program.steps_per_epoch()
+    for index in range(2 * per_epoch if steps is None else steps):
+        program.train_step(index % per_epoch)
+    return program

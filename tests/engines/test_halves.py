@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engines import halves
-from engines.backend import select_backend
-from engines.compiler import compile_graph
-from plugins import default_registry
-from tests.engines.graphs import build
+from tests.engines.graphs import build, trained
 
 
 def test_split_halves_large_numpy_arrays_only(monkeypatch):
@@ -46,11 +43,7 @@ def _adam_mlp():
 
 
 def _train(steps: int) -> dict:
-    program = compile_graph(_adam_mlp(), default_registry(), select_backend("numpy")[0],
-                            seed=3, monitors=False)
-    program.begin()
-    for index in range(steps):
-        program.train_step(index % program.steps_per_epoch())
+    program = trained(_adam_mlp(), steps, seed=3)
     return {name: program.peek(name, "W") for name in ("d1", "d2", "d3")}
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from engines import compiler
-from engines.backend import select_backend
-from engines.compiler import compile_graph
-from plugins import default_registry
 from plugins.core.fused import KERNELS
-from tests.engines.graphs import build
+from tests.engines.graphs import build, trained
 
 
 def _fan_out_net():
@@ -31,11 +28,7 @@ def _fan_out_net():
 
 
 def _trained(steps: int = 25):
-    program = compile_graph(_fan_out_net(), default_registry(), select_backend("numpy")[0],
-                            seed=1, monitors=False)
-    program.begin()
-    for index in range(steps):  # digits: 1797 rows, so every epoch ends on a short batch
-        program.train_step(index % program.steps_per_epoch())
+    program = trained(_fan_out_net(), steps, seed=1)  # 1797 digits: short last batches
     marked = {key for key, buf in program.outputs.items() if buf.grad_overwrite}
     return program, marked
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engines.backend import select_backend
-from engines.compiler import compile_graph
-from plugins import default_registry
 from plugins.core import losses
 from plugins.core.fused import KERNELS
-from tests.engines.graphs import build
+from tests.engines.graphs import build, trained
 
 pytestmark = pytest.mark.skipif(KERNELS.get() is None,
                                 reason="numba is a dependency; missing here")
@@ -63,11 +60,7 @@ def _train(dtype: str) -> tuple:
     ], ["data.x -> d1.x", "d1.y -> t1.x", "t1.y -> d2.x", "d2.y -> loss.pred",
         "data.y -> loss.target", "loss.loss -> opt.loss"])
     graph.settings["dtype"] = dtype
-    program = compile_graph(graph, default_registry(), select_backend("numpy")[0], seed=4,
-                            monitors=False)
-    program.begin()
-    for index in range(program.steps_per_epoch() * 2):  # ends on short batches
-        program.train_step(index % program.steps_per_epoch())
+    program = trained(graph, None, seed=4)  # two epochs, each ending on a short batch
     train = program.read_metrics()
     val = program.evaluate("val")
     return program.peek("d1", "W"), train, val

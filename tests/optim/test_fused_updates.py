@@ -7,12 +7,9 @@ import numpy as np
 import pytest
 
 from engines import halves
-from engines.backend import select_backend
-from engines.compiler import compile_graph
-from plugins import default_registry
 from plugins.core import fused
 from plugins.core.fused import KERNELS
-from tests.engines.graphs import build
+from tests.engines.graphs import build, trained
 
 
 def _train(dtype: str, steps: int = 15) -> dict:
@@ -26,11 +23,7 @@ def _train(dtype: str, steps: int = 15) -> dict:
     ], ["data.x -> d1.x", "d1.y -> t1.x", "t1.y -> d2.x", "d2.y -> loss.pred",
         "data.y -> loss.target", "loss.loss -> opt.loss"])
     graph.settings["dtype"] = dtype
-    program = compile_graph(graph, default_registry(), select_backend("numpy")[0], seed=2,
-                            monitors=False)
-    program.begin()
-    for index in range(steps):
-        program.train_step(index % program.steps_per_epoch())
+    program = trained(graph, steps, seed=2)
     return {name: program.peek(name, "W") for name in ("d1", "d2")}
 
 
