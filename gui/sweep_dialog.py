@@ -39,8 +39,7 @@ from PySide6.QtWidgets import (
 
 from engines.sweep.plan import NOT_SWEEPABLE, SweepError, make_plan
 from engines.sweep.summary import SUMMARY_JSON
-from engines.sweep.trial import absolute_paths
-from graph.fileio import save_graph
+from graph.fileio import anchor_paths, save_graph
 from graph.spec import ParamType
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
@@ -226,7 +225,7 @@ class SweepDialog(QDialog):
         """The window's graph as it is now (unsaved edits too), file paths made absolute."""
         graph = self.window_.graph.copy()
         base = Path(self.window_.graph_path).parent if self.window_.graph_path else Path.cwd()
-        absolute_paths(graph, self.window_.registry, base)
+        anchor_paths(graph, self.window_.registry, base)
         folder = Path(tempfile.mkdtemp(prefix="dendrite-sweep-graph-"))
         path = folder / f"{graph.name or 'graph'}.dgraph"
         save_graph(graph, path)

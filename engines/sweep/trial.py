@@ -21,7 +21,6 @@ from engines.session import Session
 from graph.commands import SetParam
 from graph.fileio import load_graph
 from graph.registry import Registry
-from graph.spec import ParamType
 
 
 class TrialFailed(RuntimeError):
@@ -47,8 +46,7 @@ def run_trial(graph_path, values: dict, seed: int, registry: Registry, runs_dir,
               engine: str = "numpy") -> TrialResult:
     """Train graph_path with `values` ({"node.param": value}) and `seed`; TrialFailed on error."""
     graph_path = Path(graph_path)
-    graph = load_graph(graph_path, registry)
-    absolute_paths(graph, registry, graph_path.parent)
+    graph = load_graph(graph_path, registry)  # its relative file paths anchored to its folder
     for key, value in values.items():
         node_id, _, name = key.partition(".")
         SetParam(node_id, name, value).apply(graph)
@@ -83,15 +81,6 @@ def run_trial(graph_path, values: dict, seed: int, registry: Registry, runs_dir,
     reason = ended.reason if isinstance(ended, Finished) else "unknown"
     return TrialResult(final, seconds, str(getattr(reason, "value", reason)),
                        str(recorder.folder))
-
-
-def absolute_paths(graph, registry: Registry, base: Path) -> None:
-    """Resolve relative file parameters against base, the folder of the graph's file."""
-    for node in graph.nodes.values():
-        for spec in registry.spec(node.type_id).params:
-            value = node.params.get(spec.name)
-            if spec.type is ParamType.PATH and value and not Path(value).is_absolute():
-                node.params[spec.name] = str((base / value).resolve())
 
 
 def _finite(metrics: dict) -> dict:
