@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with an NVIDIA GPU (it may have no network and nothing to install):
 # runs the GPU-marked tests and the CuPy benchmarks against PyTorch CUDA (MLP at batch 128 and
-# 1024, digits at batch 32, RBM CD-1, LIF, LSTM) and prints one table, in under 8 minutes.
+# 1024, digits at batch 32, RBM CD-1, LIF, LSTM) and prints one table, in under 8 minutes; on
+# the way it probes whether one training step can be captured as a CUDA graph.
 #
 #   bash bench/gpu_check.sh            # uses python3 as it is; PYTHON=... picks another
 #
@@ -33,15 +34,20 @@ fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 "$PYTHON" -c 'from engines.backend import select_backend; print("engine:", select_backend("auto")[1])'
 
-echo "== GPU tests (pytest -m gpu, no GUI tests)"
-timeout 240 "$PYTHON" -m pytest -q -m gpu tests --ignore=tests/gui -p no:cacheprovider \
-    --continue-on-collection-errors
+echo "== GPU tests (the gpu-marked test files; no GUI tests)"
+mapfile -t gpu_files < <(grep -rl --include='test_*.py' 'pytest.mark.gpu' tests | grep -v '^tests/gui/' | sort)
+limits=()
+"$PYTHON" -c 'import pytest_timeout' 2>/dev/null && limits=(-p timeout --timeout 90)
+timeout 200 "$PYTHON" -m pytest -q -rfE --tb=short -p no:cacheprovider "${limits[@]}" "${gpu_files[@]}"
 tests=$?
+
+echo "== CUDA-graph capture probe (one MLP step captured and replayed)"
+timeout 60 "$PYTHON" bench/cuda_graph_probe.py
 
 echo "== CuPy benchmarks against PyTorch CUDA (each side in its own process)"
 mkdir -p bench/results
 out=bench/results/gpu-$(date +%Y%m%d-%H%M%S).json
-timeout 300 "$PYTHON" bench/run_all.py --engine cupy --quick --only mlp rbm lif lstm --out "$out"
+timeout 240 "$PYTHON" bench/run_all.py --engine cupy --quick --only mlp rbm lif lstm --out "$out"
 bench=$?
 
 echo "== summary"

@@ -10,31 +10,15 @@ MNIST examples read a tiny IDX file written here.
 from __future__ import annotations
 
 import gc
-import gzip
-import struct
-from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.plots.curve_view import CurveViewDock
+from tests.example_runs import EPOCHS, EXAMPLES, NAMES, shrink
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-NAMES = sorted(path.stem for path in EXAMPLES.glob("*.dgraph"))
 WAIT_MS = 60_000
-
-SMALLER = {  # example -> {node: params} that keep one epoch around a second
-    "adding_lstm_vs_simple_rnn": {"data": {"samples": 200}},
-    "gru_characters": {"data": {"samples": 200}},
-    "gru_words": {"data": {"samples": 200}},
-    "dbn_letters": {"letters": {"samples": 104}, "dbn": {"pretrain_epochs": 1}},
-    "dbn_letters_random_init": {"letters": {"samples": 104}},
-    "hodgkin_huxley_fi_curve": {"sweep": {"currents": 4, "duration": 100.0, "window": 50.0}},
-    "stacked_autoencoder_mnist_idx": {"pretrain": {"epochs": 1}},
-}
-EPOCHS = {"dbn_letters": 5}  # four layers pretrained one epoch each, then fine-tuning
 
 TWO_D = {"xor_mlp", "spirals_mlp", "mcculloch_and", "mcculloch_or", "mcculloch_line"}
 EMPTY = {  # example -> declared views that rightly get no data in it, and why
@@ -57,22 +41,6 @@ def expected_empty(name: str, graph) -> set:
     if not any(node.params.get("l1") or node.params.get("l2") for node in graph.nodes.values()):
         empty.add("Weight penalties")  # no regularised layer
     return empty
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    raw = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(raw + array.astype(np.uint8).tobytes()))
-
-
-def tiny_mnist(folder: Path) -> None:
-    """100 digits (8x8 scaled to 24x24, padded to 28x28) as the examples' mnist/ IDX files."""
-    from engines.datasets import digits
-    x, labels = digits()
-    images = np.kron(x[:100].reshape(-1, 8, 8), np.ones((3, 3)))
-    images = np.pad(images, ((0, 0), (2, 2), (2, 2))) * 255
-    write_idx(folder / "mnist" / "train-images-idx3-ubyte.gz", images)
-    write_idx(folder / "mnist" / "train-labels-idx1-ubyte.gz", labels[:100])
 
 
 @pytest.fixture(autouse=True)
@@ -114,14 +82,7 @@ def test_every_example_runs_and_shows_exactly_its_declared_views_with_data(
     window.undo_stack.set_clean()  # the previous example's smaller settings: no prompt
     assert window.files.open(str(EXAMPLES / f"{name}.dgraph"), ask=False)
     graph = window.graph
-    if "mnist_idx" in name:  # the examples' mnist/ files, tiny, here
-        tiny_mnist(tmp_path)
-        params = graph.nodes["data"].params
-        for key in ("path", "labels_path"):
-            if params.get(key):
-                params[key] = str(tmp_path / "mnist" / Path(params[key]).name)
-    for node_id, params in SMALLER.get(name, {}).items():
-        graph.nodes[node_id].params.update(params)
+    shrink(name, graph, tmp_path)
     controller = window.run_controller
     controller.run_bar.epochs_spin.setValue(EPOCHS.get(name, 1))
     QTest.mouseClick(controller.run_bar.button(controller.run_bar.start_action),

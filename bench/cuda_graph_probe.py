@@ -1,0 +1,77 @@
+"""Probe: can one Dendrite training step be captured as a CUDA graph, and what would it save?
+
+Run on a GPU machine (bench/gpu_check.sh runs it): for each MLP workload it times eager steps,
+then captures one step on a side stream and times replays of the captured graph. The replays
+repeat the captured batch and Adam step (per-step host scalars are baked in), so this measures
+the launch overhead a capture would remove, not a training run.
+
+    python bench/cuda_graph_probe.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_mlp import WORKLOADS, dendrite_program, load_data  # noqa: E402
+from engines.backend import select_backend  # noqa: E402
+
+
+def timed(run, sync, repeats: int) -> float:
+    """Milliseconds per call, median-free: one long timed loop after a synced start."""
+    sync()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        run()
+    sync()
+    return 1e3 * (time.perf_counter() - start) / repeats
+
+
+def probe(key: str, backend, folder: Path) -> None:
+    import cupy
+    workload = WORKLOADS[key]
+    x, labels = load_data(workload)
+    program = dendrite_program(workload, x, labels, backend, folder)
+    sync = cupy.cuda.Device().synchronize
+    program.feeds[0].begin_epoch(0)
+    for _ in range(3):
+        program.train_step(0)
+    eager = timed(lambda: program.train_step(0), sync, 200)
+    stream = cupy.cuda.Stream(non_blocking=True)
+    try:
+        with stream:
+            program.train_step(0)  # warm the pool on this stream
+            stream.synchronize()
+            stream.begin_capture()
+            try:
+                program.train_step(0)
+            finally:
+                graph = stream.end_capture()
+        replay = timed(lambda: graph.launch(stream), stream.synchronize, 200)
+        print(f"{key}: eager step {eager:.3f} ms, captured replay {replay:.3f} ms "
+              f"({eager / replay:.1f}x)", flush=True)
+    except Exception:
+        print(f"{key}: eager step {eager:.3f} ms; capture FAILED:", flush=True)
+        traceback.print_exc(limit=8, file=sys.stdout)
+
+
+def main() -> int:
+    backend, reason = select_backend("auto")
+    if backend.name != "cupy":
+        print(f"cuda_graph_probe: no GPU ({reason})")
+        return 3
+    with tempfile.TemporaryDirectory() as folder:
+        for key in ("digits", "mlp784", "mlp784_1024"):
+            probe(key, backend, Path(folder))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
