@@ -184,6 +184,12 @@ class BuildContext:
         """fn(history: list[dict]) -> reason string to stop after an epoch, or None."""
         self._c.program.stop_rules.append(fn)
 
+    def run_end(self, fn: Callable) -> None:
+        """fn(reason: FinishReason, history) -> events or None runs once when training ends
+        (completed, early-stopped or stopped), before the held-out test split is evaluated
+        and the run's weights are saved: e.g. putting back the best epoch's parameters."""
+        self._c.program.run_ends.append(fn)
+
     # -- optimizers that need whole batches or several evaluations per step ------------------
     @property
     def full_batch(self) -> str | None:

@@ -105,6 +105,7 @@ class DataFeed:
     batch_size: int = 32
     n_train: int = 0
     n_val: int = 0
+    n_test: int = 0  # a held-out split, evaluated once when the run ends (0: none)
 
     def begin_epoch(self, epoch: int) -> None:
         """Reshuffle the training split (seeded)."""
@@ -113,7 +114,7 @@ class DataFeed:
         raise NotImplementedError
 
     def batches(self, split: str) -> int:
-        n = self.n_train if split == "train" else self.n_val
+        n = {"train": self.n_train, "val": self.n_val, "test": self.n_test}[split]
         return math.ceil(n / self.batch_size) if n else 0
 
 
@@ -138,6 +139,9 @@ class Phase:
     training: bool = True
     epoch: int = 0
     step: int = 0
+    # nodes whose output is held while they pretrain (a DBN's greedy phase): the losses
+    # downstream do not train yet, so early stopping waits until this is empty
+    holding: set = field(default_factory=set)
 
 
 @dataclass
@@ -165,6 +169,7 @@ class Program:
     phase: Phase = field(default_factory=Phase)
     stop_rules: list = field(default_factory=list)  # callables(history) -> reason or None
     after_steps: list = field(default_factory=list)  # (node_id, fn) run when a step is over
+    run_ends: list = field(default_factory=list)  # fns(reason, history) -> events, at the end
     specs: dict = field(default_factory=dict)  # node_id -> NodeSpec (checks live edits)
     metric_keys: dict = field(default_factory=dict)  # (node_id, name) -> key in read_metrics
     simulation_steps: int = 0  # steps per epoch for programs without a data feed

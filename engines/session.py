@@ -344,6 +344,18 @@ class Session:
         self._run_monitors("epoch", time.perf_counter())
         return metrics
 
+    def _evaluate_test(self, program: Program) -> dict:
+        """The held-out test split's metrics ('test/<name>'), once, with the weights the run
+        ends with; {} when no data node serves a test split."""
+        if not program.feeds or not program.feeds[0].batches("test"):
+            return {}
+        program.read_metrics()  # a stopped run's partial epoch: not an epoch's figures
+        metrics = {f"test/{k}": v for k, v in program.evaluate("test").items()}
+        rows = program.feeds[0].n_test
+        figures = ", ".join(f"{k[5:]} {v:.6g}" for k, v in metrics.items())
+        self._emit(Log(f"Test split ({rows} rows, evaluated once at the end): {figures}."))
+        return metrics
+
     def _fail_nonfinite(self, metrics: dict) -> None:
         node_id = self.program.first_nonfinite_node()
         bad = ", ".join(k for k, v in metrics.items() if not math.isfinite(v))
@@ -381,8 +393,13 @@ class Session:
         if reason is None:  # failed: the Failed event has been sent
             return
         with self._lock:
+            for fn in self.program.run_ends:
+                for event in fn(reason, self.history) or ():
+                    self._emit(event)
+            test = self._evaluate_test(self.program)
             self._run_monitors("final", time.perf_counter())
         summary = dict(self.history[-1]) if self.history else {}
+        summary.update(test)
         summary["steps"] = self.program.phase.step
         summary["seconds"] = round(time.perf_counter() - self._start_time, 3)
         self._emit(Finished(reason, summary))
