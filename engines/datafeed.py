@@ -20,20 +20,25 @@ class ArrayFeed(DataFeed):
     """Serves minibatches of (x, y) arrays kept on the device into two output buffers.
 
     Training batches follow a fresh seeded permutation each epoch (when shuffle is on); the
-    gather writes into the preallocated output storage, so a step allocates nothing.
+    gather writes into the preallocated output storage, so a step allocates nothing. An
+    optional test split is served in order like the validation split.
     """
 
     def __init__(self, backend, x_train, y_train, x_val, y_val, batch_size: int, seed: int,
-                 out_x, out_y, shuffle: bool = True, dtype=np.float32):
+                 out_x, out_y, shuffle: bool = True, dtype=np.float32, test=None):
         xp = backend.xp
         self.xp = xp
         self.batch_size = int(batch_size)
+        splits = {"train": (x_train, y_train), "val": (x_val, y_val)}
+        if test is not None:  # (x_test, y_test): a held-out split, evaluated at the end
+            splits["test"] = test
+        self.x = {name: xp.asarray(x, dtype=dtype) for name, (x, _) in splits.items()}
+        self.y = {name: xp.asarray(y, dtype=dtype) for name, (_, y) in splits.items()}
         self.n_train, self.n_val = len(x_train), len(x_val)
-        self.x = {"train": xp.asarray(x_train, dtype=dtype), "val": xp.asarray(x_val, dtype=dtype)}
-        self.y = {"train": xp.asarray(y_train, dtype=dtype), "val": xp.asarray(y_val, dtype=dtype)}
+        self.n_test = len(test[0]) if test is not None else 0
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
-        self.order = {"train": xp.arange(self.n_train), "val": xp.arange(self.n_val)}
+        self.order = {name: xp.arange(len(x)) for name, (x, _) in splits.items()}
         self.out_x, self.out_y = out_x, out_y
 
     def begin_epoch(self, epoch: int) -> None:

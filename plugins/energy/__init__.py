@@ -4,4 +4,5 @@ They learn by their own rules (Hebbian storage, clamped/free correlations, contr
 divergence) through the same Program/Session interface as backprop models.
 """
 
-MODULES = ["patterns", "hopfield", "boltzmann", "rbm", "dbn", "export_rules", "experiments"]
+MODULES = ["patterns", "letters_data", "hopfield", "boltzmann", "rbm", "dbn", "export_rules",
+           "experiments"]

@@ -12,7 +12,8 @@ from engines.reproduce.experiment import spread
 from engines.session import Session
 from graph.fileio import load_graph
 from plugins.energy.hopfield import asynchronous_sweep, hebbian_weights
-from plugins.energy.letters_notes import EVAL_FLIPS, TRAIN_FLIPS, run_arms
+from plugins.energy.letters_data import EVAL_FLIPS, TRAIN_FLIPS
+from plugins.energy.letters_notes import run_arms
 
 CAPACITY_NOTES = 0.138
 RETRIEVED = 0.9  # mean overlap with the stored pattern that still counts as recall

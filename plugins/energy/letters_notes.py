@@ -1,28 +1,6 @@
 """The notes' letters experiment (seed 004, section 19.3) as they ran it.
 
-Data: capital letters at 29x29 (841 inputs, 26 classes), binarised at half ink. The notes'
-fonts (Arial, Courier, Times; Tahoma as the fourth) are not free, so the three training faces
-are DejaVu Sans, Serif and Sans Mono (a sans, a serif and a monospaced face, as the notes chose
-"representatives of different families") and the fourth is Pillow's built-in face (Aileron, a
-sans that ships inside the Pillow package).
-
-Noise. The notes say only "random noise" on the training letters and "a little more noise" on
-the cross-validation and test sets, and their RBMs measure the Hamming distance between binary
-inputs and binary reconstructions, so the images stay binary: the noise is independent random
-pixel flips (salt and pepper, the one per-pixel noise that keeps a binary image binary). One
-constant is calibrated, the training flip rate TRAIN_FLIPS; "a little more" is read as half as
-much again (EVAL_FLIPS = 1.5 TRAIN_FLIPS), fixed before calibrating. TRAIN_FLIPS was set on a
-0.05 grid (0.05 ... 0.35, seeds 0-2, the shallow arm alone) to the value whose shallow-arm
-test wins on the default seed 0 come nearest the notes' 231 of 312: 0.25 gives 214, 228 and
-234 on seeds 0, 1, 2 (mean 72%); 0.20 gives 283-287 (91-92%), 0.15 294-302, 0.35 under 4%.
-Our glyphs are cropped and scaled to fill the box, which makes clean faces easier than the
-notes' and so takes this much noise.
-
-- training set: the three faces, each letter clean plus TRAIN_COPIES noisy copies
-  (flip probability TRAIN_FLIPS);
-- cross-validation set: the same three faces plus the fourth, more noise (EVAL_FLIPS),
-  EVAL_COPIES noisy copies of each letter: 4 x 26 x 3 = 312 rows;
-- test set: made like the cross-validation set with fresh noise, 312 rows (the notes' count).
+Data: plugins/energy/letters_data.py (the notes' faces, noise and three sets).
 
 Three arms: 841-100-26 from scratch; 841-100-300-100-50-26 from a random start; the same net
 with its first three layers pretrained as RBMs (841-100, 100-300, 300-100) and then fine-tuned.
@@ -46,53 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engines.datasets.letters import letters
 from plugins.core.training import stop_reason
+from plugins.energy.letters_data import LetterSets, letter_sets
 from plugins.energy.rbm_core import GainLimits, LocalGains, RBMKernel
-
-SIZE = 29
-TRAIN_FONTS = ("sans", "serif", "mono")
-FOURTH_FONT = "default"  # Pillow's built-in Aileron
-TRAIN_COPIES, EVAL_COPIES = 3, 3
-TRAIN_FLIPS = 0.25  # the one calibrated constant (see the module doc)
-EVAL_FLIPS = 1.5 * TRAIN_FLIPS  # "a little more noise" on cross-validation and test
-
-
-@dataclass(frozen=True)
-class LetterSets:
-    """Training, cross-validation and test sets: (x float32 binary rows, labels int)."""
-
-    train: tuple
-    cv: tuple
-    test: tuple
-
-
-def _noisy(clean: np.ndarray, labels: np.ndarray, copies: int, flips: float,
-           rng: np.random.Generator, keep_clean: bool):
-    parts = [clean] if keep_clean else []
-    for _ in range(copies):
-        flip = rng.random(clean.shape) < flips
-        parts.append(np.where(flip, 1.0 - clean, clean).astype(np.float32))
-    return np.concatenate(parts), np.tile(labels, len(parts))
-
-
-def letter_sets(seed: int = 0, train_copies: int = TRAIN_COPIES) -> LetterSets:
-    """The three sets of the notes' protocol (see the module doc)."""
-    rng = np.random.default_rng(seed)
-    binary = {}
-    for font in (*TRAIN_FONTS, FOURTH_FONT):
-        x, y = letters(SIZE, fonts=(font,))
-        binary[font] = ((x >= 0.5).astype(np.float32), y)
-    train_x = np.concatenate([binary[f][0] for f in TRAIN_FONTS])
-    train_y = np.concatenate([binary[f][1] for f in TRAIN_FONTS])
-    eval_fonts = (*TRAIN_FONTS, FOURTH_FONT)
-    eval_x = np.concatenate([binary[f][0] for f in eval_fonts])
-    eval_y = np.concatenate([binary[f][1] for f in eval_fonts])
-    train = _noisy(train_x, train_y, train_copies, TRAIN_FLIPS, rng, keep_clean=True)
-    cv = _noisy(eval_x, eval_y, EVAL_COPIES, EVAL_FLIPS, rng, keep_clean=False)
-    test = _noisy(eval_x, eval_y, EVAL_COPIES, EVAL_FLIPS, rng, keep_clean=False)
-    return LetterSets(train, cv, test)
-
 
 # -- feedforward nets: sigmoid hidden layers, softmax output, cross-entropy -------------------
 

@@ -5,30 +5,31 @@ import numpy as np
 import pytest
 
 from engines.reproduce import Context, Verdict
+from plugins.energy import letters_data as ld
 from plugins.energy import letters_notes as ln
 from plugins.energy.rbm_core import GainLimits, LocalGains, RBMKernel
 
 
 @pytest.fixture(scope="module")
 def sets():
-    return ln.letter_sets(0)
+    return ld.letter_sets(0)
 
 
 def test_the_sets_follow_the_notes_protocol(sets):
     (x, _y), (cv_x, cv_y), (test_x, test_y) = sets.train, sets.cv, sets.test
-    assert x.shape == (3 * 26 * (1 + ln.TRAIN_COPIES), 841)
+    assert x.shape == (3 * 26 * (1 + ld.TRAIN_COPIES), 841)
     assert cv_x.shape == test_x.shape == (312, 841)  # four faces x 26 letters x 3 noisy copies
     assert set(np.unique(x)) <= {0.0, 1.0} and set(np.unique(test_x)) <= {0.0, 1.0}
     assert np.array_equal(np.bincount(test_y), np.full(26, 12))
     # the cross-validation and test sets differ only by their independent flips: a pixel
     # differs when exactly one of the two flipped it, 2 e (1 - e) for e = EVAL_FLIPS
-    e = ln.EVAL_FLIPS
-    assert ln.EVAL_FLIPS == pytest.approx(1.5 * ln.TRAIN_FLIPS)
+    e = ld.EVAL_FLIPS
+    assert ld.EVAL_FLIPS == pytest.approx(1.5 * ld.TRAIN_FLIPS)
     assert np.mean(cv_x != test_x) == pytest.approx(2 * e * (1 - e), abs=0.01)
     assert np.array_equal(cv_y, test_y)
     # the training set's noisy copies flip TRAIN_FLIPS of each clean glyph's pixels
     clean, noisy = x[:78], x[78:156]
-    assert np.mean(clean != noisy) == pytest.approx(ln.TRAIN_FLIPS, abs=0.01)
+    assert np.mean(clean != noisy) == pytest.approx(ld.TRAIN_FLIPS, abs=0.01)
 
 
 def test_local_gains_rise_while_the_sign_holds_and_fall_when_it_flips():
@@ -100,7 +101,7 @@ def test_feedforward_gradients_match_finite_differences():
 
 
 def test_training_stops_early_and_keeps_the_best_cross_validation_weights(sets):
-    small = ln.LetterSets(sets.train, sets.cv, sets.test)
+    small = ld.LetterSets(sets.train, sets.cv, sets.test)
     net = ln.FeedForward.random((841, 20, 26), np.random.default_rng(0))
     schedule = ln.Schedule(lr=0.05, momentum=0.9, stop_factor=0.0, max_epochs=200)
     epochs = ln.train_feedforward(net, small, schedule)
