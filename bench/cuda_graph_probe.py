@@ -62,6 +62,38 @@ def probe(key: str, backend, folder: Path) -> None:
         traceback.print_exc(limit=8, file=sys.stdout)
 
 
+def raw_cublas_capture() -> None:
+    """CuPy refuses its own matmul during capture (cupy/cupy#6290); does cuBLAS called
+    directly through CuPy's low-level bindings capture and replay correctly?"""
+    import cupy
+    import numpy as np
+    from cupy_backends.cuda.libs import cublas
+    m, k, n = 128, 256, 64
+    a = cupy.random.random((m, k), dtype=cupy.float32)
+    b = cupy.random.random((k, n), dtype=cupy.float32)
+    c = cupy.zeros((m, n), dtype=cupy.float32)
+    one, zero = np.ones(1, np.float32), np.zeros(1, np.float32)
+    stream = cupy.cuda.Stream(non_blocking=True)
+    handle = cupy.cuda.device.get_cublas_handle()
+    try:
+        with stream:
+            cublas.setStream(handle, stream.ptr)
+            cublas.setPointerMode(handle, cublas.CUBLAS_POINTER_MODE_HOST)
+            stream.begin_capture()
+            try:  # row-major C = A B is column-major C^T = B^T A^T
+                cublas.sgemm(handle, 0, 0, n, m, k, one.ctypes.data, b.data.ptr, n,
+                             a.data.ptr, k, zero.ctypes.data, c.data.ptr, n)
+            finally:
+                graph = stream.end_capture()
+            graph.launch(stream)
+            stream.synchronize()
+        error = float(cupy.abs(c - a @ b).max())
+        print(f"raw cuBLAS sgemm under capture: replayed, max error {error:.2e}", flush=True)
+    except Exception:
+        print("raw cuBLAS sgemm under capture FAILED:", flush=True)
+        traceback.print_exc(limit=4, file=sys.stdout)
+
+
 def main() -> int:
     backend, reason = select_backend("auto")
     if backend.name != "cupy":
@@ -70,6 +102,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         for key in ("digits", "mlp784", "mlp784_1024"):
             probe(key, backend, Path(folder))
+    raw_cublas_capture()
     return 0
 
 

@@ -5,6 +5,7 @@
 # the way it probes whether one training step can be captured as a CUDA graph.
 #
 #   bash bench/gpu_check.sh            # uses python3 as it is; PYTHON=... picks another
+#   BENCH_ONLY='rbm lstm' bash bench/gpu_check.sh   # a subset of the benchmarks
 #
 # It installs nothing: the project goes on PYTHONPATH and the machine's own Python must have
 # numpy, scipy, CuPy, PyTorch, pytest and hypothesis (no PySide6 or pyqtgraph needed: the engine's
@@ -47,7 +48,7 @@ timeout 60 "$PYTHON" bench/cuda_graph_probe.py
 echo "== CuPy benchmarks against PyTorch CUDA (each side in its own process)"
 mkdir -p bench/results
 out=bench/results/gpu-$(date +%Y%m%d-%H%M%S).json
-timeout 240 "$PYTHON" bench/run_all.py --engine cupy --quick --only mlp rbm lif lstm --out "$out"
+timeout 240 "$PYTHON" bench/run_all.py --engine cupy --quick --only ${BENCH_ONLY:-mlp rbm lif lstm} --out "$out"
 bench=$?
 
 echo "== summary"

@@ -227,6 +227,9 @@ class Program:
         for feed in self.feeds:
             rows = feed.load(split, batch_index)
         if self.feeds:
+            if not rows:  # past the split's end: a caller's bug, never a silent empty step
+                raise IndexError(f"There is no {split} batch {batch_index}: the split has "
+                                 f"{self.feeds[0].batches(split)}.")
             self.set_rows(rows)
         return rows or 1
 

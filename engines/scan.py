@@ -270,7 +270,7 @@ class DelayLink:
         y = self.y.value
         if t > 0:
             y[...] = self.x.history[t - 1][:y.shape[0]]
-        elif self.carry_rows == y.shape[0]:
+        elif self.carry_rows and self.carry_rows == y.shape[0]:
             y[...] = self.carry[:self.carry_rows]
         elif self.initial is not None:
             y[...] = self.initial.value

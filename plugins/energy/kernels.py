@@ -8,6 +8,8 @@ them from this module.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from engines.imaging import glyph_shape, tile_images  # noqa: F401 (re-exported)
@@ -15,11 +17,53 @@ from engines.imaging import glyph_shape, tile_images  # noqa: F401 (re-exported)
 
 def sigmoid_(xp, x, out):
     """out = 1 / (1 + exp(-x)), computed as 0.5 tanh(x / 2) + 0.5 (no overflow, in place ok)."""
+    if xp is not np:  # one launch instead of four
+        return _cupy_kernels()["sigmoid"](x, x.dtype.type(0.5), out)
     xp.multiply(x, 0.5, out=out)
     xp.tanh(out, out=out)
     out *= 0.5
     out += 0.5
     return out
+
+
+def bias_sigmoid_(xp, out, bias):
+    """out = sigmoid(out + bias) in place (bias broadcast over rows)."""
+    if xp is not np:
+        return _cupy_kernels()["bias_sigmoid"](bias, out.dtype.type(0.5), out)
+    out += bias
+    return sigmoid_(xp, out, out)
+
+
+def momentum_step_(xp, velocity, gradient, param, momentum: float, step: float):
+    """velocity = momentum velocity + step gradient; param += velocity (gradient is
+    overwritten with step gradient on NumPy)."""
+    if xp is not np:
+        kind = param.dtype.type
+        return _cupy_kernels()["momentum"](gradient, kind(momentum), kind(step), velocity,
+                                           param)
+    velocity *= momentum
+    gradient *= step
+    velocity += gradient
+    param += velocity
+    return param
+
+
+@cache
+def _cupy_kernels() -> dict:
+    """The fused CUDA kernels behind the helpers above (built on first use on CuPy)."""
+    import cupy
+    return {
+        "sigmoid": cupy.ElementwiseKernel(
+            "T x, T half", "T out", "out = tanh(x * half) * half + half",
+            "dendrite_sigmoid"),
+        "bias_sigmoid": cupy.ElementwiseKernel(
+            "T bias, T half", "T out", "out = tanh((out + bias) * half) * half + half",
+            "dendrite_bias_sigmoid"),
+        "momentum": cupy.ElementwiseKernel(
+            "T gradient, T momentum, T step", "T velocity, T param",
+            "velocity = velocity * momentum + gradient * step; param += velocity",
+            "dendrite_momentum_step"),
+    }
 
 
 def softplus_(xp, x, out):
@@ -68,8 +112,12 @@ def seed_device_generator(xp, rng: np.random.Generator) -> None:
 
 
 def sample_bernoulli_(xp, rng, probs, uniform, out):
-    """out = 1.0 where U < probs else 0.0; `uniform` is a preallocated work array."""
-    fill_uniform(xp, rng, uniform)
+    """out = 1.0 where U < probs else 0.0; `uniform` is a preallocated work array (NumPy: the
+    draws land there; CuPy compares the fresh device draws directly, one copy fewer)."""
+    if xp is np:
+        rng.random(out=uniform, dtype=uniform.dtype)
+    else:
+        uniform = xp.random.random(uniform.shape, dtype=uniform.dtype)
     xp.less(uniform, probs, out=out)
     return out
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from plugins.energy.kernels import (
+    bias_sigmoid_,
     fill_normal,
+    momentum_step_,
     sample_bernoulli_,
     seed_device_generator,
-    sigmoid_,
     softplus_,
 )
 
@@ -119,14 +120,15 @@ class RBMKernel:
     def hidden_probs(self, v, out):
         """out = P(h = 1 | v) = sigma(v W + b)."""
         self.xp.matmul(v, self.W, out=out)
-        out += self.b
-        return sigmoid_(self.xp, out, out)
+        return bias_sigmoid_(self.xp, out, self.b)
 
     def visible_mean(self, h, out):
         """out = E[v | h]: sigma(h W^T + a) for binary units, h W^T + a for gaussian ones."""
         self.xp.matmul(h, self.W.T, out=out)
-        out += self.a
-        return out if self.gaussian else sigmoid_(self.xp, out, out)
+        if self.gaussian:
+            out += self.a
+            return out
+        return bias_sigmoid_(self.xp, out, self.a)
 
     def sample_visible(self, mean, out):
         if self.gaussian:
@@ -182,20 +184,24 @@ class RBMKernel:
         if weight_decay:  # fold the decay into the gradient: no temporary array
             xp.multiply(self.W, weight_decay * rows, out=self.model_W)
             self.grad_W -= self.model_W
-        self.vel_W *= momentum
-        self.grad_W *= step
-        if self.gains is not None:
-            self.gains[0].scale(self.grad_W)
-        self.vel_W += self.grad_W
         W, a, b = self.W, self.a, self.b
-        W += self.vel_W
         diff_v, diff_h = self.diff_v[:rows], self.diff_h[:rows]
         xp.subtract(v_data, v_model, out=diff_v)
         xp.subtract(h_data, h_model, out=diff_h)
-        step_a, step_b = step * diff_v.sum(axis=0), step * diff_h.sum(axis=0)
-        if self.gains is not None:
-            self.gains[1].scale(step_a)
-            self.gains[2].scale(step_b)
+        sum_a, sum_b = diff_v.sum(axis=0), diff_h.sum(axis=0)
+        if self.gains is None:  # one fused pass per parameter (one launch each on CuPy)
+            momentum_step_(xp, self.vel_W, self.grad_W, W, momentum, step)
+            momentum_step_(xp, self.vel_a, sum_a, a, momentum, step)
+            momentum_step_(xp, self.vel_b, sum_b, b, momentum, step)
+            return
+        self.grad_W *= step
+        self.gains[0].scale(self.grad_W)
+        self.vel_W *= momentum
+        self.vel_W += self.grad_W
+        W += self.vel_W
+        step_a, step_b = step * sum_a, step * sum_b
+        self.gains[1].scale(step_a)
+        self.gains[2].scale(step_b)
         self.vel_a *= momentum
         self.vel_a += step_a
         self.vel_b *= momentum

@@ -150,12 +150,17 @@ class Cell:
         self._run(v)
 
     def _fused(self, kind: str):
-        """numba's fused step kernels for `kind` on the NumPy backend, else None
-        (plugins/recurrent/fused.py); the option fused=False keeps the NumPy path."""
-        if self.xp.__name__ != "numpy" or not self.options.get("fused", True):
+        """The fused step kernels for `kind`: numba's on NumPy (plugins/recurrent/fused.py),
+        CUDA ones on CuPy (fused_cupy.py); None where they cannot be built. The option
+        fused=False keeps the plain array path."""
+        if not self.options.get("fused", True):
             return None
-        from plugins.recurrent.fused import KERNELS
-        kernels = KERNELS.get()
+        if self.xp.__name__ == "numpy":
+            from plugins.recurrent.fused import KERNELS
+            kernels = KERNELS.get()
+        else:
+            from plugins.recurrent.fused_cupy import kernels as cupy_kernels
+            kernels = cupy_kernels()
         return None if kernels is None else kernels[kind]
 
     def _input_weights(self, Wb) -> None:

@@ -78,3 +78,33 @@ def test_example_runs_on_cupy_as_on_numpy(cupy, registry, tmp_path, name):
         assert value == pytest.approx(expected[tag], rel=1e-6, abs=1e-9), tag
     for key, array in cpu_weights.items():
         np.testing.assert_allclose(gpu_weights[key], array, rtol=1e-6, atol=1e-9, err_msg=key)
+
+
+# examples whose training step must read the device, and why (everything else may not)
+STEP_READS_DEVICE: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_training_steps_never_wait_for_the_device(cupy, registry, tmp_path, name):
+    """A step queues work and returns: no device-to-host read inside it (monitors and probes
+    read between steps). cupyx.allow_synchronize(False) raises at any such read."""
+    import cupyx
+    graph = load_graph(EXAMPLES / f"{name}.dgraph", registry)
+    shrink(name, graph, tmp_path)
+    program = compile_graph(graph, registry, cupy, seed=0)
+    Session(program, epochs=1).run()  # every lazy buffer and kernel made
+    batches = program.feeds[0].batches("train") if program.feeds else 3
+    try:
+        with cupyx.allow_synchronize(False):
+            for batch in range(min(3, batches)):
+                program.train_step(batch)
+        read = None
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f"{f.filename.rsplit('/', 2)[-2]}/{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
+                for f in frames if "cupy" not in f.filename]
+        read = f"{type(exc).__name__}: {exc} at {' <- '.join(reversed(ours[-3:]))}"
+    if name in STEP_READS_DEVICE:
+        assert read is not None, f"{name} no longer reads the device in a step"
+    else:
+        assert read is None, read

@@ -34,7 +34,7 @@ def test_xor_on_cupy_matches_numpy(cupy, registry):
     _, on_cpu, _ = _history(xor_mlp(), registry, NUMPY, 300)
     program, on_gpu, events = _history(xor_mlp(), registry, cupy, 300)
     assert on_gpu[-1]["train/accuracy"] == 1.0
-    for cpu, gpu in zip(on_cpu[:20], on_gpu[:20]):
+    for cpu, gpu in zip(list(on_cpu)[:20], list(on_gpu)[:20]):
         assert gpu["train/loss"] == pytest.approx(cpu["train/loss"], rel=1e-3)
     assert isinstance(program.peek("d1", "W"), np.ndarray)  # probes get host copies
     assert any(isinstance(e, Scalar) and e.tag == "grad_norm/d1" for e in events)
