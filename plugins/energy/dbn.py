@@ -8,11 +8,17 @@ gradients), so nodes downstream learn nothing but their biases. After that the s
 ordinary differentiable node: its W_l, b_l are trainable parameters that the optimizer wired
 downstream fine-tunes. pretrain_epochs = 0 gives the same net from a random (Glorot) start.
 
-With stop_factor > 0 each layer's pretraining stops early, as in the notes: after every epoch
+With a stop factor each layer's pretraining stops early, as in the notes: after every epoch
 the layer's reconstruction error on the validation split (squared or Hamming, `error`) is
-compared with its minimum so far, and the next layer starts once it rises more than
-stop_factor above it (or after pretrain_epochs epochs at most). local_gains scales the RBM
-steps by per-parameter gains (plugins/energy/rbm_core.py).
+compared with its minimum so far, and the next layer starts once it rises more than the
+layer's stop factor above it (from its stop_min_epochs-th epoch on), or after pretrain_epochs
+epochs at most; the layer then keeps its weights of its best epoch. stop_factors gives one
+factor per layer (the notes: 0.5, 0.1, 0.1), else stop_factor holds for every layer.
+rbm_batch runs the RBM updates on minibatches of that many rows of each data batch (the
+notes: 10, while fine-tuning takes the whole training set per step), each with the hidden
+probabilities of its rows under the current weights. local_gains scales the RBM steps by
+per-parameter gains (plugins/energy/rbm_core.py). While a layer pretrains the node is in
+`phase.holding`, so early stopping downstream waits for fine-tuning.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ def infer_shapes(params, in_shapes):
         raise ShapeError(f"needs a 2-D (batch, features) input on 'x'; it receives {shape}.")
     if not sizes:
         raise ShapeError("needs at least one layer size in 'layers'.")
+    factors = list(params.get("stop_factors") or [])
+    if factors and len(factors) != len(sizes):
+        raise ShapeError(f"has {len(factors)} values in 'stop_factors' for {len(sizes)} "
+                         "layers; give one per layer, or none to use stop_factor for all.")
     fan_in = [shape[1]] + sizes[:-1]
     param_shapes = {}
     for index, (n_in, n_out) in enumerate(zip(fan_in, sizes), start=1):
@@ -61,6 +71,14 @@ SPEC = NodeSpec(
                   "fine-tuning (0: no pretraining, random start); the most per layer when "
                   "stop_factor stops layers early.", range=(0, 100000)),
         *rbm_params(),
+        ParamSpec("stop_factors", ParamType.FLOATS, [], "One stop factor per layer, bottom "
+                  "to top, e.g. [0.5, 0.1, 0.1] (0: that layer runs pretrain_epochs); empty: "
+                  "stop_factor for every layer.", range=(0.0, 1e6)),
+        ParamSpec("stop_min_epochs", ParamType.INT, 1, "Epochs a layer pretrains before its "
+                  "stop factor may stop it.", range=(1, 1 << 30)),
+        ParamSpec("rbm_batch", ParamType.INT, 0, "Rows per RBM update while pretraining "
+                  "(each data batch is split into these); 0: the data node's batch. "
+                  "Fine-tuning always takes the data node's batch.", range=(0, 1 << 20)),
     ),
     infer_shapes=infer_shapes,
     views=(
@@ -83,7 +101,7 @@ def build(ctx):
     fan_in = [x.storage.shape[1]] + sizes[:-1]
     pretrain = live["pretrain_epochs"]
     y = ctx.output("y", (rows_max, sizes[-1]), batched=x.batched)
-    weights, biases, kernels = [], [], []
+    weights, biases, kernels, visible_biases = [], [], [], []
     rng = np.random.default_rng(int(ctx.rng.integers(2**31)))
     for index, (n_in, n_out) in enumerate(zip(fan_in, sizes), start=1):
         if pretrain:
@@ -92,6 +110,7 @@ def build(ctx):
             W = ctx.param(f"W{index}", (n_in, n_out), init="glorot_uniform")
         b = ctx.param(f"b{index}", (n_out,), init="zeros")
         a = ctx.param(f"a{index}", (n_in,), init="zeros", trainable=False)
+        visible_biases.append(a)
         visible = live["visible"] if index == 1 else "binary"
         kernels.append(RBMKernel(xp, rng, W, a, b, rows_max, visible,
                                  ctx.dtype, gains=gain_limits(live)))
@@ -103,9 +122,17 @@ def build(ctx):
     persistent = live["method"] == "pcd"
     status = {"layer": None, "recon_sum": xp.zeros(1, dtype=ctx.dtype), "recon_steps": 0,
               "logs": []}
-    adaptive = bool(pretrain and live["stop_factor"] > 0)  # layers stop on validation error
-    early = {"current": 0, "epochs": 0, "best": float("inf"), "sum": 0.0, "rows": 0}
+    def factor(layer: int) -> float:  # read each epoch: stop_factor is live
+        return (list(live["stop_factors"]) or [live["stop_factor"]] * len(sizes))[layer]
+
+    adaptive = bool(pretrain and any(factor(i) for i in range(len(sizes))))
+    early = {"current": 0, "epochs": 0, "best": float("inf"), "best_epoch": 0, "sum": 0.0,
+             "rows": 0}
     val_error = ctx.scratch((1,))
+    # a layer's parameters at its best validation error, put back when it stops
+    kept = [(xp.zeros_like(w.value), xp.zeros_like(b.value), xp.zeros_like(a_.value))
+            for w, b, a_ in zip(weights, biases, visible_biases)] if adaptive else []
+    chunk_hidden = [ctx.scratch((rows_max, n)) for n in sizes] if live["rbm_batch"] else []
 
     def training_layer() -> int | None:
         """0-based index of the layer being pretrained now, or None when fine-tuning."""
@@ -141,20 +168,32 @@ def build(ctx):
         if not adaptive or layer is None:
             return
         early["epochs"] += 1
+        stop = factor(layer)
         why = None
         if early["rows"]:
             error = early["sum"] / early["rows"]
             early["sum"], early["rows"] = 0.0, 0
-            if error > (1.0 + live["stop_factor"]) * early["best"]:
+            if stop and early["epochs"] >= live["stop_min_epochs"] \
+                    and error > (1.0 + stop) * early["best"]:
                 why = (f"its validation reconstruction error {error:.6g} rose more than "
-                       f"{live['stop_factor']:.0%} above its best {early['best']:.6g}")
-            early["best"] = min(early["best"], error)
+                       f"{stop:.0%} above its best {early['best']:.6g}")
+            if error < early["best"]:
+                early["best"], early["best_epoch"] = error, early["epochs"]
+                for kept_array, param in zip(kept[layer], (weights[layer], biases[layer],
+                                                           visible_biases[layer])):
+                    kept_array[...] = param.value
         if why is None and early["epochs"] >= pretrain:
             why = f"it reached pretrain_epochs = {pretrain}"
         if why is not None:
+            restored = ""
+            if early["best"] < float("inf") and early["best_epoch"] != early["epochs"]:
+                for kept_array, param in zip(kept[layer], (weights[layer], biases[layer],
+                                                           visible_biases[layer])):
+                    param.value[...] = kept_array
+                restored = f"; it keeps its weights of epoch {early['best_epoch']}"
             status["logs"].append(Log(f"{ctx.label}: layer {layer + 1} stops pretraining "
-                                      f"after {early['epochs']} epochs: {why}."))
-            early.update(current=layer + 1, epochs=0, best=float("inf"))
+                                      f"after {early['epochs']} epochs: {why}{restored}."))
+            early.update(current=layer + 1, epochs=0, best=float("inf"), best_epoch=0)
 
     def backward():
         rows = x.value.shape[0]
@@ -179,14 +218,28 @@ def build(ctx):
 
     def update():
         layer = training_layer()
+        if layer is None:  # every step, so a run branched from a checkpoint has it right
+            phase.holding.discard(ctx.node_id)
+        else:  # the output is held at zero: early stopping downstream waits
+            phase.holding.add(ctx.node_id)
         if layer != status["layer"]:
             announce(layer)
         if layer is None:
             return
         rows = x.value.shape[0]
         visible = x.value if layer == 0 else activations[layer - 1][:rows]
-        error = kernels[layer].cd_update(visible, activations[layer][:rows], k=live["k"],
-                                         lr=live["lr"], momentum=live["momentum"],
+        chunk = live["rbm_batch"] or rows
+        if chunk >= rows:
+            cd_update(layer, visible, activations[layer][:rows])
+            return
+        for start in range(0, rows, chunk):  # RBM minibatches inside the data batch
+            part = visible[start:start + chunk]
+            hidden = kernels[layer].hidden_probs(part, chunk_hidden[layer][:part.shape[0]])
+            cd_update(layer, part, hidden)
+
+    def cd_update(layer, visible, hidden):
+        error = kernels[layer].cd_update(visible, hidden, k=live["k"], lr=live["lr"],
+                                         momentum=live["momentum"],
                                          weight_decay=live["weight_decay"],
                                          persistent=persistent)
         status["recon_sum"] += error
