@@ -56,12 +56,12 @@ def build_quickprop(ctx):
             else:
                 xp.subtract(prev_slope, slope, out=work)  # S(t-1) - S(t)
                 xp.equal(work, 0, out=capped)
-                work[capped] = 1
+                xp.copyto(work, 1, where=capped)  # masked writes: no device read
                 xp.divide(slope, work, out=mu)  # beta
                 xp.multiply(slope, change, out=work)  # S (-dW) beta < 0, i.e. S dW beta > 0
                 work *= mu
                 capped |= (mu > mu_max) | (work > 0)
-                mu[capped] = mu_max
+                xp.copyto(mu, mu_max, where=capped)
             # gradient term while dW = 0 or -dW S > 0
             xp.multiply(change, slope, out=work)
             xp.less(work, 0, out=downhill)
@@ -72,11 +72,11 @@ def build_quickprop(ctx):
             change -= work
             value += change
             xp.copyto(prev_slope, slope)
-            norm_sq += float(xp.vdot(change, change))
-            mu_sum += float(mu.sum())
+            norm_sq = norm_sq + xp.vdot(change, change)  # device scalars, read by the
+            mu_sum = mu_sum + mu.sum()  # report's monitor between steps
             count += mu.size
         state["first"] = False
-        report.update(step_norm=norm_sq ** 0.5, mean_mu=mu_sum / max(count, 1))
+        report.update(step_norm=xp.sqrt(norm_sq), mean_mu=mu_sum / max(count, 1))
 
     return Step(update=update)
 

@@ -68,7 +68,7 @@ class OnlineTrainer:
         xp, weights = self.xp, self.weights
         self.delta[...] = sample
         self.delta -= weights
-        winner = int(xp.argmin((self.delta * self.delta).sum(axis=1)))
+        winner = xp.argmin((self.delta * self.delta).sum(axis=1))  # stays on the device
         offset = self.positions - self.positions[winner]
         self.grid_sq[...] = (offset * offset).sum(axis=1)
         gain = learning_rate * xp.exp(self.grid_sq / (-2.0 * sigma * sigma))

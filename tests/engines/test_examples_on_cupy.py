@@ -81,7 +81,17 @@ def test_example_runs_on_cupy_as_on_numpy(cupy, registry, tmp_path, name):
 
 
 # examples whose training step must read the device, and why (everything else may not)
-STEP_READS_DEVICE: dict[str, str] = {}
+CORRUPT = "energy.corrupt draws fresh flips only when its input changed, compared on the host"
+LINE_SEARCH = "full-batch method whose line search (LM: damping test) decides on the host"
+SPIKES = ("event-driven spike delivery gathers the synapses of the neurons that fired, a "
+          "data-dependent size")
+STEP_READS_DEVICE: dict[str, str] = {
+    "bam_letters": CORRUPT, "hopfield_letters": CORRUPT,
+    "optimizer_race_bfgs": LINE_SEARCH, "optimizer_race_cg_fletcher_reeves": LINE_SEARCH,
+    "optimizer_race_cg_polak_ribiere": LINE_SEARCH,
+    "optimizer_race_levenberg_marquardt": LINE_SEARCH,
+    "spiking_delays": SPIKES, "spiking_network": SPIKES,
+}
 
 
 @pytest.mark.parametrize("name", NAMES)
