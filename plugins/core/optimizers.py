@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from engines import halves
 from engines.program import Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
@@ -313,7 +315,8 @@ def build_adam(ctx):
         if compiled is not None:  # one pass per number; scalars in the buffers' dtype
             for parts in split_groups:
                 kind = parts[0][0].dtype.type
-                scalars = (kind(beta1), kind(beta2), kind(eps_scaled), kind(step_size))
+                scalars = (kind(beta1), kind(beta2), kind(eps_scaled), kind(step_size),
+                           np.finfo(kind).tiny)
                 if len(parts) == 1:
                     value, grad, _work, avg, sq_avg = parts[0]
                     compiled(value, grad, avg, sq_avg, *scalars)
