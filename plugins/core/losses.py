@@ -10,7 +10,7 @@ cross-entropies treat the target as data.
 from __future__ import annotations
 
 from engines.program import Step
-from graph.spec import NodeSpec, PortKind, PortSpec, ShapeError
+from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from plugins.core import fused
 from plugins.core.class_report import add_class_report
 from plugins.core.views import ACCURACY, CLASS_SCORES, CONFUSION, ERROR_HISTORY, GRADIENT_NORMS
@@ -32,15 +32,25 @@ _VIEWS = (ERROR_HISTORY, ACCURACY, GRADIENT_NORMS)
 _CLASSIFIER_VIEWS = (ERROR_HISTORY, ACCURACY, GRADIENT_NORMS, CONFUSION, CLASS_SCORES)
 
 
-def _loss_outputs(ctx):
-    """The loss and accuracy buffers, registered as the loss and as metrics."""
+# every loss node's one parameter: whether its right-or-wrong count is a metric
+REPORT_ACCURACY = ParamSpec(
+    "report_accuracy", ParamType.BOOL, True,
+    "Report the accuracy (what counts as right: see above) as a metric and curve. Turn it off "
+    "for regression and reconstruction, where a right-or-wrong count means nothing.")
+
+
+def loss_outputs(ctx, *, prediction: bool = True):
+    """The loss and accuracy buffers, registered as the loss and as metrics (accuracy only
+    when the node's report_accuracy is on); with prediction, the first loss's prediction is
+    what decision-region views draw (plugins.core.regions)."""
     loss = ctx.output("loss", (1,), batched=False)
     accuracy = ctx.output("accuracy", (1,), batched=False)
     ctx.loss(loss)
     ctx.metric("loss", loss)
-    ctx.metric("accuracy", accuracy)
-    # the first loss's prediction is what decision-region views draw (plugins.core.regions)
-    ctx.program.extras.setdefault("prediction", ctx.input("pred"))
+    if ctx.params.get("report_accuracy", True):
+        ctx.metric("accuracy", accuracy)
+    if prediction:
+        ctx.program.extras.setdefault("prediction", ctx.input("pred"))
     return loss, accuracy
 
 
@@ -49,13 +59,14 @@ MSE_SPEC = NodeSpec(
     formula="E = 1/(2n) · Σ (y − t)²",
     doc="Mean squared error E = 1/(2n) sum (pred - target)^2 over the batch. A sample counts "
         "as right when every output is within 0.5 of its target.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
+    inputs=_INPUTS, outputs=_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 
 def build_mse(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx)
     ctx.sum_of_squares(loss, pred, target)
     diff = ctx.scratch(pred.storage.shape)
     work = ctx.scratch(pred.storage.shape)
@@ -90,13 +101,14 @@ CE_SPEC = NodeSpec(
         "-sum t log softmax(pred), via a stable log-sum-exp. Accuracy: the share of rows whose "
         "target class has the largest logit (for soft targets: all target weight on "
         "top-scoring classes).",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_CLASSIFIER_VIEWS)
+    inputs=_INPUTS, outputs=_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes, views=_CLASSIFIER_VIEWS)
 
 
 def build_softmax_cross_entropy(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx)
     batch, classes = pred.storage.shape
     probs = ctx.scratch((batch, classes))  # softmax(pred), kept for backward
     work = ctx.scratch((batch, classes))
@@ -182,7 +194,8 @@ BCE_SPEC = NodeSpec(
     doc="E = mean over the batch of -sum [t log p + (1-t) log(1-p)] over independent outputs; "
         "pred are probabilities (e.g. after a sigmoid), clipped to [1e-7, 1 - 1e-7]. A sample "
         "counts as right when every output is on the target's side of 0.5.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
+    inputs=_INPUTS, outputs=_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 _CLIP = 1e-7
 
@@ -190,7 +203,7 @@ _CLIP = 1e-7
 def build_binary_cross_entropy(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx)
     clipped = ctx.scratch(pred.storage.shape)
     work = ctx.scratch(pred.storage.shape)
     other = ctx.scratch(pred.storage.shape)
@@ -232,13 +245,14 @@ KL_SPEC = NodeSpec(
     doc="E = mean over the batch of KL(target || pred) = sum t log(t / p); pred and target are "
         "probability rows (e.g. after a softmax), pred clipped to at least 1e-7, terms with "
         "t = 0 count 0. Accuracy: argmax of pred equals argmax of target.",
-    inputs=_INPUTS, outputs=_OUTPUTS, infer_shapes=infer_loss_shapes, views=_VIEWS)
+    inputs=_INPUTS, outputs=_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes, views=_VIEWS)
 
 
 def build_kl_divergence(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx)
     clipped = ctx.scratch(pred.storage.shape)
     work = ctx.scratch(pred.storage.shape)
 

@@ -14,6 +14,7 @@ from engines.program import Step
 from engines.scan import curves
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
 from graph.views import Axis, View, ViewKind
+from plugins.core.losses import REPORT_ACCURACY, loss_outputs
 from plugins.core.views import ACCURACY, ERROR_HISTORY
 from plugins.recurrent.sampling import INTERVAL_S as SAMPLE_INTERVAL_S
 from plugins.recurrent.sampling import text_sampler
@@ -165,27 +166,19 @@ TEXT_VIEW = View(ViewKind.TEXT, "Text samples", ("text/{node}", "sample/{node}")
                      "text the model generates from a seed window (sampled, temperature 0.8).")
 
 
-def _loss_outputs(ctx):
-    loss = ctx.output("loss", (1,), batched=False)
-    accuracy = ctx.output("accuracy", (1,), batched=False)
-    ctx.loss(loss)
-    ctx.metric("loss", loss)
-    ctx.metric("accuracy", accuracy)
-    return loss, accuracy
-
-
 MSE_SPEC = NodeSpec(
     type_id="recurrent.seq_mse", title="Sequence MSE", category="Losses",
     doc="Q = sum over steps of 1/2 sum (pred - target)^2, mean over the batch (MSE for "
         "signals). Accuracy: the share of steps whose outputs are all within 0.5.",
-    inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
+    inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes,
     views=(ERROR_HISTORY, ACCURACY, SIGNAL_VIEW), formula="Q = Σₖ ½‖yₖ − y′ₖ‖²")
 
 
 def build_mse(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx, prediction=False)
     diff = ctx.scratch(pred.storage.shape)
     _, steps, _ = pred.storage.shape
 
@@ -219,14 +212,15 @@ CE_SPEC = NodeSpec(
     doc="Softmax cross-entropy at every step, summed over time, mean over the batch (for "
         "token sequences). pred are logits; target one-hot rows. Accuracy: the share of steps "
         "whose largest logit is the target token.",
-    inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, infer_shapes=infer_loss_shapes,
+    inputs=LOSS_INPUTS, outputs=LOSS_OUTPUTS, params=(REPORT_ACCURACY,),
+    infer_shapes=infer_loss_shapes,
     views=(ERROR_HISTORY, ACCURACY, TEXT_VIEW), formula="Q = −Σₖ Σ y′ₖ·log softmax(zₖ)")
 
 
 def build_cross_entropy(ctx):
     xp = ctx.xp
     pred, target = ctx.input("pred"), ctx.input("target")
-    loss, accuracy = _loss_outputs(ctx)
+    loss, accuracy = loss_outputs(ctx, prediction=False)
     probs = ctx.scratch(pred.storage.shape)
 
     def forward():

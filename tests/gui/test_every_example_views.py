@@ -40,6 +40,9 @@ def expected_empty(name: str, graph) -> set:
         empty.add("Decision regions")  # drawn for 2-D inputs only
     if not any(node.params.get("l1") or node.params.get("l2") for node in graph.nodes.values()):
         empty.add("Weight penalties")  # no regularised layer
+    losses = [node for node in graph.nodes.values() if "report_accuracy" in node.params]
+    if losses and not any(node.params["report_accuracy"] for node in losses):
+        empty.add("Accuracy")  # regression or reconstruction: its losses report none
     return empty
 
 

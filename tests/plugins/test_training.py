@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engines.compiler import compile_graph
+from engines.session import Session
 from plugins import default_registry
 from tests.engines.graphs import build
 
@@ -101,3 +103,25 @@ def test_validation_warns_when_a_threshold_blocks_the_gradient(registry):
     assert "'d1'" in warnings[0].message
     graph.nodes["step"].type_id = "core.sigmoid"
     assert not [p for p in validate(graph, registry) if p.severity == "warning"]
+
+
+@pytest.mark.parametrize("loss_type", ["core.mse", "core.binary_cross_entropy",
+                                       "core.softmax_cross_entropy", "core.kl_divergence"])
+def test_report_accuracy_off_leaves_only_the_loss(loss_type):
+    """A regression or reconstruction loss can drop the accuracy metric; the loss stays."""
+    def metrics(report):
+        graph = build("acc", [
+            ("data", "core.dataset", {"dataset": "xor", "val_split": 0.0}),
+            ("d", "core.dense", {"units": 1}),
+            ("s", "core.sigmoid", {}),
+            ("loss", loss_type, {"report_accuracy": report}),
+            ("opt", "core.sgd", {"lr": 0.1}),
+        ], ["data.x -> d.x", "d.y -> s.x", "s.y -> loss.pred", "data.y -> loss.target",
+            "loss.loss -> opt.loss"])
+        session = Session(compile_graph(graph, REGISTRY, seed=0), epochs=2)
+        session.run()
+        return session.history[-1]
+
+    with_accuracy, without = metrics(True), metrics(False)
+    assert "train/accuracy" in with_accuracy and "train/accuracy" not in without
+    assert without["train/loss"] == with_accuracy["train/loss"]
