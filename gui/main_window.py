@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.scene.set_graph(graph)
         self.inspector.set_graph(graph)
         self._update_title()
-        self.canvas.fit_to_view()
+        self.canvas.fit_to_view(readable=True)
         self.graph_replaced.emit()
 
     def add_node_at_centre(self, type_id: str) -> str:

@@ -64,7 +64,7 @@ def main(shots: tuple, description: str) -> int:
             continue
         window.files.open(str(ROOT / "examples" / f"{shot.example}.dgraph"), ask=False)
         pump(0.5)
-        window.canvas.fit_to_view()
+        window.canvas.fit_to_view(readable=True)  # as the window opens it
         controller = window.run_controller
         controller.run_bar.epochs_spin.setValue(shot.epochs)
         controller.start()

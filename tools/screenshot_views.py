@@ -71,7 +71,7 @@ def main() -> int:
         pump(0.3)
         window.files.open(str(ROOT / "examples" / f"{example}.dgraph"), ask=False)
         pump(0.3)
-        window.canvas.fit_to_view()
+        window.canvas.fit_to_view(readable=True)  # as the window opens it
         controller = window.run_controller
         controller.run_bar.epochs_spin.setValue(epochs)
         controller.run_bar.speed.set_steps_per_s(speed)

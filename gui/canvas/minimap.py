@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-MIN_NODES = 25  # smaller graphs fit on screen; the minimap would only cover cards
+MIN_NODES = 8  # a handful of cards needs no map; larger graphs get one while partly out of sight
 SIZE = (220, 150)
 _MARGIN = 10
 
@@ -20,7 +20,7 @@ class Minimap(QWidget):
     def __init__(self, view):
         super().__init__(view)
         self.view = view
-        self.enabled = True  # View > Minimap; shown only for graphs of MIN_NODES or more
+        self.enabled = True  # View > Minimap (shown by wanted())
         self.resize(*SIZE)
         self._pixmap = QPixmap()
         self._source = QRectF()  # the scene rectangle the pixmap shows
@@ -70,7 +70,8 @@ class Minimap(QWidget):
         pixmap = QPixmap(self.size())
         pixmap.fill(QColor(18, 21, 26, 230))
         painter = QPainter(pixmap)
-        scene.render(painter, QRectF(pixmap.rect()), source,
+        scale, offset = self._scale()  # centred, as _scale maps it (render would not centre)
+        scene.render(painter, QRectF(offset, source.size() * scale), source,
                      Qt.AspectRatioMode.KeepAspectRatio)
         painter.end()
         self._pixmap = pixmap
@@ -88,13 +89,18 @@ class Minimap(QWidget):
         scale, offset = self._scale()
         return self._source.topLeft() + (point - offset) / scale
 
+    def widget_point(self, point: QPointF) -> QPointF:
+        """The point of this widget that shows a scene point."""
+        scale, offset = self._scale()
+        return offset + (point - self._source.topLeft()) * scale
+
     def paintEvent(self, event):
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._pixmap)
         if not self._source.isEmpty():
             scale, offset = self._scale()
             visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-            top_left = offset + (visible.topLeft() - self._source.topLeft()) * scale
+            top_left = self.widget_point(visible.topLeft())
             painter.setPen(QPen(QColor("#f0c040"), 1.5))
             painter.drawRect(QRectF(top_left, visible.size() * scale).intersected(
                 QRectF(self.rect()).adjusted(0, 0, -1, -1)))

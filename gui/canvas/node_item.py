@@ -33,6 +33,7 @@ _PAD = 10.0
 _SUMMARY_HEIGHT = 18.0
 _DETAIL_ZOOM = 0.45  # below this scale cards are drawn as plain blocks
 _SMALL_TEXT_ZOOM = 0.6  # below this only titles are readable; the rest costs glyphs per zoom
+READABLE_ZOOM = 0.7  # the canvas opens a graph no farther out: cards show all their text
 _BODY_BRUSH = QBrush(theme.NODE_BODY)
 _DIVIDER_PEN = QPen(theme.NODE_BORDER, 1)
 _PORT_PEN = QPen(theme.NODE_BORDER, 1.5)

@@ -15,6 +15,7 @@ from gui.canvas.breadcrumb import Breadcrumb
 from gui.canvas.clipboard import MIME_TYPE, PASTE_OFFSET, paste_command, subgraph_json
 from gui.canvas.group_item import GroupItem
 from gui.canvas.minimap import Minimap
+from gui.canvas.node_item import READABLE_ZOOM
 from gui.canvas.scene import GraphScene
 from gui.canvas.search import NodeSearch
 
@@ -88,7 +89,10 @@ class GraphView(QGraphicsView):
         if steps:
             self.zoom_by(_ZOOM_STEP ** steps, event.position().toPoint())
 
-    def fit_to_view(self) -> None:
+    def fit_to_view(self, readable: bool = False) -> None:
+        """Zoom to show the whole graph (never beyond 1:1). With readable (a graph just
+        opened), never below the zoom at which cards show their text either: a long graph
+        then shows its start, where data enters, and the minimap the rest."""
         rect = self.graph_scene.items_rect()
         if rect.isNull():
             return
@@ -96,6 +100,10 @@ class GraphView(QGraphicsView):
         if self.zoom_factor() > 1.0:
             self.zoom_by(1.0 / self.zoom_factor())
             self.centerOn(rect.center())
+        elif readable and self.zoom_factor() < READABLE_ZOOM:
+            self.zoom_by(READABLE_ZOOM / self.zoom_factor())
+            half = self.viewport().width() / (2 * READABLE_ZOOM)
+            self.centerOn(rect.left() - 40 + half, rect.center().y())
         self._place_minimap()
 
     def _place_minimap(self) -> None:
@@ -162,7 +170,7 @@ class GraphView(QGraphicsView):
             item = item.parentItem()
         if item is not None and event.button() == Qt.MouseButton.LeftButton:
             self.graph_scene.open_level(item.group_id)  # open the group to edit inside
-            self.fit_to_view()
+            self.fit_to_view(readable=True)
             return
         super().mouseDoubleClickEvent(event)
 
@@ -174,7 +182,7 @@ class GraphView(QGraphicsView):
         if key == Qt.Key.Key_Escape and self.graph_scene.level is not None:
             trail = self.graph_scene.breadcrumb()
             self.graph_scene.open_level(trail[-2][0] if len(trail) > 1 else None)
-            self.fit_to_view()
+            self.fit_to_view(readable=True)
             return
         if key == Qt.Key.Key_Tab:
             self.open_search(self.mapFromGlobal(self.cursor().pos()))

@@ -3,6 +3,7 @@ lands at the mouse, Ctrl+Y redoes."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -231,3 +232,32 @@ def test_dragging_an_unwired_node_onto_a_wire_splices_it_in(window, qtbot):
     assert str(graph.source_of("act", "x")) == "relu.y -> act.x"
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, CTRL)
     assert edge in graph.edges and graph.nodes["relu"].position == (300.0, 300.0)
+
+
+def test_a_long_graph_opens_readable_at_its_start_and_fit_shows_it_all(window, qtbot):
+    """Opening a graph wider than the window keeps the cards' text readable (the start in
+    sight, the minimap for the rest); Fit to View (F) then shows the whole graph."""
+    from graph.model import Graph, Node
+    from gui.canvas.node_item import READABLE_ZOOM
+    graph = Graph("chain")
+    for i in range(14):
+        graph.add_node(Node(f"n{i}", "core.relu", {}, (i * 260.0, 0.0)))
+    window.set_graph(graph, None)
+    QApplication.processEvents()
+    canvas = window.canvas
+    assert canvas.zoom_factor() == pytest.approx(READABLE_ZOOM, rel=1e-3)
+    seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    first, last = (window.scene.nodes[n].sceneBoundingRect() for n in ("n0", "n13"))
+    assert seen.contains(first) and not seen.contains(last)
+    minimap = canvas.minimap
+    assert minimap.isVisible()
+    minimap.render_scene()  # the map draws each card where it maps the card's scene point
+    picture = minimap.grab().toImage()
+    for card in (first, last):
+        inside = picture.pixelColor(minimap.widget_point(card.center()).toPoint())
+        below = picture.pixelColor(minimap.widget_point(
+            card.center() + QPointF(0, card.height())).toPoint())
+        assert inside != below
+    window.actions_by_name["fit"].trigger()
+    seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    assert canvas.zoom_factor() < READABLE_ZOOM and seen.contains(last) and seen.contains(first)
