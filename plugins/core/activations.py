@@ -113,11 +113,11 @@ def build_relu(ctx):
         xp.greater(y.value, 0, out=m)
         xp.multiply(y.grad, m, out=out)
 
-    compiled = fused.kernel("relu_grad") if ctx.backend.name == "numpy" else None
+    compiled = fused.kernel("relu_grad", ctx.backend.name)
     if compiled is None or len(y.storage.shape) != 2:
         return _grad_step(forward, x, work, grad)
 
-    def backward():  # one compiled pass (plugins/core/fused.py)
+    def backward():  # one fused pass (plugins/core/fused.py, fused_cupy.py)
         if x.grad is not None:
             compiled(y.value, y.grad, x.grad, not x.grad_overwrite)
 

@@ -7,15 +7,16 @@ with the same operations in the same order and the scalars in the array's dtype,
 with the NumPy code to the last bit (tested), except that it flushes subnormal moments to zero.
 Why: a weight whose gradient stays 0 (a pixel that is always blank) has its moment decay by
 beta1 each step into the subnormal range after ~800 steps, and x86 computes subnormals about
-100x slower: on the digits MLP 320 such moments made the whole update 76 us instead of 5. On the GPU a CuPy ElementwiseKernel does the same
-(plugins/core/optimizers.py).
+100x slower: on the digits MLP 320 such moments made the whole update 76 us instead of 5.
+On the GPU a CuPy ElementwiseKernel does the same (plugins/core/optimizers.py).
 
 ReLU's gradient: one pass instead of a mask, a multiply and (for a fan-out) an add.
 
 Softmax cross-entropy: one pass per row for the probabilities, the loss, the accuracy hits and
 the confusion counts (about fifteen NumPy calls otherwise, which dominate a small network's
 step), and one for the gradient. The exponential is numba's (libm), so it agrees with the
-NumPy path to rounding, not bitwise (tested).
+NumPy path to rounding, not bitwise (tested). CUDA versions of these for CuPy:
+plugins/core/fused_cupy.py; `kernel(name, backend)` finds either.
 """
 
 from __future__ import annotations
@@ -108,7 +109,12 @@ def _compile():
 KERNELS = LazyKernels(_compile)
 
 
-def kernel(name: str):
-    """The compiled kernel `name`, or None where numba cannot be used."""
-    kernels = KERNELS.get()
-    return None if kernels is None else kernels[name]
+def kernel(name: str, backend: str = "numpy"):
+    """The fused kernel `name` for the backend ("numpy": numba's; "cupy": the CUDA one of
+    plugins/core/fused_cupy.py, where it has one), or None where there is none."""
+    if backend == "cupy":
+        from plugins.core.fused_cupy import kernels as cupy_kernels
+        kernels = cupy_kernels()
+    else:
+        kernels = KERNELS.get()
+    return None if kernels is None else kernels.get(name)

@@ -122,6 +122,9 @@ def build_softmax_cross_entropy(ctx):
     # NumPy's maximum.reduce skips max()'s wrapper overhead; CuPy keeps the plain max
     reduce_max = xp.maximum.reduce if ctx.backend.name == "numpy" else xp.max
 
+    if ctx.backend.name == "cupy" and fused.kernel("softmax_cross_entropy", "cupy"):
+        return _cupy_softmax_cross_entropy(pred, target, loss, accuracy, probs, target_mass,
+                                           count_classes)
     compiled = fused.KERNELS.get() if ctx.backend.name == "numpy" else None
     if compiled is not None:
         return _compiled_softmax_cross_entropy(compiled, pred, target, loss, accuracy, probs,
@@ -183,6 +186,29 @@ def _compiled_softmax_cross_entropy(kernels, pred, target, loss, accuracy, probs
         rows = pred.value.shape[0]
         scale = pred.grad.dtype.type(loss.grad[0] / rows)
         grad_rows(probs[:rows], target_mass[:rows, 0], target.value, scale, pred.grad,
+                  not pred.grad_overwrite)
+
+    return Step(forward, backward, overwrites=("pred",))
+
+
+def _cupy_softmax_cross_entropy(pred, target, loss, accuracy, probs, target_mass,
+                                count_classes) -> Step:
+    """The same node with one CUDA kernel forward and one backward (plugins/core/fused_cupy.py):
+    loss, accuracy and the gradient's scale stay on the device."""
+    forward_rows = fused.kernel("softmax_cross_entropy", "cupy")
+    grad_rows = fused.kernel("softmax_cross_entropy_grad", "cupy")
+    counts = count_classes.counts
+
+    def forward():
+        rows = pred.value.shape[0]
+        forward_rows(pred.value, target.value, probs[:rows], target_mass[:rows, 0], counts,
+                     count_classes.active(), loss.value, accuracy.value)
+
+    def backward():  # dE/dz = (p sum(t) - t) / n
+        if pred.grad is None:
+            return
+        rows = pred.value.shape[0]
+        grad_rows(probs[:rows], target_mass[:rows, 0], target.value, loss.grad, pred.grad,
                   not pred.grad_overwrite)
 
     return Step(forward, backward, overwrites=("pred",))
