@@ -1,7 +1,9 @@
-"""Printed capital letters rendered with Pillow from installed faces, plus bipolar glyphs.
+"""Printed capital letters rendered with Pillow, plus bipolar glyphs.
 
 The lecture notes' letter set (Arial, Courier, Times at 29x29, 26 classes) is approximated with
-DejaVu Sans / Serif / Sans Mono when installed and Pillow's built-in font, which always exists.
+DejaVu Sans / Serif / Sans Mono, which ship with the project (engines/datasets/fonts: ASCII
+subsets, so every machine renders the same pixels, whatever fonts it has), and Pillow's
+built-in font.
 Each glyph is cropped to its ink, scaled to fit a (size-2) box keeping its aspect ratio and
 centred, so every face fills the image alike.
 """
@@ -16,8 +18,7 @@ import numpy as np
 from engines.datasets.toy import as_rng
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
-             "/usr/share/fonts/TTF", "/usr/local/share/fonts")
+FONT_DIRS = (os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts"),)  # shipped
 FONT_FILES = {"sans": "DejaVuSans.ttf", "serif": "DejaVuSerif.ttf", "mono": "DejaVuSansMono.ttf"}
 _RENDER_SCALE = 4  # glyphs are drawn this many times larger, then reduced (smooth edges)
 
@@ -37,7 +38,7 @@ def _font_path(name: str) -> str | None:
 
 
 def available_fonts() -> tuple:
-    """Names of the faces letters() can use here: installed DejaVu faces, then 'default'."""
+    """Names of the faces letters() can use: the shipped DejaVu faces, then 'default'."""
     return tuple(name for name in FONT_FILES if _font_path(name)) + ("default",)
 
 
@@ -47,7 +48,7 @@ def _load_font(name: str, pixels: int):
         return ImageFont.load_default(pixels)
     path = _font_path(name)
     if path is None:
-        raise FontNotFound(f"Font {name!r} is not installed; choose from "
+        raise FontNotFound(f"Font {name!r} is not a known face or font file; choose from "
                            f"{', '.join(available_fonts())} or give a .ttf/.otf path.")
     return ImageFont.truetype(path, pixels)
 
