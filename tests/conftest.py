@@ -45,3 +45,13 @@ def pytest_sessionfinish(session, exitstatus):
     app = widgets.QApplication.instance() if widgets is not None else None
     if app is not None:
         app.clipboard().clear()
+
+
+@pytest.fixture(scope="session")
+def gpu():
+    """The CuPy backend for tests marked gpu; skips where CuPy or a CUDA device is missing."""
+    from engines.backend import cupy_backend
+    backend, why = cupy_backend()
+    if backend is None:
+        pytest.skip(why)
+    return backend

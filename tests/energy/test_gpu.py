@@ -10,21 +10,14 @@ import numpy as np
 import pytest
 
 import plugins.energy.rbm_core as rbm_core
-from engines.backend import cupy_backend
 from plugins.energy.kernels import bias_sigmoid_, momentum_step_, sigmoid_
 
 pytestmark = pytest.mark.gpu
 
 
-@pytest.fixture(scope="module")
-def cp():
-    backend, why = cupy_backend()
-    if backend is None:
-        pytest.skip(why)
-    return backend.xp
 
-
-def test_fused_helpers_match_numpy(cp):
+def test_fused_helpers_match_numpy(gpu):
+    cp = gpu.xp
     rng = np.random.default_rng(0)
     x, bias = rng.normal(0, 4, (7, 5)), rng.normal(0, 1, 5)
     on_gpu = cp.asarray(x)
@@ -44,7 +37,8 @@ def test_fused_helpers_match_numpy(cp):
 @pytest.mark.parametrize("gains", [None, rbm_core.GainLimits(0.1, 10.0, 0.05, 0.95)],
                          ids=["momentum", "local_gains"])
 @pytest.mark.parametrize("k", [1, 3])
-def test_cd_updates_on_cupy_match_numpy(cp, monkeypatch, gains, k):
+def test_cd_updates_on_cupy_match_numpy(gpu, monkeypatch, gains, k):
+    cp = gpu.xp
     rng = np.random.default_rng(1)
     W, a, b = rng.normal(0, 0.3, (12, 6)), rng.normal(0, 0.3, 12), rng.normal(0, 0.3, 6)
     data = (rng.random((10, 12)) < 0.4).astype(np.float64)
@@ -68,7 +62,7 @@ def test_cd_updates_on_cupy_match_numpy(cp, monkeypatch, gains, k):
             h = kernel.hidden_probs(v, xp.zeros((10, 6))).copy()
             errors.append(float(kernel.cd_update(v, h, k=k, lr=0.1, momentum=0.5)[0]))
         results.append(([p.get() if xp is cp else p for p in params], errors))
-    (cpu, cpu_errors), (gpu, gpu_errors) = results
-    np.testing.assert_allclose(gpu_errors, cpu_errors, rtol=1e-12)
-    for on_gpu, on_cpu in zip(gpu, cpu):
+    (cpu, cpu_errors), (device, device_errors) = results
+    np.testing.assert_allclose(device_errors, cpu_errors, rtol=1e-12)
+    for on_gpu, on_cpu in zip(device, cpu):
         np.testing.assert_allclose(on_gpu, on_cpu, rtol=1e-12, atol=1e-14)

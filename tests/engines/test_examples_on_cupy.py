@@ -13,7 +13,7 @@ import traceback
 import numpy as np
 import pytest
 
-from engines.backend import NUMPY, cupy_backend
+from engines.backend import NUMPY
 from engines.compiler import compile_graph
 from engines.events import Failed
 from engines.session import Session
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.gpu
 DEVICE_RANDOM = {"energy.rbm", "energy.dbn", "energy.boltzmann", "energy.corrupt",
                  "ae.corrupt", "ae.reparameterize", "ae.latent_grid", "neurons.poisson"}
 
-
-@pytest.fixture(scope="module")
-def cupy():
-    backend, why = cupy_backend()
-    if backend is None:
-        pytest.skip(why)
-    return backend
 
 
 def run_example(name, backend, registry, folder):
@@ -56,8 +49,8 @@ def numbers(metrics: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_example_runs_on_cupy_as_on_numpy(cupy, registry, tmp_path, name):
-    on_gpu, events, tracebacks, gpu_weights, graph = run_example(name, cupy, registry, tmp_path)
+def test_example_runs_on_cupy_as_on_numpy(gpu, registry, tmp_path, name):
+    on_gpu, events, tracebacks, gpu_weights, graph = run_example(name, gpu, registry, tmp_path)
     failed = [e for e in events if isinstance(e, Failed)]
     assert not failed, f"{failed[0].message}\n{''.join(tracebacks)}"
     assert on_gpu, "no epoch finished"
@@ -95,13 +88,13 @@ STEP_READS_DEVICE: dict[str, str] = {
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_training_steps_never_wait_for_the_device(cupy, registry, tmp_path, name):
+def test_training_steps_never_wait_for_the_device(gpu, registry, tmp_path, name):
     """A step queues work and returns: no device-to-host read inside it (monitors and probes
     read between steps). cupyx.allow_synchronize(False) raises at any such read."""
     import cupyx
     graph = load_graph(EXAMPLES / f"{name}.dgraph", registry)
     shrink(name, graph, tmp_path)
-    program = compile_graph(graph, registry, cupy, seed=0)
+    program = compile_graph(graph, registry, gpu, seed=0)
     Session(program, epochs=1).run()  # every lazy buffer and kernel made
     batches = program.feeds[0].batches("train") if program.feeds else 3
     try:

@@ -6,7 +6,7 @@ Marked `gpu`: skipped cleanly where CuPy or a CUDA device is missing.
 import numpy as np
 import pytest
 
-from engines.backend import NUMPY, cupy_backend
+from engines.backend import NUMPY
 from engines.compiler import compile_graph
 from engines.events import Image, Scalar
 from engines.session import Session
@@ -14,13 +14,6 @@ from tests.engines.graphs import build, digits_mlp, xor_mlp
 
 pytestmark = pytest.mark.gpu
 
-
-@pytest.fixture(scope="module")
-def cupy():
-    backend, why = cupy_backend()
-    if backend is None:
-        pytest.skip(why)
-    return backend
 
 
 def _history(graph, registry, backend, epochs, seed=3):
@@ -30,30 +23,30 @@ def _history(graph, registry, backend, epochs, seed=3):
     return program, session.history, events
 
 
-def test_xor_on_cupy_matches_numpy(cupy, registry):
+def test_xor_on_cupy_matches_numpy(gpu, registry):
     _, on_cpu, _ = _history(xor_mlp(), registry, NUMPY, 300)
-    program, on_gpu, events = _history(xor_mlp(), registry, cupy, 300)
+    program, on_gpu, events = _history(xor_mlp(), registry, gpu, 300)
     assert on_gpu[-1]["train/accuracy"] == 1.0
-    for cpu, gpu in zip(list(on_cpu)[:20], list(on_gpu)[:20]):
-        assert gpu["train/loss"] == pytest.approx(cpu["train/loss"], rel=1e-3)
+    for cpu, device in zip(list(on_cpu)[:20], list(on_gpu)[:20]):
+        assert device["train/loss"] == pytest.approx(cpu["train/loss"], rel=1e-3)
     assert isinstance(program.peek("d1", "W"), np.ndarray)  # probes get host copies
     assert any(isinstance(e, Scalar) and e.tag == "grad_norm/d1" for e in events)
 
 
-def test_digits_on_cupy_matches_numpy(cupy, registry):
+def test_digits_on_cupy_matches_numpy(gpu, registry):
     _, on_cpu, _ = _history(digits_mlp(lr=0.1), registry, NUMPY, 3)
-    _, on_gpu, events = _history(digits_mlp(lr=0.1), registry, cupy, 3)
-    for cpu, gpu in zip(on_cpu, on_gpu):
-        assert gpu["train/loss"] == pytest.approx(cpu["train/loss"], rel=1e-3)
-        assert gpu["val/accuracy"] == pytest.approx(cpu["val/accuracy"], abs=0.02)
+    _, on_gpu, events = _history(digits_mlp(lr=0.1), registry, gpu, 3)
+    for cpu, device in zip(on_cpu, on_gpu):
+        assert device["train/loss"] == pytest.approx(cpu["train/loss"], rel=1e-3)
+        assert device["val/accuracy"] == pytest.approx(cpu["val/accuracy"], abs=0.02)
     images = [e for e in events if isinstance(e, Image)]
     assert images and isinstance(images[-1].array, np.ndarray)
 
 
-def test_delay_loop_on_cupy(cupy, registry):
+def test_delay_loop_on_cupy(gpu, registry):
     graph = build("loop", [("s", "core.sigmoid", {}), ("z", "core.delay", {"shape": [2]})],
                   ["z.y -> s.x", "s.y -> z.x"])
-    program = compile_graph(graph, registry, cupy)
+    program = compile_graph(graph, registry, gpu)
     expected = np.zeros((1, 2))
     for _ in range(4):
         program.train_step(0)
