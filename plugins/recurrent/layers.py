@@ -119,7 +119,9 @@ def views(kind: str) -> tuple:
                   y=Axis("unit"), x=Axis("time step"),
                   doc="The first sequence of the last batch: each row one hidden unit.")]
     if kind in GATE_NAMES:
-        found.append(View(ViewKind.LATTICE, "Gate activations", ("gates/{node}",),
+        # one dock per cell kind: an LSTM's and a GRU's gates need their own legends
+        found.append(View(ViewKind.LATTICE, f"{kind.upper()} gate activations",
+                          ("gates/{node}",),
                           y=Axis("mean activation"), x=Axis("time step"),
                           classes=tuple(GATE_NAMES[kind]),
                           doc="Each gate's mean activation per time step over the batch, one "

@@ -356,3 +356,17 @@ def test_a_heatmap_centres_cell_k_on_tick_k(main_window):
     rect = docks.dock("Confusion").panels["cm/loss"].image.mapRectToParent(
         docks.dock("Confusion").panels["cm/loss"].image.boundingRect())
     assert (rect.left(), rect.top(), rect.right(), rect.bottom()) == (-0.5, -0.5, 9.5, 9.5)
+
+
+def test_an_lstm_and_a_gru_in_one_graph_get_a_gate_dock_and_legend_each(docks, registry):
+    graph = Graph("mixed")
+    graph.add_node(Node("lstm", "recurrent.lstm", {}, (0, 0), "LSTM (8)"))
+    graph.add_node(Node("gru", "recurrent.gru", {}, (0, 0), "GRU (8)"))
+    docks.prepare(graph, registry)
+    xy = np.array([[0, 0.5], [0, 0.2], [0, 0.7], [0, 0.4]])
+    docks.points(Points("gates/lstm", 1, xy, labels=np.arange(4)))
+    docks.points(Points("gates/gru", 1, xy[:3], labels=np.arange(3)))
+    docks.refresh()
+    assert docks.dock("LSTM gate activations").legend_entries() == ["input", "forget", "cell",
+                                                                    "output"]
+    assert docks.dock("GRU gate activations").legend_entries() == ["reset", "update", "new"]
