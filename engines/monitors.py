@@ -17,6 +17,7 @@ from engines.events import Image, Scalar
 from engines.imaging import weight_tiles
 
 GRAD_NORM_INTERVAL_S = 0.25
+GRAD_NORM_POINTS = 40  # a run of a second still draws a gradient-norm curve
 WEIGHT_IMAGE_INTERVAL_S = 1.0
 
 
@@ -28,11 +29,17 @@ class Monitor:
     fn: Callable
     every: str = "epoch"  # "epoch" | "step"
     min_interval_s: float = 0.0
+    # a step monitor with points > 0 reports at least that often over a short run: its
+    # interval is at most the run's elapsed time / points (the Session's budget still caps it)
+    points: int = 0
     last_time: float = field(default=-1e18)
     last_step: int | None = None  # the step it last reported (the final pass skips a repeat)
 
-    def due(self, now: float) -> bool:
-        return now - self.last_time >= self.min_interval_s
+    def due(self, now: float, elapsed: float | None = None) -> bool:
+        interval = self.min_interval_s
+        if self.points and elapsed is not None:
+            interval = min(interval, elapsed / self.points)
+        return now - self.last_time >= interval
 
     def run(self, phase, now: float | None = None) -> list:
         self.last_time = time.perf_counter() if now is None else now
@@ -47,7 +54,8 @@ def grad_norm_monitor(program) -> Monitor:
         return [Scalar(f"grad_norm/{node_id}", phase.step, norm)
                 for node_id, norm in program.grad_norms().items()]
 
-    return Monitor("", emit, every="step", min_interval_s=GRAD_NORM_INTERVAL_S)
+    return Monitor("", emit, every="step", min_interval_s=GRAD_NORM_INTERVAL_S,
+                   points=GRAD_NORM_POINTS)
 
 
 def first_weight_matrix(program):

@@ -373,7 +373,7 @@ class Session:
             if every == "final":
                 if monitor.every != "step" or monitor.last_step == self.program.phase.step:
                     continue  # an epoch monitor, or one that has reported this step already
-            elif monitor.every != every or not monitor.due(now):
+            elif monitor.every != every or not monitor.due(now, elapsed):
                 continue
             if every == "step" and self._monitor_time > self.monitor_budget * elapsed:
                 continue  # keep snapshots from slowing training by more than the budget

@@ -2,6 +2,7 @@
 early stopping, determinism."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -211,3 +212,17 @@ def test_an_observer_on_the_worker_thread_may_peek(registry):
     session.start()
     assert session.join(TIMEOUT)
     assert seen == [(4, 1)] * 3
+
+
+def test_a_short_run_still_draws_a_gradient_norm_curve(registry):
+    """Under a second of training: the 0.25 s throttle alone would give ~3 points; the monitor
+    reports at least every elapsed/40 s, within the monitors' share of run time."""
+    program = compile_graph(xor_mlp(), registry, seed=0)
+    session = Session(program, epochs=300)
+    began = time.perf_counter()
+    events = session.run()
+    seconds = time.perf_counter() - began
+    steps = {e.step for e in events if isinstance(e, Scalar) and e.tag == "grad_norm/d1"}
+    assert seconds < 5  # a short run (xor: 300 one-step epochs)
+    assert len(steps) >= 15, (len(steps), seconds)
+    assert session._monitor_time <= 0.03 * seconds + 0.01  # the budget held
