@@ -5,4 +5,4 @@ divergence) through the same Program/Session interface as backprop models.
 """
 
 MODULES = ["patterns", "letters_data", "hopfield", "boltzmann", "rbm", "dbn", "export_rules",
-           "experiments"]
+           "experiments", "letters_experiment"]

@@ -136,8 +136,9 @@ def build(ctx):
 
     def training_layer() -> int | None:
         """0-based index of the layer being pretrained now, or None when fine-tuning."""
-        if adaptive:
-            layer = early["current"]
+        if adaptive:  # each layer pretrains pretrain_epochs at most, so by the epoch
+            # pretrain x layers every layer is done (an exporter evaluates at the last epoch)
+            layer = early["current"] if phase.epoch < pretrain * len(sizes) else len(sizes)
         else:
             layer = phase.epoch // pretrain if pretrain else len(sizes)
         return layer if layer < len(sizes) else None

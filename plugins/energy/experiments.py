@@ -1,4 +1,5 @@
-"""The notes' experiments on energy models: Hopfield capacity and the Boltzmann 4-2-4 encoder."""
+"""The notes' experiments on energy models: Hopfield capacity, the Boltzmann 4-2-4 encoder and
+the one-class RBM (the letters experiment: letters_experiment.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from engines.reproduce.experiment import spread
 from engines.session import Session
 from graph.fileio import load_graph
 from plugins.energy.hopfield import asynchronous_sweep, hebbian_weights
-from plugins.energy.letters_data import EVAL_FLIPS, TRAIN_FLIPS
-from plugins.energy.letters_notes import run_arms
 
 CAPACITY_NOTES = 0.138
 RETRIEVED = 0.9  # mean overlap with the stored pattern that still counts as recall
@@ -116,67 +115,6 @@ def one_class_rbm(context: Context) -> Outcome:
                    "as a 2 when it correlates best with the mean 2 among the ten class means.")
 
 
-LETTERS_NOTES = (231, 3, 267)  # wins of 312: from scratch, deep random start, pretrained
-
-
-def _letters_comparison(results: list, quick: bool) -> str:
-    """What the wins say about the notes' claim (pretrained > shallow > deep random start)."""
-    shallow, random_start, pretrained = (r.wins for r in results)
-    fits = "; ".join(f"{label} {r.losses[0]:.2f} against {r.losses[1]:.2f}" for label, r
-                     in (("shallow", results[0]), ("pretrained", results[2])))
-    fits = (f"Cross-entropy on training against cross-validation at the kept epoch: {fits} "
-            "(the notes' test errors: 1.39 shallow, 1.40 pretrained). ")
-    if pretrained > shallow > random_start:
-        return (f"Pretraining wins {pretrained - shallow} more than the shallow net "
-                f"(the notes: 36 more). " + fits)
-    text = (f"Pretraining does not beat the one-hidden-layer net here ({pretrained} against "
-            f"{shallow}; the notes 267 against 231)")
-    if quick:
-        return text + "; quick mode's 3 RBM epochs of CD-5 barely train the RBMs. " + fits
-    return text + ". " + fits + ("Why is not established; candidates: the training set has "
-                   "only 312 rows (the notes do not give its size or how many noisy copies), "
-                   "on which the deep net overfits (above), and the "
-                   "heavy flips that bring the shallow net to the notes' level also enter "
-                   "the RBMs' Hamming error, which compares reconstructions with the noisy "
-                   "inputs. With 2% / 4% flips the shallow net won 302 of 312, leaving "
-                   "pretraining no room (quick mode: pretrained 182). ")
-
-
-def letters_dbn(context: Context) -> Outcome:
-    """The three arms of seed 004, 19.3 (plugins/energy/letters_notes.py)."""
-    if context.quick:
-        results = run_arms(0, max_epochs=60, rbm_epochs=3, rbm_k=5)
-    else:
-        results = run_arms(0)
-    wins = [r.wins for r in results]
-    figure = "; ".join(f"{r.name}: {r.wins} of {r.total} ({r.wins / r.total:.1%}, "
-                       f"{r.epochs} epochs; notes {n})"
-                       for r, n in zip(results, LETTERS_NOTES))
-    ordered = wins[2] > wins[0] > wins[1]
-    verdict = Verdict.ORDERING if ordered else Verdict.DIFFERS
-    why = ("Fonts: DejaVu Sans / Serif / Sans Mono for the notes' Arial / Times / Courier and "
-           "Pillow's built-in Aileron for Tahoma. Noise: the notes say only 'random noise' "
-           "and 'a little more' for cross-validation and test; the images stay binary (the "
-           "RBMs' Hamming error), so it is random pixel flips, "
-           f"{TRAIN_FLIPS:.0%} on training copies and 1.5 times that ({EVAL_FLIPS:.1%}) on "
-           "the cross-validation and test sets; the training rate is the one calibrated "
-           "constant (a 0.05 grid, the shallow arm nearest the notes' 231 of 312; our glyphs "
-           "fill the box, so clean faces are easier than the notes'). Gradients summed over "
-           "the batch (per-sample learning rates); best cross-validation weights kept. "
-           + ("Quick mode caps epochs (60 feedforward, 3 per RBM) and uses CD-5. "
-              if context.quick else "")
-           + "L2 acts on the mean error per sample, so the deep net from a random start "
-             "collapses to uniform outputs as in the notes (error ln 26). "
-           + _letters_comparison(results, context.quick)
-           + "Run by a NumPy driver (plugins/energy/letters_notes.py), not an example graph: "
-             "the engine's dataset nodes take validation as a share of the same data "
-             "(no separate cross-validation set with a fourth face, no held-out test set), "
-             "the early-stopping node does not restore the best weights, and the DBN node "
-             "has one stop factor and the data node's batch for all its RBMs (the notes: "
-             "0.5 / 0.1 / 0.1, batch 10 while fine-tuning is full batch).")
-    return Outcome(figure, verdict, why)
-
-
 NODES = []
 EXPERIMENTS = [
     Experiment("hopfield_capacity", "Hopfield capacity", "seed 000 (Hebbian storage, recall)",
@@ -187,12 +125,6 @@ EXPERIMENTS = [
                "the 4-2-4 encoder is learned (no rate given)",
                "at least 3 of 4 seeds reach completion accuracy 0.9", boltzmann_encoder,
                example="boltzmann_encoder.dgraph"),
-    Experiment("letters_dbn", "Letters: pretrained deep net against shallow and random-start "
-               "deep nets", "seed 004, 19.3",
-               "wins of 312: 841-100-26 from scratch 231 (74.03%); 841-100-300-100-50-26 "
-               "from random start about 3; pretrained by three RBMs 267 (85.57%)",
-               "the ordering pretrained > from scratch > deep from random start",
-               letters_dbn),
     Experiment("one_class_rbm", "An RBM trained on the 2s sees every digit as a 2",
                "seed 000 (RBM training example)",
                "reconstructions of digits of an unfamiliar class look like 2s (shown as "

@@ -1,4 +1,6 @@
-"""The notes' letters experiment (seed 004, section 19.3) as they ran it.
+"""The notes' letters experiment (seed 004, section 19.3) in plain NumPy: the reference the
+engine's example graphs are tested against (tests/energy/test_letters_experiment.py); the
+reproduce command runs the graphs (letters_experiment.py).
 
 Data: plugins/energy/letters_data.py (the notes' faces, noise and three sets).
 

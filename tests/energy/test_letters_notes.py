@@ -4,7 +4,6 @@ error, the feedforward nets' gradients and early stopping, and the three arms' w
 import numpy as np
 import pytest
 
-from engines.reproduce import Context, Verdict
 from plugins.energy import letters_data as ld
 from plugins.energy import letters_notes as ln
 from plugins.energy.rbm_core import GainLimits, LocalGains, RBMKernel
@@ -130,11 +129,3 @@ def test_the_three_arms_run_and_report_wins_of_312(sets):
     assert all(0 <= r.wins <= 312 for r in results)
     assert results[2].epochs.startswith("RBMs 1/1/1")
     assert all(np.all(np.isfinite(r.losses)) for r in results)
-
-
-@pytest.mark.slow
-def test_the_quick_letters_row(registry):
-    experiment = next(e for e in registry.experiments if e.name == "letters_dbn")
-    outcome = experiment.run(Context(True, registry))
-    assert outcome.verdict in (Verdict.ORDERING, Verdict.DIFFERS)
-    assert outcome.figure.count("of 312") == 3 and "notes 231" in outcome.figure
