@@ -46,13 +46,16 @@ def run_arm(context: Context, example: str, name: str) -> Arm:
             epochs += len(dbn.params["layers"]) * QUICK_RBM_EPOCHS
     program = compile_graph(graph, context.registry, seed=SEED, monitors=False)
     session = Session(program, epochs=epochs)
+    history = []  # every epoch's metrics (session.history keeps the last 1000)
+    session.epoch_ends.append(lambda _epoch: history.append(session.history[-1]))
     events = session.run()
+    if len(history) < len(session.history):  # the epoch that ended the run
+        history.append(session.history[-1])
     finished = [e for e in events if isinstance(e, Finished)]
     if not finished or "test/accuracy" not in finished[-1].summary:
         raise RuntimeError(f"{example}: the run ended without scoring the test split.")
     summary, messages = finished[-1].summary, [e.message for e in events if isinstance(e, Log)]
     total = program.feeds[0].n_test
-    history = list(session.history)
     restored = [int(m) for text in messages
                 for m in re.findall(r"restored the parameters of epoch (\d+),", text)]
     kept = history[restored[-1] - 1] if restored else history[-1]
