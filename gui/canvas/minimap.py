@@ -98,12 +98,11 @@ class Minimap(QWidget):
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._pixmap)
         if not self._source.isEmpty():
-            scale, offset = self._scale()
             visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-            top_left = self.widget_point(visible.topLeft())
+            outline = QRectF(self.widget_point(visible.topLeft()),
+                             self.widget_point(visible.bottomRight()))
             painter.setPen(QPen(QColor("#f0c040"), 1.5))
-            painter.drawRect(QRectF(top_left, visible.size() * scale).intersected(
-                QRectF(self.rect()).adjusted(0, 0, -1, -1)))
+            painter.drawRect(outline.intersected(QRectF(self.rect()).adjusted(0, 0, -1, -1)))
         painter.setPen(QPen(QColor(150, 165, 190, 160), 1))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
