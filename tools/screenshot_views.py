@@ -30,6 +30,7 @@ SHOTS = [  # (example, epochs, window size, file name, speed cap or 0)
     ("rbm_digits", 10, (1440, 900), "views_rbm_digits.png", 0),
     ("boltzmann_encoder", 10, (1440, 900), "views_boltzmann_encoder.png", 0),
     ("dbn_letters", 6, (1440, 900), "views_dbn_letters.png", 0),
+    ("letters_notes_pretrained", 40, (1440, 900), "views_letters_notes_pretrained.png", 0),
     ("stacked_autoencoder_digits", 8, (1440, 900), "views_stacked_autoencoder.png", 0),
     ("bam_letters", 20, (1440, 900), "views_bam_letters.png", 0),
     ("art1_letters", 40, (1440, 900), "views_art1_letters.png", 0),
