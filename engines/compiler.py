@@ -45,6 +45,7 @@ class Compilation:
         self.tied: list = []  # TiedBuffers whose grads join their root's after backward
         self.full_batch: str | None = None  # the optimizer that needs whole-split batches
         self.overwrites: dict[str, tuple] = {}  # node id -> Step.overwrites
+        self.steps: dict[str, object] = {}  # node id -> its Step
 
     def shared_param(self, ctx: BuildContext, name: str, shape: tuple, init, scale, values):
         """The buffer a tied node (or a tie root) uses for `name`, or None when not shared."""
@@ -180,6 +181,7 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
         program.backwards.append((view.node_id, view.add_grad_to_source))
     _allocate_grads(program, graph, comp)
     _mark_overwritten_grads(comp)
+    _fuse_elementwise_readers(comp)
     program.prepare()
     if monitors:
         from engines.monitors import standard_monitors
@@ -213,6 +215,7 @@ def _build_node(comp: Compilation, node_id: str) -> None:
                                       f"({type(exc).__name__}: {exc}).")]) from exc
     comp.program.param_counts[node_id] = sum(int(b.value.size) for b in ctx.owned_params)
     if step is not None:
+        comp.steps[node_id] = step
         _collect(comp.program, node_id, step)
         if getattr(step, "overwrites", ()):
             comp.overwrites[node_id] = tuple(step.overwrites)
@@ -309,6 +312,32 @@ def _mark_overwritten_grads(comp: Compilation) -> None:
             if buf is not None and buf.grad is not None and readers.get(key) == 1 \
                     and buf not in comp.program.loss_seeds:
                 buf.grad_overwrite = True
+
+
+def _fuse_elementwise_readers(comp: Compilation) -> None:
+    """Let a node whose output only an elementwise node reads do that node's work too
+    (Step.fuse, e.g. Dense + ReLU: the bias and the ReLU in one pass after the matmul, the
+    ReLU's gradient and the bias gradient in one before it). Not inside loops over time."""
+    graph, program = comp.graph, comp.program
+    for node_id, step in comp.steps.items():
+        if step.fuse is None or node_id in comp.loops:
+            continue
+        edges = graph.edges_from(node_id)
+        if len(edges) != 1 or edges[0].dst_port != "x":
+            continue
+        reader = edges[0].dst
+        reader_step = comp.steps.get(reader)
+        if reader_step is None or reader_step.elementwise is None or reader in comp.loops:
+            continue
+        produced = program.outputs.get((node_id, edges[0].src_port))
+        y = program.outputs.get((reader, "y"))
+        if produced is None or y is None or not produced.grad_overwrite and \
+                produced.grad is not None:
+            continue
+        kernels = step.fuse(reader_step.elementwise, y)
+        if kernels is not None:
+            program.fused[node_id] = kernels
+            program.fused_away.add(reader)
 
 
 def _full_batch_optimizer(graph: Graph, registry: Registry) -> str | None:

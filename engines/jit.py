@@ -18,7 +18,7 @@ def njit(function=None, **options):
 
     cache: compiled code kept on disk between runs; error_model="numpy": no Python
     ZeroDivisionError checks, which would stop LLVM from vectorising loops that divide;
-    nogil: two threads can run kernels at once (engines/halves.py).
+    nogil: a kernel lets other Python threads run (the GUI, a second session).
     """
     from numba import njit as numba_njit
     settings = {"cache": True, "error_model": "numpy", "nogil": True, **options}

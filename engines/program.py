@@ -6,6 +6,7 @@ the graph or looks anything up by name while a step runs.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,20 @@ class Step:
     # input ports whose gradient backward() can write whole instead of adding into; the
     # compiler lets it (sets the buffer's grad_overwrite) when this node is the only reader
     overwrites: tuple = ()
+    # what an elementwise node computes from its input "x" into its output "y", so that the
+    # node producing x can do it in the same pass (fuse, below)
+    elementwise: Elementwise | None = None
+    # fuse(elementwise, y) -> (forward, backward) or None: offered by a node whose output is
+    # read by one elementwise node only (y: that node's output, whose gradient backward
+    # reads); kernels doing both nodes' work, the output still written so that probes see it.
+    # The compiler then runs them in place of both nodes' kernels in training and evaluation.
+    fuse: Callable | None = None
+
+
+class Elementwise(enum.Enum):
+    """Elementwise functions a producing node may fuse into its own pass (Step.fuse)."""
+
+    RELU = "relu"
 
 
 @dataclass
@@ -175,6 +190,11 @@ class Program:
     simulation_steps: int = 0  # steps per epoch for programs without a data feed
     sample_grads: dict = field(default_factory=dict)  # node_id -> Step.sample_grads
     residuals: dict = field(default_factory=dict)  # loss Buffer name -> (pred, target) Buffers
+    # producer node id -> (forward, backward) doing its and its elementwise reader's work
+    # (Step.fuse); the reader's own kernels are then skipped by forward() and backward(), but
+    # stay in forwards / backwards for callers that run a part of the graph
+    fused: dict = field(default_factory=dict)
+    fused_away: set = field(default_factory=set)  # the readers' node ids
     extras: dict[str, Any] = field(default_factory=dict)
 
     # -- running ---------------------------------------------------------------------------
@@ -195,11 +215,15 @@ class Program:
     def prepare(self) -> None:
         """Index what the step loops need; called once by the compiler."""
         self._batched = [b for b in self.outputs.values() if b.batched]
-        # a gradient written whole by its only reader needs no zeroing first
+        # a gradient written whole by its only reader needs no zeroing first, nor does a loss
+        # seed's (backward sets it to 1)
+        seeds = {id(b) for b in self.loss_seeds}
         self._grads = [b for b in self.outputs.values()
-                       if b.grad is not None and not b.grad_overwrite]
-        self._forward_fns = [fn for _, fn in self.forwards]
-        self._backward_fns = [fn for _, fn in self.backwards]
+                       if b.grad is not None and not b.grad_overwrite and id(b) not in seeds]
+        self._forward_fns = [self.fused[n][0] if n in self.fused else fn
+                             for n, fn in self.forwards if n not in self.fused_away]
+        self._backward_fns = [self.fused[n][1] if n in self.fused else fn
+                              for n, fn in self.backwards if n not in self.fused_away]
         self._update_fns = [fn for _, fn in self.updates]
         self._after_step_fns = [fn for _, fn in self.after_steps]
         xp = self.backend.xp
@@ -214,6 +238,10 @@ class Program:
         self._metric_sums = xp.zeros(len(self.metrics), dtype=dtype)
         self._metric_slots = [self._metric_sums[i:i + 1] for i in range(len(self.metrics))]
         self._metric_rows = 0
+        # on the CPU the sums are host floats: two NumPy calls per metric per step cost more
+        # than a small network's whole loss (docs/PERFORMANCE.md)
+        self._host_metrics = self.backend.name == "numpy"
+        self._metric_buffers = [m.buffer for m in self.metrics]
         self._grad_groups: dict[str, list] = {}
         for buf in self.trainable:
             self._grad_groups.setdefault(buf.node_id, []).append(buf)
@@ -269,6 +297,8 @@ class Program:
         buffer must not be one whose reader overwrites its gradient (a loss input is not)."""
         for buf in self._grads:
             buf.grad.fill(0)
+        for buf in self.loss_seeds:
+            buf.grad.fill(0)
         buffer.grad[...] = seed
         for fn in self._backward_fns:
             fn()
@@ -278,8 +308,13 @@ class Program:
             fn()
 
     def accumulate_metrics(self, rows: int) -> None:
-        for metric, slot in zip(self.metrics, self._metric_slots):
-            slot += metric.buffer.value * rows
+        if self._host_metrics:
+            sums = self._metric_sums
+            for i, buffer in enumerate(self._metric_buffers):
+                sums[i] += buffer.value[0] * rows
+        else:
+            for metric, slot in zip(self.metrics, self._metric_slots):
+                slot += metric.buffer.value * rows
         self._metric_rows += rows
 
     def read_metrics(self) -> dict:

@@ -9,7 +9,7 @@ the tag "no_gradient" so validation can warn about that wiring.
 
 from __future__ import annotations
 
-from engines.program import Step
+from engines.program import Elementwise, Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, no_params_same_shape
 from plugins.core import fused
 from plugins.core.noise import uniform_filler
@@ -121,7 +121,7 @@ def build_relu(ctx):
         if x.grad is not None:
             compiled(y.value, y.grad, x.grad, not x.grad_overwrite)
 
-    return Step(forward, backward, overwrites=("x",))
+    return Step(forward, backward, overwrites=("x",), elementwise=Elementwise.RELU)
 
 
 def build_leaky_relu(ctx):

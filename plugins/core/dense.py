@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from engines.build import TRAINABLE
 from engines.initializers import INITIALIZER_NAMES
-from engines.program import Step
+from engines.program import Elementwise, Step
 from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, ShapeError
+from plugins.core import fused
 from plugins.core.views import WEIGHT_PENALTIES, WEIGHTS
 
 
@@ -62,7 +63,16 @@ def build(ctx):
     l1, l2 = ctx.params["l1"], ctx.params["l2"]
     regularise = _penalty_kernels(ctx, W, l1, l2) if (l1 or l2) and W.requires_grad else None
 
+    small = (ctx.backend.name == "numpy" and b is not None
+             and ctx.batch_size * fan_in * units <= fused.SMALL_PRODUCT
+             and x.storage.flags.c_contiguous)
+    compiled_forward = fused.kernel("dense_forward") if small else None
+    compiled_backward = fused.kernel("dense_backward") if small else None
+
     def forward():
+        if compiled_forward is not None:
+            compiled_forward(x.value, W.value, b.value, y.value)
+            return
         xp.matmul(x.value, W.value, out=y.value)
         if b is not None:
             y.value += b.value
@@ -70,6 +80,13 @@ def build(ctx):
     def backward():
         grad_y = y.grad
         if grad_y is None:  # frozen, with nothing trainable upstream
+            return
+        if compiled_backward is not None and W.grad is not None and b.grad is not None:
+            if x.grad is None:
+                compiled_backward(x.value, W.value, grad_y, W.grad, b.grad, grad_y, grad_y, 0)
+            else:
+                compiled_backward(x.value, W.value, grad_y, W.grad, b.grad, x.grad,
+                                  grad_x_scratch[:grad_y.shape[0]], 1 if x.grad_overwrite else 2)
             return
         if W.grad is not None:
             xp.matmul(x.value.T, grad_y, out=W.grad)
@@ -90,8 +107,17 @@ def build(ctx):
         if b is not None:
             out[:rows, fan_in * units:] = y.grad
 
+    def fuse(elementwise, out):
+        """Dense + its only reader, a ReLU (Step.fuse): see _fused_relu."""
+        if elementwise is not Elementwise.RELU or ctx.backend.name != "numpy" or b is None \
+                or len(out.storage.shape) != 2:
+            return None
+        return _fused_relu(xp, x, W, b, y, out, grad_x_scratch,
+                           compiled_forward is not None)
+
     if regularise is None:
-        return Step(forward, backward, sample_grads=sample_grads, overwrites=("x",))
+        return Step(forward, backward, sample_grads=sample_grads, overwrites=("x",),
+                    fuse=fuse)
     penalty_forward, penalty_backward = regularise
 
     def forward_regularised():
@@ -105,6 +131,47 @@ def build(ctx):
     # the penalty is not a sum over samples, so per-sample gradients leave it out
     return Step(forward_regularised, backward_regularised, sample_grads=sample_grads,
                 overwrites=("x",))
+
+
+def _fused_relu(xp, x, W, b, y, out, grad_x_scratch, small: bool):
+    """(forward, backward) of Dense + ReLU with one pass for the bias and the ReLU after the
+    product, and one for the ReLU's gradient and the bias gradient before the products (the
+    whole layer in one call each way when small); None without the compiled kernels. y (the
+    pre-activation) and its gradient are still written, for probes."""
+    kernels = fused.KERNELS.get()
+    if kernels is None:
+        return None
+    bias_relu, relu_grad_bias = kernels["bias_relu"], kernels["relu_grad_bias"]
+    forward_all, backward_all = kernels["dense_relu_forward"], kernels["dense_relu_backward"]
+
+    def forward():
+        if small:
+            forward_all(x.value, W.value, b.value, y.value, out.value)
+            return
+        xp.matmul(x.value, W.value, out=y.value)
+        bias_relu(y.value, b.value, out.value)
+
+    def backward():
+        if out.grad is None or y.grad is None or W.grad is None or b.grad is None:
+            return
+        grad_y = y.grad
+        rows = grad_y.shape[0]
+        mode = 0 if x.grad is None else 1 if x.grad_overwrite else 2
+        if small:
+            grad_x = grad_y if mode == 0 else x.grad
+            backward_all(x.value, W.value, out.value, out.grad, grad_y, W.grad, b.grad, grad_x,
+                         grad_x_scratch[:rows], mode)
+            return
+        relu_grad_bias(out.value, out.grad, grad_y, b.grad)
+        xp.matmul(x.value.T, grad_y, out=W.grad)
+        if mode == 1:
+            xp.matmul(grad_y, W.value.T, out=x.grad)
+        elif mode == 2:
+            grad_x = grad_x_scratch[:rows]
+            xp.matmul(grad_y, W.value.T, out=grad_x)
+            x.grad += grad_x
+
+    return forward, backward
 
 
 def _penalty_kernels(ctx, W, l1, l2):

@@ -12,6 +12,17 @@ On the GPU a CuPy ElementwiseKernel does the same (plugins/core/optimizers.py).
 
 ReLU's gradient: one pass instead of a mask, a multiply and (for a fan-out) an add.
 
+Dense layers of a small network (rows x fan-in x units up to SMALL_PRODUCT): the product, the
+bias and (backward) all three gradients in one call each. At these sizes a NumPy call costs
+more than its arithmetic (a 32x64 @ 64x128 product is ~4 us, of which ~1 is NumPy's call), and
+a 64-128-10 step makes about twenty of them. numba's np.dot calls scipy's OpenBLAS, a second
+library beside NumPy's; products this small run on the calling thread in both (OpenBLAS
+threads a product only above 2^18 multiply-adds), so the two never wake competing thread pools.
+
+Dense + ReLU (engines/program.py Step.fuse, when a ReLU is a Dense layer's only reader): the
+bias add and the ReLU in one pass after the product, the ReLU's gradient and the bias gradient
+in one pass before the products; a small layer does all of it in one call.
+
 Softmax cross-entropy: one pass per row for the probabilities, the loss, the accuracy hits and
 the confusion counts (about fifteen NumPy calls otherwise, which dominate a small network's
 step), and one for the gradient. The exponential is numba's (libm), so it agrees with the
@@ -23,9 +34,15 @@ from __future__ import annotations
 
 from engines.jit import LazyKernels, njit
 
+# the largest rows x fan-in x units a Dense layer runs through its compiled kernels: OpenBLAS
+# keeps products up to 2^18 multiply-adds on the calling thread
+SMALL_PRODUCT = 1 << 18
+
 
 def _compile():
     from math import exp, log, sqrt
+
+    import numpy as np
 
     @njit
     def adam(value, grad, avg, sq_avg, beta1, beta2, eps_scaled, step_size, tiny):
@@ -102,8 +119,77 @@ def _compile():
                 else:
                     out[r, k] = g
 
+    @njit
+    def dense_forward(x, W, b, y):
+        """y = x @ W + b: the product on BLAS (numba's np.dot), then one pass for the bias."""
+        np.dot(x, W, y)
+        rows, units = y.shape
+        for r in range(rows):
+            for k in range(units):
+                y[r, k] += b[k]
+
+    @njit
+    def dense_backward(x, W, grad_y, grad_W, grad_b, grad_x, scratch, input_grad):
+        """grad_W = x.T @ grad_y and grad_b = column sums of grad_y; input_grad 1:
+        grad_x = grad_y @ W.T (written whole), 2: grad_x += that (through scratch), 0: no
+        input gradient."""
+        np.dot(x.T, grad_y, grad_W)
+        rows, units = grad_y.shape
+        grad_b[:] = 0
+        for r in range(rows):
+            for k in range(units):
+                grad_b[k] += grad_y[r, k]
+        if input_grad == 1:
+            np.dot(grad_y, W.T, grad_x)
+        elif input_grad == 2:
+            np.dot(grad_y, W.T, scratch)
+            grad_x += scratch
+
+    @njit
+    def bias_relu(y, b, out):
+        """y += b and out = max(y, 0) in one pass (a NaN stays NaN, as in np.maximum)."""
+        rows, units = y.shape
+        for r in range(rows):
+            for k in range(units):
+                v = y[r, k] + b[k]
+                y[r, k] = v
+                out[r, k] = v if v > 0 or v != v else 0.0
+
+    @njit
+    def relu_grad_bias(out, grad_out, grad_y, grad_b):
+        """grad_y = grad_out where out > 0, else 0 (written whole), and grad_b = its column
+        sums, in one pass."""
+        rows, units = grad_y.shape
+        grad_b[:] = 0
+        for r in range(rows):
+            for k in range(units):
+                g = grad_out[r, k] if out[r, k] > 0 else 0.0
+                grad_y[r, k] = g
+                grad_b[k] += g
+
+    @njit
+    def dense_relu_forward(x, W, b, y, out):
+        """y = x @ W + b and out = max(y, 0): a small Dense layer and its ReLU in one call."""
+        np.dot(x, W, y)
+        bias_relu(y, b, out)
+
+    @njit
+    def dense_relu_backward(x, W, out, grad_out, grad_y, grad_W, grad_b, grad_x, scratch,
+                            input_grad):
+        """The ReLU's gradient into grad_y, then dense_backward's products from it."""
+        relu_grad_bias(out, grad_out, grad_y, grad_b)
+        np.dot(x.T, grad_y, grad_W)
+        if input_grad == 1:
+            np.dot(grad_y, W.T, grad_x)
+        elif input_grad == 2:
+            np.dot(grad_y, W.T, scratch)
+            grad_x += scratch
+
     return {"adam": adam, "softmax_cross_entropy": softmax_cross_entropy,
-            "softmax_cross_entropy_grad": softmax_cross_entropy_grad, "relu_grad": relu_grad}
+            "softmax_cross_entropy_grad": softmax_cross_entropy_grad, "relu_grad": relu_grad,
+            "dense_forward": dense_forward, "dense_backward": dense_backward,
+            "bias_relu": bias_relu, "relu_grad_bias": relu_grad_bias,
+            "dense_relu_forward": dense_relu_forward, "dense_relu_backward": dense_relu_backward}
 
 
 KERNELS = LazyKernels(_compile)

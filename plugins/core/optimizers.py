@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 
-from engines import halves
 from engines.program import Step
 from graph.spec import NodeRole, NodeSpec, ParamSpec, ParamType, PortKind, PortSpec
 from plugins.core import fused
@@ -313,18 +312,12 @@ def build_adam(ctx):
                 on_gpu(grad, beta1, beta2, eps_scaled, step_size, value, avg, sq_avg)
             return
         if compiled is not None:  # one pass per number; scalars in the buffers' dtype
-            for parts in split_groups:
-                kind = parts[0][0].dtype.type
-                scalars = (kind(beta1), kind(beta2), kind(eps_scaled), kind(step_size),
-                           np.finfo(kind).tiny)
-                if len(parts) == 1:
-                    value, grad, _work, avg, sq_avg = parts[0]
-                    compiled(value, grad, avg, sq_avg, *scalars)
-                else:
-                    halves.run(compiled_pass, [(*part, scalars) for part in parts])
+            for (value, grad, _work, avg, sq_avg), kind, betas_and_tiny in compiled_groups:
+                b1, b2, tiny = betas_and_tiny
+                compiled(value, grad, avg, sq_avg, b1, b2, kind(eps_scaled), kind(step_size),
+                         tiny)
             return
-
-        def passes(value, grad, work, avg, sq_avg):
+        for value, grad, work, avg, sq_avg in groups:
             avg *= beta1
             avg += grad
             sq_avg *= beta2
@@ -336,13 +329,8 @@ def build_adam(ctx):
             work *= step_size
             value -= work
 
-        for parts in split_groups:
-            halves.run(passes, parts)
-
-    def compiled_pass(value, grad, _work, avg, sq_avg, scalars):
-        compiled(value, grad, avg, sq_avg, *scalars)
-
-    split_groups = [halves.split(group, ctx.backend.name) for group in groups]
+    compiled_groups = [(group, kind, (kind(beta1), kind(beta2), np.finfo(kind).tiny))
+                       for group in groups for kind in [group[0].dtype.type]]
     return Step(update=update)
 
 
