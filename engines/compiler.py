@@ -182,6 +182,10 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     _allocate_grads(program, graph, comp)
     _mark_overwritten_grads(comp)
     _fuse_elementwise_readers(comp)
+    read = {(edge.src, edge.src_port) for edge in graph.edges}
+    metric_buffers = {id(metric.buffer) for metric in program.metrics}
+    program.unread_metrics = [buf for key, buf in program.outputs.items()
+                              if id(buf) in metric_buffers and key not in read]
     program.prepare()
     if monitors:
         from engines.monitors import standard_monitors

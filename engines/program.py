@@ -50,6 +50,9 @@ class Buffer:
             self.grad = self.grad_storage
 
     def set_rows(self, n: int) -> None:
+        if n == len(self.storage):  # a full batch: the storage itself, no new view
+            self.value, self.grad = self.storage, self.grad_storage
+            return
         self.value = self.storage[:n]
         if self.grad_storage is not None:
             self.grad = self.grad_storage[:n]
@@ -195,6 +198,7 @@ class Program:
     # stay in forwards / backwards for callers that run a part of the graph
     fused: dict = field(default_factory=dict)
     fused_away: set = field(default_factory=set)  # the readers' node ids
+    unread_metrics: list = field(default_factory=list)  # metric Buffers no node reads
     extras: dict[str, Any] = field(default_factory=dict)
 
     # -- running ---------------------------------------------------------------------------
@@ -216,10 +220,10 @@ class Program:
         """Index what the step loops need; called once by the compiler."""
         self._batched = [b for b in self.outputs.values() if b.batched]
         # a gradient written whole by its only reader needs no zeroing first, nor does a loss
-        # seed's (backward sets it to 1)
-        seeds = {id(b) for b in self.loss_seeds}
+        # seed's (backward sets it to 1) or an unread metric's (nothing ever writes it)
+        skip = {id(b) for b in self.loss_seeds} | {id(b) for b in self.unread_metrics}
         self._grads = [b for b in self.outputs.values()
-                       if b.grad is not None and not b.grad_overwrite and id(b) not in seeds]
+                       if b.grad is not None and not b.grad_overwrite and id(b) not in skip]
         self._forward_fns = [self.fused[n][0] if n in self.fused else fn
                              for n, fn in self.forwards if n not in self.fused_away]
         self._backward_fns = [self.fused[n][1] if n in self.fused else fn
@@ -332,15 +336,21 @@ class Program:
 
     def train_step(self, batch_index: int) -> None:
         """One optimisation (or simulation) step on training batch batch_index."""
-        self.phase.training = True
+        # the loops of forward(), backward(), update() and after_step() written out: a small
+        # network's whole step is ~40 us, of which these calls would be ~1
+        phase = self.phase
+        phase.training = True
         rows = self.load("train", batch_index)
-        self.forward()
-        if self.has_backward:
+        for fn in self._forward_fns:
+            fn()
+        if self.loss_seeds:
             self.backward()
-        self.update()
-        self.after_step()
+        for fn in self._update_fns:
+            fn()
+        for fn in self._after_step_fns:
+            fn()
         self.accumulate_metrics(rows)
-        self.phase.step += 1
+        phase.step += 1
 
     def evaluate(self, split: str = "val") -> dict:
         """Forward passes over a whole split; returns its metrics (empty if the split is)."""

@@ -62,10 +62,11 @@ def _compile():
             value[k] -= m / (sqrt(v) + eps_scaled) * step_size
 
     @njit
-    def softmax_cross_entropy(logits, targets, probs, mass, counts, count):
-        """Row-wise softmax into probs, sum of targets into mass; returns (summed loss,
-        rows whose target logit is the row maximum); adds (true, guessed) class pairs to
-        counts (classes * classes) when count is set."""
+    def softmax_cross_entropy(logits, targets, probs, mass, counts, count, loss, accuracy):
+        """Row-wise softmax into probs, sum of targets into mass; the mean loss into loss[0]
+        and the share of rows whose target logit is the row maximum into accuracy[0] (the
+        same arguments as the CUDA kernel); adds (true, guessed) class pairs to counts
+        (classes * classes) when count is set. Returns (summed loss, hits)."""
         rows, classes = logits.shape
         total, hits = 0.0, 0
         for r in range(rows):
@@ -92,6 +93,8 @@ def _compile():
                 hits += 1
             if count:
                 counts[truth * classes + guess] += 1
+        loss[0] = total / rows
+        accuracy[0] = hits / rows
         return total, hits
 
     @njit

@@ -23,8 +23,10 @@ def test_kernel_against_numpy_reference():
     targets[1] *= 2.0  # mass 2
     probs, mass = np.empty_like(logits), np.empty(rows)
     counts = np.zeros(classes * classes, dtype=np.int64)
+    loss, accuracy = np.full(1, np.nan), np.full(1, np.nan)
     total, hits = KERNELS.get()["softmax_cross_entropy"](logits, targets, probs, mass, counts,
-                                                         True)
+                                                         True, loss, accuracy)
+    assert loss[0] == total / rows and accuracy[0] == hits / rows
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected_probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(probs, expected_probs, rtol=1e-14)
