@@ -6,8 +6,11 @@ compiles it and times `program.train_step` over whole epochs, exactly the engine
 data feed's gather included). PyTorch runs the same architecture, initial weights, batches and
 Adam settings. The bound side times only the step's matmuls (forward, weight gradient, input
 gradient) at the workload's own shapes: no training step can beat it, so Dendrite's share of it
-says how much is left to gain. Sides run in separate processes (bench/sides.py), their order
-rotating between rounds; medians are printed as samples/s with the ratio Dendrite / PyTorch.
+says how much is left to gain. The floor side (CPU only) adds the two passes no step can skip,
+the batch's gather and one Adam update: bound / floor is the highest share a step whose other
+elementwise work runs on one core can reach. Sides run in separate processes (bench/sides.py),
+their order rotating between rounds; medians are printed as samples/s with the ratio Dendrite /
+PyTorch.
 
     .venv/bin/python bench/bench_mlp.py                  # NumPy vs torch CPU vs the bound
     .venv/bin/python bench/bench_mlp.py --engine cupy    # CuPy vs torch CUDA (GPU machine)
@@ -199,13 +202,11 @@ def side_torch(workload: Workload, engine: str, repeats: int, folder: Path) -> d
             "torch": torch.__version__, "threads": torch.get_num_threads()}
 
 
-def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
-    """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
-    backend, _ = select_backend(engine)
-    xp, sync = backend.xp, _sync_for(backend.name)
+def _products(workload: Workload, xp) -> list:
+    """(a, b, out) for each matmul of one step at the workload's shapes."""
     batch, sizes = workload.batch, workload.layers
     rng = np.random.default_rng(0)
-    products = []  # (a, b, out) per matmul of one step
+    products = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         x = xp.asarray(rng.standard_normal((batch, fan_in), dtype=np.float32))
         w = xp.asarray(rng.standard_normal((fan_in, fan_out), dtype=np.float32))
@@ -214,22 +215,74 @@ def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> d
         products.append((x.T, dy, xp.empty((fan_in, fan_out), xp.float32)))  # weight grad
         if i > 0:  # the first layer needs no gradient for its input (the data)
             products.append((dy, w.T, xp.empty((batch, fan_in), xp.float32)))
-    steps = max(20, 20_000 // batch)
+    return products
+
+
+def _time_steps(workload: Workload, step, sync, repeats: int) -> float:
+    """Median seconds of step() over repeats timed loops (after one warm-up loop)."""
+    steps = max(20, 20_000 // workload.batch)
     times = []
     for _ in range(repeats + 1):
         sync()
         start = time.perf_counter()
-        for _ in range(steps):
-            for a, b, out in products:
-                xp.matmul(a, b, out=out)
+        for index in range(steps):
+            step(index)
         sync()
         times.append((time.perf_counter() - start) / steps)
-    step = statistics.median(times[1:])
-    return {"per_s": batch / step, "step_ms": 1e3 * step,
+    return statistics.median(times[1:])
+
+
+def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
+    backend, _ = select_backend(engine)
+    xp = backend.xp
+    products = _products(workload, xp)
+
+    def step(_index):
+        for a, b, out in products:
+            xp.matmul(a, b, out=out)
+
+    seconds = _time_steps(workload, step, _sync_for(backend.name), repeats)
+    return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds,
             "matmuls_per_step": len(products)}
 
 
-SIDES = {"dendrite": side_dendrite, "torch": side_torch, "bound": side_bound}
+def side_floor(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """The bound's matmuls plus the two passes no NumPy step can skip, alone: the batch's
+    gather from the training data (as the data feed does it) and one Adam update over every
+    parameter (the engine's compiled kernel). bound / floor is the highest share of the bound
+    a step can reach while the rest of its elementwise work runs on one core."""
+    if engine != "numpy":
+        raise SystemExit("the floor side is measured on the CPU (NumPy) only")
+    from plugins.core import fused
+
+    products = _products(workload, np)
+    data, _ = load_data(workload)
+    order = np.random.default_rng(1).permutation(len(data))
+    rows = np.empty((workload.batch, data.shape[1]), np.float32)
+    batches = len(data) // workload.batch
+    count = sum((fan_in + 1) * fan_out
+                for fan_in, fan_out in zip(workload.layers[:-1], workload.layers[1:]))
+    rng = np.random.default_rng(2)
+    value, grad = (rng.standard_normal(count, dtype=np.float32) for _ in range(2))
+    avg, sq_avg = np.zeros(count, np.float32), np.zeros(count, np.float32)
+    adam = fused.kernel("adam")
+    kind = np.float32
+    scalars = (kind(0.9), kind(0.999), kind(1e-8), kind(1e-3), np.finfo(kind).tiny)
+
+    def step(index):
+        first = (index % batches) * workload.batch
+        np.take(data, order[first:first + workload.batch], axis=0, out=rows, mode="clip")
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+        adam(value, grad, avg, sq_avg, *scalars)
+
+    seconds = _time_steps(workload, step, lambda: None, repeats)
+    return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds, "parameters": count}
+
+
+SIDES = {"dendrite": side_dendrite, "torch": side_torch, "bound": side_bound,
+         "floor": side_floor}
 
 
 def compare(names: list[str], engine: str, rounds: int, threads: int) -> list[dict]:

@@ -3,8 +3,10 @@
 Paired benchmarks (MLP, RBM) run Dendrite, PyTorch and the matmul bound as separate processes
 (bench/sides.py), rotating their order between rounds, and report medians: the ratio Dendrite /
 PyTorch (> 1: Dendrite is faster) and Dendrite's share of the matmul bound (the rate of the
-step's matmuls alone at their own shapes). Single-sided benchmarks (Hopfield, graph scale, LIF,
-and the LSTM / LeNet ones when present) run as they are and their last lines are kept.
+step's matmuls alone at their own shapes); on the CPU also the floor's share (the matmuls plus
+the gather and Adam's pass: the most a step can reach, bench_mlp.side_floor). Single-sided
+benchmarks (Hopfield, graph scale, LIF, and the LSTM / LeNet ones when present) run as they are
+and their last lines are kept.
 docs/PERFORMANCE.md's tables come from these files.
 
     .venv/bin/python bench/run_all.py [--quick] [--engine numpy|cupy] [--only mlp rbm ...]
@@ -43,11 +45,18 @@ def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
     from bench.bench_mlp import WORKLOADS
 
     rows = []
+    # the floor (the matmuls plus the gather and Adam's pass, bench_mlp.side_floor) is a CPU
+    # measurement: bound / floor is the highest share a step with one-core elementwise reaches
+    sides = ("dendrite", "torch", "bound") + (("floor",) if engine == "numpy" else ())
     for key in ("mlp784", "mlp784_1024", "digits"):
         rounds, repeats = (2, 3) if quick else (5, 5)
-        result = paired("bench_mlp.py", key, ("dendrite", "torch", "bound"), rounds,
+        result = paired("bench_mlp.py", key, sides, rounds,
                         threads=threads, extra=("--engine", engine, "--repeats", str(repeats)))
-        rows.append(_row("mlp", WORKLOADS[key].name, "samples/s", result, engine, threads))
+        row = _row("mlp", WORKLOADS[key].name, "samples/s", result, engine, threads)
+        if "floor" in result:
+            row["floor"] = result["floor"]["median"]
+            row["floor_share"] = row["floor"] / row["bound"]
+        rows.append(row)
     return rows
 
 
@@ -98,11 +107,13 @@ def print_table(rows: list[dict]) -> None:
     paired_rows = [r for r in rows if "ratio" in r]
     if paired_rows:
         print(f"{'benchmark':<44} {'Dendrite':>12} {'PyTorch':>12} {'ratio':>6} "
-              f"{'range':>11} {'bound share':>11}")
+              f"{'range':>11} {'bound share':>11} {'floor share':>11}")
         for r in paired_rows:
             low, high = r["ratio_range"]
+            floor = f"{r['floor_share']:.0%}" if "floor_share" in r else "-"
             print(f"{r['workload']:<44} {r['dendrite']:>12,.1f} {r['torch']:>12,.1f} "
-                  f"{r['ratio']:>6.2f} {low:>5.2f}-{high:<5.2f} {r['bound_share']:>11.0%}")
+                  f"{r['ratio']:>6.2f} {low:>5.2f}-{high:<5.2f} {r['bound_share']:>11.0%} "
+                  f"{floor:>11}")
     for r in rows:
         if "ratio" in r:
             continue
@@ -117,15 +128,17 @@ def markdown(document: dict) -> str:
     lines = [f"{document['time']}, engine {document['engine']}, {document['cpus']} CPUs "
              f"(load average {load or '?'}), NumPy {document['numpy']}, "
              f"torch {document['torch']}{', quick' if document['quick'] else ''}:", "",
-             "| workload | unit | Dendrite | PyTorch | ratio (range) | matmul bound | share |",
-             "|---|---|---|---|---|---|---|"]
+             "| workload | unit | Dendrite | PyTorch | ratio (range) | matmul bound | share "
+             "| floor share |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in document["rows"]:
         if "ratio" not in r:
             continue
         low, high = r["ratio_range"]
+        floor = f"{r['floor_share']:.0%}" if "floor_share" in r else "-"
         lines.append(f"| {r['workload']} | {r['unit']} | {r['dendrite']:,.0f} | "
                      f"{r['torch']:,.0f} | {r['ratio']:.2f}x ({low:.2f}-{high:.2f}) | "
-                     f"{r['bound']:,.0f} | {r['bound_share']:.0%} |")
+                     f"{r['bound']:,.0f} | {r['bound_share']:.0%} | {floor} |")
     return "\n".join(lines)
 
 
