@@ -175,10 +175,14 @@ class BuildContext:
         """Mark a (1,) loss output: its grad is seeded with 1 before each backward pass."""
         self._c.program.loss_seeds.append(buffer)
 
-    def monitor(self, fn: Callable, every: str = "epoch", min_interval_s: float = 0.0) -> None:
-        """fn(phase) -> list of events, called every epoch or every step (time-throttled)."""
+    def monitor(self, fn: Callable, every: str = "epoch", min_interval_s: float = 0.0):
+        """fn(phase) -> list of events, called every epoch or every step (time-throttled);
+        returns the Monitor, whose min_interval_s fn may widen (the Session's final pass at
+        the end of a run still calls it)."""
         from engines.monitors import Monitor
-        self._c.program.monitors.append(Monitor(self.node_id, fn, every, min_interval_s))
+        monitor = Monitor(self.node_id, fn, every, min_interval_s)
+        self._c.program.monitors.append(monitor)
+        return monitor
 
     def stop_rule(self, fn: Callable) -> None:
         """fn(history: list[dict]) -> reason string to stop after an epoch, or None."""

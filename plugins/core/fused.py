@@ -114,22 +114,22 @@ def _compile():
         """out (=, or += when accumulate) grad_y where y > 0, else 0; y, grad_y and out
         are 2-D (rows, features)."""
         rows, features = y.shape
+        zero = np.zeros(1, out.dtype)[0]
         for r in range(rows):
-            for k in range(features):
-                g = grad_y[r, k] if y[r, k] > 0 else 0.0
-                if accumulate:
-                    out[r, k] += g
-                else:
-                    out[r, k] = g
+            y_row, g_row, out_row = y[r], grad_y[r], out[r]
+            if accumulate:
+                for k in range(features):
+                    out_row[k] += g_row[k] if y_row[k] > zero else zero
+            else:
+                for k in range(features):
+                    out_row[k] = g_row[k] if y_row[k] > zero else zero
 
     @njit
     def dense_forward(x, W, b, y):
         """y = x @ W + b: the product on BLAS (numba's np.dot), then one pass for the bias."""
         np.dot(x, W, y)
-        rows, units = y.shape
-        for r in range(rows):
-            for k in range(units):
-                y[r, k] += b[k]
+        for r in range(y.shape[0]):
+            y[r] += b
 
     @njit
     def dense_backward(x, W, grad_y, grad_W, grad_b, grad_x, scratch, input_grad):
@@ -137,38 +137,43 @@ def _compile():
         grad_x = grad_y @ W.T (written whole), 2: grad_x += that (through scratch), 0: no
         input gradient."""
         np.dot(x.T, grad_y, grad_W)
-        rows, units = grad_y.shape
         grad_b[:] = 0
-        for r in range(rows):
-            for k in range(units):
-                grad_b[k] += grad_y[r, k]
+        for r in range(grad_y.shape[0]):
+            grad_b += grad_y[r]
         if input_grad == 1:
             np.dot(grad_y, W.T, grad_x)
         elif input_grad == 2:
             np.dot(grad_y, W.T, scratch)
             grad_x += scratch
 
+    # Each loop below stores into one array only: with two stores per iteration LLVM cannot
+    # rule out that the arrays overlap and leaves the loop scalar (35-45% slower, measured).
+
     @njit
     def bias_relu(y, b, out):
-        """y += b and out = max(y, 0) in one pass (a NaN stays NaN, as in np.maximum)."""
-        rows, units = y.shape
-        for r in range(rows):
-            for k in range(units):
-                v = y[r, k] + b[k]
-                y[r, k] = v
-                out[r, k] = v if v > 0 or v != v else 0.0
+        """y += b and out = max(y, 0) in one pass over the rows (a NaN stays NaN, as in
+        np.maximum)."""
+        zero = np.zeros(1, out.dtype)[0]
+        for r in range(y.shape[0]):
+            y_row, out_row = y[r], out[r]
+            for k in range(y_row.shape[0]):
+                y_row[k] += b[k]
+            for k in range(y_row.shape[0]):
+                v = y_row[k]
+                out_row[k] = v if not v <= zero else zero
 
     @njit
     def relu_grad_bias(out, grad_out, grad_y, grad_b):
         """grad_y = grad_out where out > 0, else 0 (written whole), and grad_b = its column
-        sums, in one pass."""
-        rows, units = grad_y.shape
-        grad_b[:] = 0
-        for r in range(rows):
-            for k in range(units):
-                g = grad_out[r, k] if out[r, k] > 0 else 0.0
-                grad_y[r, k] = g
-                grad_b[k] += g
+        sums, in one pass over the rows."""
+        zero = np.zeros(1, grad_y.dtype)[0]
+        grad_b[:] = zero
+        for r in range(grad_y.shape[0]):
+            out_row, g_row, grad_row = out[r], grad_out[r], grad_y[r]
+            for k in range(grad_row.shape[0]):
+                grad_row[k] = g_row[k] if out_row[k] > zero else zero
+            for k in range(grad_row.shape[0]):
+                grad_b[k] += grad_row[k]
 
     @njit
     def dense_relu_forward(x, W, b, y, out):

@@ -69,12 +69,11 @@ def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -
     labels = class_labels(y_train)
     rows_max = out_x.storage.shape[0]
     shown = np.empty(len(grid), dtype=np.float32)
-    timing = {"next": 0.0}
 
     def report(phase_now):
         pred = program.extras.get("prediction")
         began = time.perf_counter()
-        if pred is None or not program.has_backward or began < timing["next"]:
+        if pred is None or not program.has_backward:
             return []
         if any(spec.delay for spec in program.specs.values()):
             return []  # a forward pass would advance the loop's state: no regions there
@@ -99,9 +98,11 @@ def add_decision_regions(ctx, out_x, x_train: np.ndarray, y_train: np.ndarray) -
             for buf, value in zip(batched, saved):
                 buf.value[...] = value
         # small batches mean many passes over the grid: space the redraws to keep the share
-        timing["next"] = began + (time.perf_counter() - began) / SHARE
+        # (through the monitor's interval, so the final pass at the run's end still draws:
+        # a slow first pass, e.g. compiling kernels, once left a run with its step-1 picture)
+        monitor.min_interval_s = max(INTERVAL_S, (time.perf_counter() - began) / SHARE)
         return [Image(f"regions/{ctx.node_id}", phase_now.step,
                       shown.reshape(GRID, GRID).copy(), extent),
                 Points(f"points/{ctx.node_id}", phase_now.step, x_train, labels)]
 
-    ctx.monitor(report, every="step", min_interval_s=INTERVAL_S)
+    monitor = ctx.monitor(report, every="step", min_interval_s=INTERVAL_S)

@@ -82,3 +82,15 @@ def test_the_regions_pass_leaves_the_batch_as_it_was(registry):
     assert monitor.run(program.phase)  # it drew the regions
     for key, value in before.items():
         assert np.array_equal(program.peek(*key), value), key
+
+
+def test_the_final_picture_is_drawn_however_slow_the_first_was(registry, monkeypatch):
+    """The redraws are spaced to keep their share of the run small; a slow first pass (a
+    kernel compiling) once spaced them past the run's end, leaving the step-1 picture."""
+    from plugins.core import regions
+    monkeypatch.setattr(regions, "SHARE", 1e-9)  # any pass now spaces the next past the end
+    graph = load_graph(EXAMPLES / "xor_mlp.dgraph", registry)
+    program = compile_graph(graph, registry, seed=0)
+    events = Session(program, 20).run()
+    steps = [e.step for e in events if isinstance(e, Image) and e.tag == "regions/data"]
+    assert steps == [1, program.phase.step]
