@@ -40,6 +40,7 @@ class ArrayFeed(DataFeed):
         self.rng = np.random.default_rng(seed)
         self.order = {name: xp.arange(len(x)) for name, (x, _) in splits.items()}
         self.out_x, self.out_y = out_x, out_y
+        self._clip = xp.__name__ == "numpy"
 
     def begin_epoch(self, epoch: int) -> None:
         if self.shuffle and self.n_train:
@@ -48,18 +49,20 @@ class ArrayFeed(DataFeed):
     def load(self, split: str, batch_index: int) -> int:
         start = batch_index * self.batch_size
         index = self.order[split][start: start + self.batch_size]
-        rows = int(index.shape[0])
-        self._take(self.x[split], index, self.out_x.storage[:rows])
-        self._take(self.y[split], index, self.out_y.storage[:rows])
-        return rows
-
-    def _take(self, source, index, out) -> None:
-        if self.xp.__name__ == "numpy":
+        rows = len(index)
+        out_x, out_y = self.out_x.storage, self.out_y.storage
+        if rows < len(out_x):
+            out_x, out_y = out_x[:rows], out_y[:rows]
+        take = self.xp.take
+        if self._clip:
             # mode="clip": the indices are a permutation of the split, always in range, and
             # NumPy's default "raise" with out= gathers into a temporary first (2.7x slower)
-            self.xp.take(source, index, axis=0, out=out, mode="clip")
+            take(self.x[split], index, axis=0, out=out_x, mode="clip")
+            take(self.y[split], index, axis=0, out=out_y, mode="clip")
         else:
-            self.xp.take(source, index, axis=0, out=out)
+            take(self.x[split], index, axis=0, out=out_x)
+            take(self.y[split], index, axis=0, out=out_y)
+        return rows
 
 
 def one_hot(labels, classes: int) -> np.ndarray:

@@ -172,19 +172,24 @@ def _compiled_softmax_cross_entropy(kernels, pred, target, loss, accuracy, probs
     forward_rows = kernels["softmax_cross_entropy"]
     grad_rows = kernels["softmax_cross_entropy_grad"]
     counts = count_classes.counts
+    full = len(probs), probs, target_mass[:, 0]  # a full batch's views, made once
+
+    def scratch(rows):
+        return full[1:] if rows == full[0] else (probs[:rows], target_mass[:rows, 0])
 
     def forward():
         rows = pred.value.shape[0]
-        forward_rows(pred.value, target.value, probs[:rows], target_mass[:rows, 0], counts,
-                     count_classes.active(), loss.value, accuracy.value)
+        p, mass = scratch(rows)
+        forward_rows(pred.value, target.value, p, mass, counts, count_classes.active(),
+                     loss.value, accuracy.value)
 
     def backward():  # dE/dz = (p sum(t) - t) / n
         if pred.grad is None:
             return
         rows = pred.value.shape[0]
+        p, mass = scratch(rows)
         scale = pred.grad.dtype.type(loss.grad[0] / rows)
-        grad_rows(probs[:rows], target_mass[:rows, 0], target.value, scale, pred.grad,
-                  not pred.grad_overwrite)
+        grad_rows(p, mass, target.value, scale, pred.grad, not pred.grad_overwrite)
 
     return Step(forward, backward, overwrites=("pred",))
 
