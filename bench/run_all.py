@@ -41,7 +41,7 @@ SINGLE = {
 GPU_SINGLE = {"lif": ["--engine", "cupy"], "lstm": ["--engine", "cupy"]}
 
 
-def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
+def mlp_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[dict]:
     from bench.bench_mlp import WORKLOADS
 
     rows = []
@@ -49,7 +49,7 @@ def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
     # measurement: bound / floor is the highest share a step with one-core elementwise reaches
     sides = ("dendrite", "torch", "bound") + (("floor",) if engine == "numpy" else ())
     for key in ("mlp784", "mlp784_1024", "digits"):
-        rounds, repeats = (2, 3) if quick else (5, 5)
+        rounds, repeats = rounds or (2 if quick else 5), 3 if quick else 5
         result = paired("bench_mlp.py", key, sides, rounds,
                         threads=threads, extra=("--engine", engine, "--repeats", str(repeats)))
         row = _row("mlp", WORKLOADS[key].name, "samples/s", result, engine, threads)
@@ -60,8 +60,8 @@ def mlp_rows(engine: str, quick: bool, threads: int) -> list[dict]:
     return rows
 
 
-def rbm_rows(engine: str, quick: bool, threads: int) -> list[dict]:
-    rounds, steps = (2, "20") if quick else (5, "60")
+def rbm_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[dict]:
+    rounds, steps = rounds or (2 if quick else 5), "20" if quick else "60"
     result = paired("bench_rbm.py", "cd1", ("dendrite", "torch", "bound"), rounds,
                     threads=threads, extra=("--engine", engine, "--steps", steps))
     return [_row("rbm", "RBM CD-1 784x500, batch 256", "updates/s", result, engine, threads)]
@@ -146,6 +146,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("numpy", "cupy"), default="numpy")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller sizes")
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="processes per side of a paired benchmark (default 5, quick 2): "
+                             "more on a noisy machine")
     parser.add_argument("--threads", type=int, default=0,
                         help="BLAS and torch threads (default: each library's own)")
     parser.add_argument("--only", nargs="*", default=None,
@@ -171,7 +174,7 @@ def main(argv=None) -> int:
         for name, make in (("mlp", mlp_rows), ("rbm", rbm_rows)):
             if name in wanted:
                 try:
-                    rows += make(args.engine, args.quick, args.threads)
+                    rows += make(args.engine, args.quick, args.threads, args.rounds)
                 except SideFailed as exc:
                     rows.append({"benchmark": name, "workload": name,
                                  "status": f"failed: {exc}"})
