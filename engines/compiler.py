@@ -182,10 +182,7 @@ def compile_graph(graph: Graph, registry: Registry, backend: Backend = NUMPY, *,
     _allocate_grads(program, graph, comp)
     _mark_overwritten_grads(comp)
     _fuse_elementwise_readers(comp)
-    read = {(edge.src, edge.src_port) for edge in graph.edges}
-    metric_buffers = {id(metric.buffer) for metric in program.metrics}
-    program.unread_metrics = [buf for key, buf in program.outputs.items()
-                              if id(buf) in metric_buffers and key not in read]
+    program.unread_metrics = _unread_metrics(program, graph)
     program.prepare()
     if monitors:
         from engines.monitors import standard_monitors
@@ -335,13 +332,21 @@ def _fuse_elementwise_readers(comp: Compilation) -> None:
             continue
         produced = program.outputs.get((node_id, edges[0].src_port))
         y = program.outputs.get((reader, "y"))
-        if produced is None or y is None or not produced.grad_overwrite and \
-                produced.grad is not None:
-            continue
+        if produced is None or y is None or (produced.grad is not None
+                                             and not produced.grad_overwrite):
+            continue  # the fused backward writes the produced gradient whole
         kernels = step.fuse(reader_step.elementwise, y)
         if kernels is not None:
             program.fused[node_id] = kernels
             program.fused_away.add(reader)
+
+
+def _unread_metrics(program: Program, graph: Graph) -> list:
+    """Metric outputs no wire reads: nothing writes their gradients, so none needs zeroing."""
+    read = {(edge.src, edge.src_port) for edge in graph.edges}
+    metric_buffers = {id(metric.buffer) for metric in program.metrics}
+    return [buf for key, buf in program.outputs.items()
+            if id(buf) in metric_buffers and key not in read]
 
 
 def _full_batch_optimizer(graph: Graph, registry: Registry) -> str | None:

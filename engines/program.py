@@ -242,8 +242,8 @@ class Program:
         self._metric_sums = xp.zeros(len(self.metrics), dtype=dtype)
         self._metric_slots = [self._metric_sums[i:i + 1] for i in range(len(self.metrics))]
         self._metric_rows = 0
-        # on the CPU the sums are host floats: two NumPy calls per metric per step cost more
-        # than a small network's whole loss (docs/PERFORMANCE.md)
+        # on the CPU each sum is updated as a scalar: two NumPy calls per metric per step cost
+        # more than a small network's whole loss (docs/PERFORMANCE.md)
         self._host_metrics = self.backend.name == "numpy"
         self._metric_buffers = [m.buffer for m in self.metrics]
         self._grad_groups: dict[str, list] = {}

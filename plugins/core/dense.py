@@ -110,8 +110,8 @@ def build(ctx):
     def fuse(elementwise, out):
         """Dense + its only reader, a ReLU (Step.fuse): see _fused_relu."""
         if elementwise is not Elementwise.RELU or ctx.backend.name != "numpy" or b is None \
-                or len(out.storage.shape) != 2:
-            return None
+                or W.grad is None or b.grad is None or len(out.storage.shape) != 2:
+            return None  # a frozen layer (its input's gradient still needed) stays apart
         return _fused_relu(xp, x, W, b, y, out, grad_x_scratch,
                            compiled_forward is not None)
 
@@ -152,7 +152,7 @@ def _fused_relu(xp, x, W, b, y, out, grad_x_scratch, small: bool):
         bias_relu(y.value, b.value, out.value)
 
     def backward():
-        if out.grad is None or y.grad is None or W.grad is None or b.grad is None:
+        if out.grad is None or y.grad is None:
             return
         grad_y = y.grad
         rows = grad_y.shape[0]

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.skipif(KERNELS.get() is None,
                                 reason="numba is a dependency; missing here")
 
 
-def _net(batch_size: int, hidden: int, second_reader: bool = False, l2: float = 0.0):
+def _net(batch_size: int, hidden: int, second_reader: bool = False, l2: float = 0.0,
+         frozen_middle: bool = False):
     nodes = [
         ("data", "core.dataset", {"dataset": "digits", "batch_size": batch_size,
                                   "val_split": 0.2}),
@@ -27,6 +28,11 @@ def _net(batch_size: int, hidden: int, second_reader: bool = False, l2: float = 
     ]
     edges = ["data.x -> d1.x", "d1.y -> r1.x", "r1.y -> d2.x", "d2.y -> loss.pred",
              "data.y -> loss.target", "loss.loss -> opt.loss"]
+    if frozen_middle:  # d1 -> r1 -> dm (frozen) -> rm -> d2: d1 learns through dm
+        nodes += [("dm", "core.dense", {"units": 12, "trainable": False}),
+                  ("rm", "core.relu", {})]
+        edges = [e.replace("r1.y -> d2.x", "r1.y -> dm.x") for e in edges]
+        edges += ["dm.y -> rm.x", "rm.y -> d2.x"]
     if second_reader:  # d1.y also feeds a tanh whose output is summed in
         nodes += [("t1", "core.tanh", {}), ("sum", "core.add", {})]
         edges = [e.replace("r1.y -> d2.x", "r1.y -> sum.a") for e in edges]
@@ -69,6 +75,16 @@ def test_fused_training_equals_the_two_nodes_apart(monkeypatch, batch_size, hidd
 def test_not_fused_where_the_output_has_another_reader_or_a_penalty():
     assert not trained(_net(32, 16, second_reader=True), 1, seed=0).fused
     assert not trained(_net(32, 16, l2=0.01), 1, seed=0).fused
+
+
+def test_a_frozen_layer_stays_apart_and_passes_the_gradient_down(monkeypatch):
+    program = trained(_net(32, 16, frozen_middle=True), 10, seed=3)
+    assert set(program.fused) == {"d1"}  # dm is frozen: its input still needs a gradient
+    together = _state(program)
+    monkeypatch.setattr(compiler, "_fuse_elementwise_readers", lambda comp: None)
+    apart = _state(trained(_net(32, 16, frozen_middle=True), 10, seed=3))
+    for key, value in apart.items():
+        np.testing.assert_allclose(together[key], value, rtol=1e-11, atol=1e-12, err_msg=key)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
