@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -56,6 +57,7 @@ def mlp_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[di
         if "floor" in result:
             row["floor"] = result["floor"]["median"]
             row["floor_share"] = row["floor"] / row["bound"]
+            row["paired"]["floor_share"] = _paired(result, "floor", "bound")
         rows.append(row)
     return rows
 
@@ -74,7 +76,17 @@ def _row(benchmark, workload, unit, result, engine, threads) -> dict:
             "bound": bound, "ratio": ours / theirs, "bound_share": ours / bound,
             "ratio_range": [result["dendrite"]["min"] / result["torch"]["max"],
                             result["dendrite"]["max"] / result["torch"]["min"]],
+            # the same ratios within each round (its sides ran a minute apart), median over
+            # rounds: a slow spell of a shared machine then falls on both sides of a ratio
+            "paired": {"ratio": _paired(result, "dendrite", "torch"),
+                       "bound_share": _paired(result, "dendrite", "bound")},
             "runs": {side: result[side]["runs"] for side in result}}
+
+
+def _paired(result: dict, top: str, bottom: str) -> float:
+    """Median over rounds of top / bottom, each round's own runs."""
+    return statistics.median(a / b for a, b in zip(result[top]["runs"],
+                                                   result[bottom]["runs"]))
 
 
 def single_rows(names: list[str], engine: str, quick: bool) -> list[dict]:
@@ -135,10 +147,20 @@ def markdown(document: dict) -> str:
         if "ratio" not in r:
             continue
         low, high = r["ratio_range"]
-        floor = f"{r['floor_share']:.0%}" if "floor_share" in r else "-"
+        runs = r.get("runs", {})  # older files: pair their runs here
+        paired = r.get("paired") or {
+            key: statistics.median(a / b for a, b in zip(runs[top], runs["bound"]))
+            for key, top in (("bound_share", "dendrite"), ("floor_share", "floor"))
+            if top in runs and "bound" in runs}
+
+        def share(key, r=r, paired=paired):  # "median ratio (paired by round)" when known
+            if key not in r:
+                return "-"
+            return f"{r[key]:.0%}" + (f" ({paired[key]:.0%})" if key in paired else "")
+
         lines.append(f"| {r['workload']} | {r['unit']} | {r['dendrite']:,.0f} | "
                      f"{r['torch']:,.0f} | {r['ratio']:.2f}x ({low:.2f}-{high:.2f}) | "
-                     f"{r['bound']:,.0f} | {r['bound_share']:.0%} | {floor} |")
+                     f"{r['bound']:,.0f} | {share('bound_share')} | {share('floor_share')} |")
     return "\n".join(lines)
 
 
