@@ -83,6 +83,15 @@ def _row(benchmark, workload, unit, result, engine, threads) -> dict:
             "runs": {side: result[side]["runs"] for side in result}}
 
 
+NOISY_SPREAD = 1.25  # the bound's fastest round over its slowest: above this, a slow spell hit
+
+
+def _bound_spread(row: dict) -> float:
+    """max / min of the bound side's rounds (it does the same work every time)."""
+    bound = row.get("runs", {}).get("bound") or [1.0]
+    return max(bound) / min(bound)
+
+
 def _paired(result: dict, top: str, bottom: str) -> float:
     """Median over rounds of top / bottom, each round's own runs."""
     return statistics.median(a / b for a, b in zip(result[top]["runs"],
@@ -126,6 +135,10 @@ def print_table(rows: list[dict]) -> None:
             print(f"{r['workload']:<44} {r['dendrite']:>12,.1f} {r['torch']:>12,.1f} "
                   f"{r['ratio']:>6.2f} {low:>5.2f}-{high:<5.2f} {r['bound_share']:>11.0%} "
                   f"{floor:>11}")
+    for r in paired_rows:
+        if _bound_spread(r) > NOISY_SPREAD:
+            print(f"noisy: {r['workload']}: the bound's rounds differ {_bound_spread(r):.2f}x; "
+                  "rerun on a quieter machine or with more --rounds")
     for r in rows:
         if "ratio" in r:
             continue
@@ -161,6 +174,11 @@ def markdown(document: dict) -> str:
         lines.append(f"| {r['workload']} | {r['unit']} | {r['dendrite']:,.0f} | "
                      f"{r['torch']:,.0f} | {r['ratio']:.2f}x ({low:.2f}-{high:.2f}) | "
                      f"{r['bound']:,.0f} | {share('bound_share')} | {share('floor_share')} |")
+    noisy = [f"{r['workload']} ({_bound_spread(r):.2f}x)" for r in document["rows"]
+             if "ratio" in r and _bound_spread(r) > NOISY_SPREAD]
+    if noisy:
+        lines += ["", "Noisy (the bound's rounds differ by more than "
+                  f"{NOISY_SPREAD:.2f}x): " + ", ".join(noisy) + "."]
     return "\n".join(lines)
 
 
