@@ -57,7 +57,7 @@ def mlp_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[di
         if "floor" in result:
             row["floor"] = result["floor"]["median"]
             row["floor_share"] = row["floor"] / row["bound"]
-            row["paired"]["floor_share"] = _paired(result, "floor", "bound")
+            row["paired"]["floor_share"] = _paired(row["runs"], "floor", "bound")
         rows.append(row)
     return rows
 
@@ -71,6 +71,7 @@ def rbm_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[di
 
 def _row(benchmark, workload, unit, result, engine, threads) -> dict:
     ours, theirs, bound = (result[s]["median"] for s in ("dendrite", "torch", "bound"))
+    runs = {side: result[side]["runs"] for side in result}
     return {"benchmark": benchmark, "workload": workload, "unit": unit, "engine": engine,
             "threads": threads or "default", "dendrite": ours, "torch": theirs,
             "bound": bound, "ratio": ours / theirs, "bound_share": ours / bound,
@@ -78,9 +79,9 @@ def _row(benchmark, workload, unit, result, engine, threads) -> dict:
                             result["dendrite"]["max"] / result["torch"]["min"]],
             # the same ratios within each round (its sides ran a minute apart), median over
             # rounds: a slow spell of a shared machine then falls on both sides of a ratio
-            "paired": {"ratio": _paired(result, "dendrite", "torch"),
-                       "bound_share": _paired(result, "dendrite", "bound")},
-            "runs": {side: result[side]["runs"] for side in result}}
+            "paired": {"ratio": _paired(runs, "dendrite", "torch"),
+                       "bound_share": _paired(runs, "dendrite", "bound")},
+            "runs": runs}
 
 
 NOISY_SPREAD = 1.25  # the bound's fastest round over its slowest: above this, a slow spell hit
@@ -92,10 +93,9 @@ def _bound_spread(row: dict) -> float:
     return max(bound) / min(bound)
 
 
-def _paired(result: dict, top: str, bottom: str) -> float:
-    """Median over rounds of top / bottom, each round's own runs."""
-    return statistics.median(a / b for a, b in zip(result[top]["runs"],
-                                                   result[bottom]["runs"]))
+def _paired(runs: dict, top: str, bottom: str) -> float:
+    """Median over rounds of top / bottom, each round's own runs (side -> rates by round)."""
+    return statistics.median(a / b for a, b in zip(runs[top], runs[bottom]))
 
 
 def single_rows(names: list[str], engine: str, quick: bool) -> list[dict]:
@@ -160,11 +160,10 @@ def markdown(document: dict) -> str:
         if "ratio" not in r:
             continue
         low, high = r["ratio_range"]
-        runs = r.get("runs", {})  # older files: pair their runs here
-        paired = r.get("paired") or {
-            key: statistics.median(a / b for a, b in zip(runs[top], runs["bound"]))
-            for key, top in (("bound_share", "dendrite"), ("floor_share", "floor"))
-            if top in runs and "bound" in runs}
+        runs = r.get("runs", {})  # derived here, so older files without "paired" show it too
+        paired = {key: _paired(runs, top, "bound")
+                  for key, top in (("bound_share", "dendrite"), ("floor_share", "floor"))
+                  if top in runs and "bound" in runs}
 
         def share(key, r=r, paired=paired):  # "median ratio (paired by round)" when known
             if key not in r:

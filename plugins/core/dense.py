@@ -82,23 +82,14 @@ def build(ctx):
         if grad_y is None:  # frozen, with nothing trainable upstream
             return
         if compiled_backward is not None and W.grad is not None and b.grad is not None:
-            if x.grad is None:
-                compiled_backward(x.value, W.value, grad_y, W.grad, b.grad, grad_y, grad_y, 0)
-            else:
-                compiled_backward(x.value, W.value, grad_y, W.grad, b.grad, x.grad,
-                                  grad_x_scratch[:grad_y.shape[0]], 1 if x.grad_overwrite else 2)
+            mode = _input_grad_mode(x)
+            compiled_backward(x.value, W.value, grad_y, W.grad, b.grad,
+                              grad_y if mode == 0 else x.grad,
+                              grad_x_scratch[:grad_y.shape[0]], mode)
             return
-        if W.grad is not None:
-            xp.matmul(x.value.T, grad_y, out=W.grad)
         if b is not None and b.grad is not None:
             xp.matmul(ones[:grad_y.shape[0]], grad_y, out=b.grad)
-        if x.grad is not None:
-            if x.grad_overwrite:  # the only reader of x: write its gradient whole
-                xp.matmul(grad_y, W.value.T, out=x.grad)
-                return
-            grad_x = grad_x_scratch[:grad_y.shape[0]]
-            xp.matmul(grad_y, W.value.T, out=grad_x)
-            x.grad += grad_x
+        _product_grads(xp, x, W, grad_y, grad_x_scratch)
 
     def sample_grads(out):  # row i: x_i outer grad_y_i (W, row-major), then grad_y_i (b)
         rows = y.grad.shape[0]
@@ -155,23 +146,37 @@ def _fused_relu(xp, x, W, b, y, out, grad_x_scratch, small: bool):
         if out.grad is None or y.grad is None:
             return
         grad_y = y.grad
-        rows = grad_y.shape[0]
-        mode = 0 if x.grad is None else 1 if x.grad_overwrite else 2
         if small:
-            grad_x = grad_y if mode == 0 else x.grad
-            backward_all(x.value, W.value, out.value, out.grad, grad_y, W.grad, b.grad, grad_x,
-                         grad_x_scratch[:rows], mode)
+            mode = _input_grad_mode(x)
+            backward_all(x.value, W.value, out.value, out.grad, grad_y, W.grad, b.grad,
+                         grad_y if mode == 0 else x.grad, grad_x_scratch[:grad_y.shape[0]],
+                         mode)
             return
         relu_grad_bias(out.value, out.grad, grad_y, b.grad)
-        xp.matmul(x.value.T, grad_y, out=W.grad)
-        if mode == 1:
-            xp.matmul(grad_y, W.value.T, out=x.grad)
-        elif mode == 2:
-            grad_x = grad_x_scratch[:rows]
-            xp.matmul(grad_y, W.value.T, out=grad_x)
-            x.grad += grad_x
+        _product_grads(xp, x, W, grad_y, grad_x_scratch)
 
     return forward, backward
+
+
+def _input_grad_mode(x) -> int:
+    """How the compiled kernels treat x's gradient: 0 none, 1 written whole (x's only
+    reader), 2 added into (through the scratch)."""
+    return 0 if x.grad is None else 1 if x.grad_overwrite else 2
+
+
+def _product_grads(xp, x, W, grad_y, grad_x_scratch) -> None:
+    """W.grad = x.T @ grad_y (when W learns) and x's gradient from grad_y @ W.T: written
+    whole when this layer is x's only reader, else added through the scratch."""
+    if W.grad is not None:
+        xp.matmul(x.value.T, grad_y, out=W.grad)
+    if x.grad is None:
+        return
+    if x.grad_overwrite:
+        xp.matmul(grad_y, W.value.T, out=x.grad)
+        return
+    grad_x = grad_x_scratch[:grad_y.shape[0]]
+    xp.matmul(grad_y, W.value.T, out=grad_x)
+    x.grad += grad_x
 
 
 def _penalty_kernels(ctx, W, l1, l2):

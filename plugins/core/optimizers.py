@@ -330,7 +330,8 @@ def build_adam(ctx):
             value -= work
 
     compiled_groups = [(group, kind, (kind(beta1), kind(beta2), np.finfo(kind).tiny))
-                       for group in groups for kind in [group[0].dtype.type]]
+                       for group in groups for kind in [group[0].dtype.type]] \
+        if compiled is not None else []
     return Step(update=update)
 
 
