@@ -242,9 +242,11 @@ class Program:
         self._metric_sums = xp.zeros(len(self.metrics), dtype=dtype)
         self._metric_slots = [self._metric_sums[i:i + 1] for i in range(len(self.metrics))]
         self._metric_rows = 0
-        # on the CPU each sum is updated as a scalar: two NumPy calls per metric per step cost
-        # more than a small network's whole loss (docs/PERFORMANCE.md)
+        # on the CPU each sum is a Python float: two NumPy calls per metric per step cost more
+        # than a small network's whole loss, and NumPy scalar arithmetic still ~0.3 us an
+        # operation (docs/PERFORMANCE.md)
         self._host_metrics = self.backend.name == "numpy"
+        self._host_sums = [0.0] * len(self.metrics)
         self._metric_buffers = [m.buffer for m in self.metrics]
         self._grad_groups: dict[str, list] = {}
         for buf in self.trainable:
@@ -313,9 +315,9 @@ class Program:
 
     def accumulate_metrics(self, rows: int) -> None:
         if self._host_metrics:
-            sums = self._metric_sums
+            sums = self._host_sums
             for i, buffer in enumerate(self._metric_buffers):
-                sums[i] += buffer.value[0] * rows
+                sums[i] += buffer.value.item(0) * rows
         else:
             for metric, slot in zip(self.metrics, self._metric_slots):
                 slot += metric.buffer.value * rows
@@ -327,10 +329,14 @@ class Program:
         This is the one host sync of an epoch: every metric comes back in a single copy.
         """
         rows = max(self._metric_rows, 1)
-        totals = self.backend.to_host(self._metric_sums) if self.metrics else []
+        if self._host_metrics:
+            totals = list(self._host_sums)
+            self._host_sums[:] = [0.0] * len(self._host_sums)
+        else:
+            totals = self.backend.to_host(self._metric_sums) if self.metrics else []
+            self._metric_sums.fill(0)
         values = {self.metric_keys[(m.node_id, m.name)]: float(total) / rows
                   for m, total in zip(self.metrics, totals)}
-        self._metric_sums.fill(0)
         self._metric_rows = 0
         return values
 
