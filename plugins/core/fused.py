@@ -61,6 +61,75 @@ def _compile():
             sq_avg[k] = v
             value[k] -= m / (sqrt(v) + eps_scaled) * step_size
 
+    # The other optimizers' updates (build_sgd ... build_adadelta in optimizers.py): the same
+    # operations in the same order as their NumPy passes, scalars in the arrays' dtype, so the
+    # two agree bit for bit; like Adam they flush an average that decays below the dtype's
+    # smallest normal number to zero. decay != 0 is the NumPy code's `if decay:`.
+
+    @njit
+    def outer_step(value, step, velocity, lr, decay, mu, tiny):
+        """The notes' outer rule for one weight (optimizers._apply_step): returns the new
+        (value, velocity) for dW = -lr (step + decay W) + mu dW_prev."""
+        if decay != 0:
+            step = step + value * decay
+        v = velocity * mu - step * lr
+        if -tiny < v < tiny:
+            v = tiny - tiny
+        return value + v, v
+
+    @njit
+    def sgd(value, grad, velocity, lr, decay, mu, nesterov, tiny):
+        """dW = -lr (grad + decay W) + mu dW_prev; W += dW, or with nesterov
+        W += mu dW - lr (grad + decay W)."""
+        for k in range(value.shape[0]):
+            w = value[k]
+            step = (w * decay + grad[k]) * lr if decay != 0 else grad[k] * lr
+            v = velocity[k] * mu - step
+            if -tiny < v < tiny:
+                v = tiny - tiny
+            velocity[k] = v
+            value[k] = (w - step) + v * mu if nesterov else w + v
+
+    @njit
+    def rmsprop(value, grad, sq_grad, lr, decay, decay_rest, eps, tiny):
+        """S = decay S + decay_rest g^2; W -= lr g / (sqrt(S) + eps)."""
+        for k in range(value.shape[0]):
+            g = grad[k]
+            s = sq_grad[k] * decay + g * g * decay_rest
+            if s < tiny:
+                s = tiny - tiny
+            sq_grad[k] = s
+            value[k] -= g / (sqrt(s) + eps) * lr
+
+    @njit
+    def adagrad(value, grad, total, velocity, lr, eps, decay, mu, tiny):
+        """G += g^2; the outer rule around g / (sqrt(G) + eps)."""
+        for k in range(value.shape[0]):
+            g = grad[k]
+            t = total[k] + g * g
+            total[k] = t
+            value[k], velocity[k] = outer_step(value[k], g / (sqrt(t) + eps), velocity[k], lr,
+                                               decay, mu, tiny)
+
+    @njit
+    def adadelta(value, grad, sq_grad, sq_step, velocity, lr, alpha, alpha_rest, beta,
+                 beta_rest, eps, decay, mu, tiny):
+        """S = a S + (1-a) g^2; step = sqrt((D + eps) / (S + eps)) g; D = b D + (1-b) step^2;
+        the outer rule around step."""
+        for k in range(value.shape[0]):
+            g = grad[k]
+            s = sq_grad[k] * alpha + g * g * alpha_rest
+            if s < tiny:
+                s = tiny - tiny
+            sq_grad[k] = s
+            step = sqrt((sq_step[k] + eps) / (s + eps)) * g
+            d = sq_step[k] * beta + step * step * beta_rest
+            if d < tiny:
+                d = tiny - tiny
+            sq_step[k] = d
+            value[k], velocity[k] = outer_step(value[k], step, velocity[k], lr, decay, mu,
+                                               tiny)
+
     @njit
     def softmax_cross_entropy(logits, targets, probs, mass, counts, count, loss, accuracy):
         """Row-wise softmax into probs, sum of targets into mass; the mean loss into loss[0]
@@ -193,7 +262,8 @@ def _compile():
         relu_grad_bias(out, grad_out, grad_y, grad_b)
         product_grads(x, W, grad_y, grad_W, grad_x, scratch, input_grad)
 
-    return {"adam": adam, "softmax_cross_entropy": softmax_cross_entropy,
+    return {"adam": adam, "sgd": sgd, "rmsprop": rmsprop, "adagrad": adagrad,
+            "adadelta": adadelta, "softmax_cross_entropy": softmax_cross_entropy,
             "softmax_cross_entropy_grad": softmax_cross_entropy_grad, "relu_grad": relu_grad,
             "dense_forward": dense_forward, "dense_backward": dense_backward,
             "bias_relu": bias_relu, "relu_grad_bias": relu_grad_bias,

@@ -1,8 +1,9 @@
 """CUDA versions of the core pack's fused kernels (plugins/core/fused.py) for CuPy.
 
 On a GPU a small network's step costs its kernel launches: the softmax cross-entropy's array
-code is about twenty launches forward and five backward, ReLU's gradient two or three. Here
-each is one. `relu_grad` takes the numba kernel's arguments, so the node calls either; the
+code is about twenty launches forward and five backward, ReLU's gradient two or three, an
+optimizer's update five (SGD with momentum) to seventeen (AdaDelta). Here each is one.
+`relu_grad` and the optimizers take the numba kernels' arguments, so the nodes call either; the
 softmax cross-entropy writes its loss and accuracy on the device and its gradient reads the
 loss's seed there (the numba kernels take and return host numbers, which on a GPU would be a
 sync per step).
@@ -113,4 +114,73 @@ def kernels() -> dict | None:
         relu_kernel(y, grad_y, accumulate, out)
 
     return {"softmax_cross_entropy": softmax_cross_entropy,
-            "softmax_cross_entropy_grad": softmax_cross_entropy_grad, "relu_grad": relu_grad}
+            "softmax_cross_entropy_grad": softmax_cross_entropy_grad, "relu_grad": relu_grad,
+            **_optimizer_kernels(cupy)}
+
+
+# The optimizers' one-launch updates: the numba kernels' arithmetic (plugins/core/fused.py)
+# and arguments, so build_sgd ... build_adadelta call either.
+_FLUSH = "if ({0} > -tiny && {0} < tiny) {0} = (T)0;"
+_OUTER_STEP = """
+if (decay != (T)0) step = step + value * decay;
+T v = velocity * mu - step * lr;
+""" + _FLUSH.format("v") + """
+velocity = v;
+value = value + v;
+"""
+
+
+def _optimizer_kernels(cupy) -> dict:
+    sgd_kernel = cupy.ElementwiseKernel(
+        "T grad, T lr, T decay, T mu, bool nesterov, T tiny", "T value, T velocity",
+        """
+        T w = value;
+        T step = decay != (T)0 ? (w * decay + grad) * lr : grad * lr;
+        T v = velocity * mu - step;
+        """ + _FLUSH.format("v") + """
+        velocity = v;
+        value = nesterov ? (w - step) + v * mu : w + v;
+        """, "dendrite_sgd")
+    rmsprop_kernel = cupy.ElementwiseKernel(
+        "T grad, T lr, T decay, T decay_rest, T eps, T tiny", "T value, T sq_grad",
+        """
+        T s = sq_grad * decay + grad * grad * decay_rest;
+        if (s < tiny) s = (T)0;
+        sq_grad = s;
+        value -= grad / (sqrt(s) + eps) * lr;
+        """, "dendrite_rmsprop")
+    adagrad_kernel = cupy.ElementwiseKernel(
+        "T grad, T lr, T eps, T decay, T mu, T tiny", "T value, T total, T velocity",
+        """
+        T t = total + grad * grad;
+        total = t;
+        T step = grad / (sqrt(t) + eps);
+        """ + _OUTER_STEP, "dendrite_adagrad")
+    adadelta_kernel = cupy.ElementwiseKernel(
+        "T grad, T lr, T alpha, T alpha_rest, T beta, T beta_rest, T eps, T decay, T mu, "
+        "T tiny", "T value, T sq_grad, T sq_step, T velocity",
+        """
+        T s = sq_grad * alpha + grad * grad * alpha_rest;
+        if (s < tiny) s = (T)0;
+        sq_grad = s;
+        T step = sqrt((sq_step + eps) / (s + eps)) * grad;
+        T d = sq_step * beta + step * step * beta_rest;
+        if (d < tiny) d = (T)0;
+        sq_step = d;
+        """ + _OUTER_STEP, "dendrite_adadelta")
+
+    def sgd(value, grad, velocity, lr, decay, mu, nesterov, tiny):
+        sgd_kernel(grad, lr, decay, mu, bool(nesterov), tiny, value, velocity)
+
+    def rmsprop(value, grad, sq_grad, lr, decay, decay_rest, eps, tiny):
+        rmsprop_kernel(grad, lr, decay, decay_rest, eps, tiny, value, sq_grad)
+
+    def adagrad(value, grad, total, velocity, lr, eps, decay, mu, tiny):
+        adagrad_kernel(grad, lr, eps, decay, mu, tiny, value, total, velocity)
+
+    def adadelta(value, grad, sq_grad, sq_step, velocity, lr, alpha, alpha_rest, beta,
+                 beta_rest, eps, decay, mu, tiny):
+        adadelta_kernel(grad, lr, alpha, alpha_rest, beta, beta_rest, eps, decay, mu, tiny,
+                        value, sq_grad, sq_step, velocity)
+
+    return {"sgd": sgd, "rmsprop": rmsprop, "adagrad": adagrad, "adadelta": adadelta}

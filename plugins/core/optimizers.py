@@ -96,6 +96,20 @@ def _groups(ctx, states: int):
     return groups
 
 
+def _compiled_update(ctx, name: str, groups) -> tuple:
+    """(kernel, typed groups) for the optimizer's one-pass update on this backend (numba's,
+    or CUDA's on CuPy: plugins/core/fused.py, fused_cupy.py), or (None, None): its NumPy
+    passes then run. Each typed group is (its arrays as 1-D views, the dtype's scalar type,
+    the dtype's smallest normal number): the kernels loop over one index, take their scalars
+    in the arrays' dtype and flush averages below tiny to 0. A group is a flat buffer, or
+    one parameter another optimizer gathered first (so of any shape)."""
+    kernel = fused.kernel(name, ctx.backend.name)
+    if kernel is None or not all(a.flags.c_contiguous for group in groups for a in group):
+        return None, None  # a strided parameter's 1-D view would be a copy
+    return kernel, [(tuple(a.reshape(-1) for a in group), group[0].dtype.type,
+                     np.finfo(group[0].dtype).tiny) for group in groups]
+
+
 SGD_SPEC = _spec(
     "sgd", "SGD",
     "Gradient descent with momentum and L2 weight decay: "
@@ -125,9 +139,14 @@ def build_sgd(ctx):
     groups = _groups(ctx, states=1)
     nesterov = ctx.params["nesterov"]
     gains = _local_gains(ctx, groups) if ctx.params["local_gains"] else None
+    compiled, typed = _compiled_update(ctx, "sgd", groups) if gains is None else (None, None)
 
     def update():
         lr, mu, decay = live["lr"], live["momentum"], live["weight_decay"]
+        if compiled is not None:
+            for (value, grad, _work, velocity), kind, tiny in typed:
+                compiled(value, grad, velocity, kind(lr), kind(decay), kind(mu), nesterov, tiny)
+            return
         for index, (value, grad, work, velocity) in enumerate(groups):
             if decay:  # work = lr (grad + decay W)
                 xp.multiply(value, decay, out=work)
@@ -206,8 +225,15 @@ def build_adagrad(ctx):
     groups = _groups(ctx, states=3)
     eps = ctx.params["eps"]
 
+    compiled, typed = _compiled_update(ctx, "adagrad", groups)
+
     def update():
         lr, decay, mu = live["lr"], live["weight_decay"], live["momentum"]
+        if compiled is not None:
+            for (value, grad, _work, total, velocity, _scratch), kind, tiny in typed:
+                compiled(value, grad, total, velocity, kind(lr), kind(eps), kind(decay),
+                         kind(mu), tiny)
+            return
         for value, grad, work, total, velocity, scratch in groups:
             xp.multiply(grad, grad, out=work)
             total += work
@@ -234,8 +260,17 @@ def build_adadelta(ctx):
     groups = _groups(ctx, states=5)
     alpha, beta, eps = ctx.params["alpha"], ctx.params["beta"], ctx.params["eps"]
 
+    compiled, typed = _compiled_update(ctx, "adadelta", groups)
+
     def update():
         lr, decay, mu = live["lr"], live["weight_decay"], live["momentum"]
+        if compiled is not None:
+            for (value, grad, _work, sq_grad, sq_step, _step, velocity, _scratch), kind, tiny \
+                    in typed:
+                compiled(value, grad, sq_grad, sq_step, velocity, kind(lr), kind(alpha),
+                         kind(1 - alpha), kind(beta), kind(1 - beta), kind(eps), kind(decay),
+                         kind(mu), tiny)
+            return
         for value, grad, work, sq_grad, sq_step, step, velocity, scratch in groups:
             sq_grad *= alpha
             xp.multiply(grad, grad, out=work)
@@ -267,8 +302,15 @@ def build_rmsprop(ctx):
     groups = _groups(ctx, states=1)
     decay, eps = ctx.params["decay"], ctx.params["eps"]
 
+    compiled, typed = _compiled_update(ctx, "rmsprop", groups)
+
     def update():
         lr = live["lr"]
+        if compiled is not None:
+            for (value, grad, _work, sq_grad), kind, tiny in typed:
+                compiled(value, grad, sq_grad, kind(lr), kind(decay), kind(1 - decay),
+                         kind(eps), tiny)
+            return
         for value, grad, work, sq_grad in groups:
             sq_grad *= decay
             xp.multiply(grad, grad, out=work)
@@ -297,7 +339,8 @@ def build_adam(ctx):
     beta1, beta2, eps = ctx.params["beta1"], ctx.params["beta2"], ctx.params["eps"]
     state = {"t": 0}
     on_gpu = _cupy_adam_kernel() if ctx.backend.name == "cupy" else None
-    compiled = fused.kernel("adam") if ctx.backend.name == "numpy" else None
+    compiled, typed = _compiled_update(ctx, "adam", groups) if ctx.backend.name == "numpy" \
+        else (None, None)
 
     def update():
         # m and v are kept divided by (1 - b1) and (1 - b2), which saves two passes:
@@ -329,9 +372,8 @@ def build_adam(ctx):
             work *= step_size
             value -= work
 
-    compiled_groups = [(group, kind, (kind(beta1), kind(beta2), np.finfo(kind).tiny))
-                       for group in groups for kind in [group[0].dtype.type]] \
-        if compiled is not None else []
+    compiled_groups = [(group, kind, (kind(beta1), kind(beta2), tiny))
+                       for group, kind, tiny in typed or ()]
     return Step(update=update)
 
 

@@ -16,7 +16,7 @@ LAYERS = [("core.sigmoid", {"slope": 1.5}), ("core.tanh", {}), ("core.relu", {})
           ("core.leaky_relu", {}), ("core.elu", {}), ("core.softplus", {})]
 
 
-def graph(activation, optimizer):
+def graph(activation, optimizer, optimizer_params=None):
     return build("gpu", [
         ("data", "core.dataset", {"dataset": "digits", "batch_size": 50, "val_split": 0.0,
                                   "shuffle": False}),
@@ -24,7 +24,7 @@ def graph(activation, optimizer):
         ("act", *activation),
         ("d2", "core.dense", {"units": 10}),
         ("loss", "core.softmax_cross_entropy", {}),
-        ("opt", optimizer, {"lr": 0.01}),
+        ("opt", optimizer, optimizer_params or {"lr": 0.01}),
     ], ["data.x -> d1.x", "d1.y -> act.x", "act.y -> d2.x", "d2.y -> loss.pred",
         "data.y -> loss.target", "loss.loss -> opt.loss"])
 
@@ -35,6 +35,29 @@ def graph(activation, optimizer):
 def test_cupy_matches_numpy(activation, optimizer):
     programs = [compile_graph(graph(activation, optimizer), REGISTRY, backend=backend, seed=0,
                               dtype=np.float64)
+                for backend in (NUMPY, get_backend("cupy"))]
+    for program in programs:
+        for batch in range(5):
+            program.train_step(batch)
+    cpu, gpu = (p.weights_to_host() for p in programs)
+    for key in cpu:
+        np.testing.assert_allclose(gpu[key], cpu[key], rtol=1e-6, atol=1e-9)
+
+
+UPDATES = [("core.sgd", {"lr": 0.01, "momentum": 0.9, "weight_decay": 1e-3}),
+           ("core.sgd", {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
+           ("core.adagrad", {"lr": 0.01, "momentum": 0.5, "weight_decay": 1e-3}),
+           ("core.adadelta", {"lr": 0.5, "momentum": 0.5, "weight_decay": 1e-3})]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("optimizer, params", UPDATES, ids=[f"{o}{p}" for o, p in UPDATES])
+def test_cupy_optimizer_kernels_match_numpy(optimizer, params):
+    """The one-launch CUDA updates (plugins/core/fused_cupy.py) follow the numba ones."""
+    from plugins.core import fused
+    assert fused.kernel(optimizer.split(".")[1], "cupy") is not None
+    programs = [compile_graph(graph(("core.tanh", {}), optimizer, params), REGISTRY,
+                              backend=backend, seed=0, dtype=np.float64)
                 for backend in (NUMPY, get_backend("cupy"))]
     for program in programs:
         for batch in range(5):
