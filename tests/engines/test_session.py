@@ -215,14 +215,15 @@ def test_an_observer_on_the_worker_thread_may_peek(registry):
 
 
 def test_a_short_run_still_draws_a_gradient_norm_curve(registry):
-    """Under a second of training: the 0.25 s throttle alone would give ~3 points; the monitor
-    reports at least every elapsed/40 s, within the monitors' share of run time."""
+    """A run of well under a second: the 0.25 s throttle alone would give one or two points;
+    the monitor reports at least every elapsed/40 s, within the monitors' share of run time."""
+    Session(compile_graph(xor_mlp(), registry, seed=0), epochs=2).run()  # kernels compiled
     program = compile_graph(xor_mlp(), registry, seed=0)
     session = Session(program, epochs=300)
     began = time.perf_counter()
     events = session.run()
     seconds = time.perf_counter() - began
     steps = {e.step for e in events if isinstance(e, Scalar) and e.tag == "grad_norm/d1"}
-    assert seconds < 5  # a short run (xor: 300 one-step epochs)
-    assert len(steps) >= 15, (len(steps), seconds)
+    assert seconds < 5  # a short run (xor: 300 one-step epochs, ~40 ms)
+    assert len(steps) >= 10, (len(steps), seconds)
     assert session._monitor_time <= 0.03 * seconds + 0.01  # the budget held
