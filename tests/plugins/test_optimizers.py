@@ -247,14 +247,22 @@ def test_gathered_parameters_stay_views_of_the_optimizer_storage():
     assert set(program.weights_to_host()) == {"dense/W", "dense/b"}
 
 
-def test_two_optimizers_on_one_loss_both_update_the_shared_parameters():
+@pytest.mark.parametrize("optimizer, params, step", [
+    # SGD: each moves the weights by lr times the gradient, so together by 0.3 g
+    ("core.sgd", {}, lambda g: 0.3 * g),
+    # Adam's first step is lr times the gradient's sign (m_hat / sqrt(v_hat) = g / |g|); the
+    # second Adam updates parameters the first gathered (views of any shape)
+    ("core.adam", {"eps": 1e-12}, lambda g: 0.3 * np.sign(g)),
+])
+def test_two_optimizers_on_one_loss_both_update_the_shared_parameters(optimizer, params,
+                                                                      step):
     graph = build("two", [
         ("data", "core.dataset", {"dataset": "sine", "samples": 32, "batch_size": 32,
                                   "val_split": 0.0, "shuffle": False}),
         ("dense", "core.dense", {"units": 1}),
         ("loss", "core.mse", {}),
-        ("opt", "core.sgd", {"lr": 0.1}),
-        ("opt2", "core.sgd", {"lr": 0.2}),
+        ("opt", optimizer, {"lr": 0.1, **params}),
+        ("opt2", optimizer, {"lr": 0.2, **params}),
     ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
         "loss.loss -> opt.loss", "loss.loss -> opt2.loss"])
     program = compile_graph(graph, REGISTRY, seed=1, dtype=np.float64)
@@ -263,31 +271,8 @@ def test_two_optimizers_on_one_loss_both_update_the_shared_parameters():
     program.train_step(0)
     gW, gb = gradient(x, y, W0, b0)
     W1, b1 = weights(program)
-    np.testing.assert_allclose(W1, W0 - 0.3 * gW, rtol=1e-12)
-    np.testing.assert_allclose(b1, b0 - 0.3 * gb, rtol=1e-12)
-
-
-def test_two_adams_on_one_loss_both_take_their_first_step():
-    """The second Adam updates parameters the first gathered (views of any shape): each
-    first Adam step moves every weight by lr times the gradient's sign (m_hat / sqrt(v_hat)
-    = g / |g|), so together by 0.3."""
-    graph = build("two", [
-        ("data", "core.dataset", {"dataset": "sine", "samples": 32, "batch_size": 32,
-                                  "val_split": 0.0, "shuffle": False}),
-        ("dense", "core.dense", {"units": 1}),
-        ("loss", "core.mse", {}),
-        ("opt", "core.adam", {"lr": 0.1, "eps": 1e-12}),
-        ("opt2", "core.adam", {"lr": 0.2, "eps": 1e-12}),
-    ], ["data.x -> dense.x", "dense.y -> loss.pred", "data.y -> loss.target",
-        "loss.loss -> opt.loss", "loss.loss -> opt2.loss"])
-    program = compile_graph(graph, REGISTRY, seed=1, dtype=np.float64)
-    x, y = batch(program)
-    W0, b0 = weights(program)
-    program.train_step(0)
-    gW, gb = gradient(x, y, W0, b0)
-    W1, b1 = weights(program)
-    np.testing.assert_allclose(W1, W0 - 0.3 * np.sign(gW), rtol=1e-9)
-    np.testing.assert_allclose(b1, b0 - 0.3 * np.sign(gb), rtol=1e-9)
+    np.testing.assert_allclose(W1, W0 - step(gW), rtol=1e-9)
+    np.testing.assert_allclose(b1, b0 - step(gb), rtol=1e-9)
 
 
 def test_optimizers_over_overlapping_parameter_sets_update_the_real_weights():
