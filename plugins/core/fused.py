@@ -78,6 +78,12 @@ def _compile():
         return value + v, v
 
     @njit
+    def decayed_average(average, keep, x, rest, tiny):
+        """keep average + rest x^2, flushed to 0 below tiny."""
+        a = average * keep + x * x * rest
+        return a if a >= tiny else tiny - tiny
+
+    @njit
     def sgd(value, grad, velocity, lr, decay, mu, nesterov, tiny):
         """dW = -lr (grad + decay W) + mu dW_prev; W += dW, or with nesterov
         W += mu dW - lr (grad + decay W)."""
@@ -95,9 +101,7 @@ def _compile():
         """S = decay S + decay_rest g^2; W -= lr g / (sqrt(S) + eps)."""
         for k in range(value.shape[0]):
             g = grad[k]
-            s = sq_grad[k] * decay + g * g * decay_rest
-            if s < tiny:
-                s = tiny - tiny
+            s = decayed_average(sq_grad[k], decay, g, decay_rest, tiny)
             sq_grad[k] = s
             value[k] -= g / (sqrt(s) + eps) * lr
 
@@ -118,15 +122,10 @@ def _compile():
         the outer rule around step."""
         for k in range(value.shape[0]):
             g = grad[k]
-            s = sq_grad[k] * alpha + g * g * alpha_rest
-            if s < tiny:
-                s = tiny - tiny
+            s = decayed_average(sq_grad[k], alpha, g, alpha_rest, tiny)
             sq_grad[k] = s
             step = sqrt((sq_step[k] + eps) / (s + eps)) * g
-            d = sq_step[k] * beta + step * step * beta_rest
-            if d < tiny:
-                d = tiny - tiny
-            sq_step[k] = d
+            sq_step[k] = decayed_average(sq_step[k], beta, step, beta_rest, tiny)
             value[k], velocity[k] = outer_step(value[k], step, velocity[k], lr, decay, mu,
                                                tiny)
 
