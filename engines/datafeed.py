@@ -45,9 +45,9 @@ class ArrayFeed(DataFeed):
     gather writes into the preallocated output storage, so a step allocates nothing. An
     optional test split is served in order like the validation split.
 
-    On the CPU one compiled loop gathers x and y together: two `np.take` calls cost 5.0 us
-    for a batch of 32 digits rows and the loop 1.7 (an eighth of a small network's step), and
-    it is no slower for 784-wide rows (docs/PERFORMANCE.md).
+    On the CPU one compiled loop gathers x and y together: for a batch of 32 digits rows two
+    `np.take` calls cost 5.0 us (an eighth of a small network's step) and the loop 1.7, and it
+    is no slower for 784-wide rows (docs/PERFORMANCE.md).
     """
 
     def __init__(self, backend, x_train, y_train, x_val, y_val, batch_size: int, seed: int,
