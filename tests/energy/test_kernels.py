@@ -1,10 +1,12 @@
 """The energy pack's fused kernels against their textbook formulas."""
 
 import numpy as np
+import pytest
 
 from plugins.energy.kernels import (
     glyph_shape,
     matmul_into,
+    momentum_step_,
     sample_bernoulli_,
     sigmoid_,
     softplus_,
@@ -52,3 +54,25 @@ def test_tiles_and_flip_masks():
     assert image.min() >= 0 and image.max() <= 1
     mask = flip_mask(np.random.default_rng(0), 5, 100, 0.2)
     assert np.all(mask.sum(axis=1) == 20)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_momentum_step_kernel_equals_the_numpy_passes(monkeypatch, dtype):
+    """One compiled pass (NumPy backend) gives the four passes' bits, for W and a bias."""
+    from plugins.energy import kernels
+    assert kernels._COMPILED.get() is not None  # numba is a dependency
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=shape).astype(dtype) for shape in ((6, 5), (6, 5), (6, 5))]
+    compiled = [a.copy() for a in arrays]
+    momentum_step_(np, *compiled, 0.9, 0.013)
+
+    class NoKernels:
+        def get(self):
+            return None
+
+    monkeypatch.setattr(kernels, "_COMPILED", NoKernels())
+    plain = [a.copy() for a in arrays]
+    momentum_step_(np, *plain, 0.9, 0.013)
+    np.testing.assert_array_equal(compiled[0], plain[0])  # velocity
+    np.testing.assert_array_equal(compiled[2], plain[2])  # parameter
+    assert not np.array_equal(plain[2], arrays[2])
