@@ -53,15 +53,29 @@ def supported() -> bool:
 @contextmanager
 def flushed():
     """Within the block, this thread treats subnormal floats as zero (no-op if unsupported)."""
-    if _LIBM is None:
+    with flushed_as(FTZ_DAZ):
         yield
-        return
+
+
+def thread_mode() -> int:
+    """This thread's FTZ and DAZ bits (0 where unsupported): what a helper thread doing part
+    of this thread's work passes to flushed_as, so both halves compute alike."""
     env = _FloatEnv()
-    if _LIBM.fegetenv(ctypes.byref(env)) != 0:
+    if _LIBM is None or _LIBM.fegetenv(ctypes.byref(env)) != 0:
+        return 0
+    return env.mxcsr & FTZ_DAZ
+
+
+@contextmanager
+def flushed_as(mode: int):
+    """Within the block, this thread's FTZ and DAZ bits are `mode`'s (no-op if unsupported);
+    the old ones come back on exit."""
+    env = _FloatEnv()
+    if _LIBM is None or _LIBM.fegetenv(ctypes.byref(env)) != 0:
         yield
         return
     previous = env.mxcsr
-    env.mxcsr = previous | FTZ_DAZ
+    env.mxcsr = (previous & ~FTZ_DAZ) | (mode & FTZ_DAZ)
     _LIBM.fesetenv(ctypes.byref(env))
     try:
         yield

@@ -22,6 +22,7 @@ from graph.spec import NodeSpec, ParamSpec, ParamType, PortKind, PortSpec, Shape
 from graph.views import Axis, View, ViewKind
 from plugins.core.views import WEIGHTS
 from plugins.recurrent.kernels import CELLS, single_threaded_blas
+from plugins.recurrent.pair import run_pair, two_cores
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 GATE_NAMES = {"lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
@@ -174,7 +175,13 @@ def build_recurrent(ctx, kind: str):
         raise ctx.error(f"{ctx.label}: 'y' is wired but return_sequences is off; turn it on "
                         "or take the final state from 'h'.")
     options = {"activation": p.get("activation"), "convention": p.get("convention")}
-    cells = []
+    carry = Carry(xp, ctx.dtype, batch, units, kind == "lstm") \
+        if p["stateful"] and h0 is None and c0 is None else None
+    # two cells per direction, each half the rows, on two threads (plugins/recurrent/pair.py)
+    split = ctx.backend.name == "numpy" and carry is None and batch >= SPLIT_ROWS \
+        and two_cores()
+    capacities = [(batch + 1) // 2, batch // 2] if split else [batch]
+    directions_parts = []  # per direction: [(cell, x_time scratch), ...], one per row part
     for suffix in ("", "_back")[:ndir]:
         W = ctx.param(f"W{suffix}", (features, gates * units), init=p["init"])
         U = ctx.param(f"U{suffix}", (units, gates * units),
@@ -185,22 +192,42 @@ def build_recurrent(ctx, kind: str):
         b = ctx.param(f"b{suffix}", (gates * units,), values=bias)
         P = ctx.param(f"P{suffix}", (3, units), init="zeros") \
             if kind == "lstm" and p["peephole"] else None
-        cells.append(CELLS[kind](xp, ctx.dtype, steps, batch, features, units, W, U, b, P,
-                                 **options))
-    x_time = [ctx.scratch((steps * batch * features,)) for _ in range(ndir)]
-    carry = Carry(xp, ctx.dtype, batch, units, kind == "lstm") \
-        if p["stateful"] and h0 is None and c0 is None else None
+        parts = []
+        for index, capacity in enumerate(capacities):
+            # the second part's gradients go to its own arrays, added after both finish
+            own = (W, U, b, P) if index == 0 else tuple(
+                None if q is None else PartGradient(q, xp) for q in (W, U, b, P))
+            parts.append((CELLS[kind](xp, ctx.dtype, steps, capacity, features, units, *own,
+                                      **options),
+                          ctx.scratch((steps * capacity * features,))))
+        directions_parts.append(parts)
     phase = ctx.phase
     seqs = p["return_sequences"]
 
-    def time_major(rows, direction):
-        view = x_time[direction][:steps * rows * features].reshape(steps, rows, features)
-        source = x.value.transpose(1, 0, 2)
+    def row_ranges(rows):
+        """[(part, lo, hi)]: the rows each part takes this batch (a part may get none)."""
+        if len(capacities) == 1:
+            return [(0, 0, rows)]
+        middle = (rows + 1) // 2
+        return [(0, 0, middle), (1, middle, rows)]
+
+    def time_major(scratch, lo, hi, direction):
+        view = scratch[:steps * (hi - lo) * features].reshape(steps, hi - lo, features)
+        source = x.value[lo:hi].transpose(1, 0, 2)
         view[...] = source if direction == 0 else source[::-1]
         return view
 
     def half(array, direction):
         return array[..., direction * units:(direction + 1) * units]
+
+    def in_parts(work, rows):
+        """work(part, lo, hi) for every part with rows, the two on two threads."""
+        jobs = [(part, lo, hi) for part, lo, hi in row_ranges(rows) if hi > lo]
+        if len(jobs) == 1:
+            work(*jobs[0])
+        else:
+            run_pair(lambda: work(*jobs[0]), lambda: work(*jobs[1]))
+        return jobs
 
     # one BLAS thread for the whole layer: its step matmuls are small, and OpenBLAS's
     # threads, woken for each, spin against each other and any other load (measured in
@@ -217,63 +244,109 @@ def build_recurrent(ctx, kind: str):
 
     def run_forward():
         rows = x.value.shape[0]
-        for direction, cell in enumerate(cells):
-            start_h = None if h0 is None else half(h0.value, direction)
-            start_c = None if c0 is None else half(c0.value, direction)
-            if carry is not None and direction == 0:
-                start_h, start_c = carry.start(rows, phase.training)
-            cell.forward(time_major(rows, direction), start_h, start_c)
-            if carry is not None and direction == 0:
-                carry.keep(cell, rows)
-            hs = cell.states(rows)
-            if seqs:
-                states = hs[1:] if direction == 0 else hs[:0:-1]
-                half(y.value, direction)[...] = states.transpose(1, 0, 2)
-            half(h_out.value, direction)[...] = hs[steps]
-            if c_out is not None:
-                half(c_out.value, direction)[...] = cell.cell_states(rows)[steps]
+        for direction, parts in enumerate(directions_parts):
+            def work(part, lo, hi, direction=direction, parts=parts):
+                cell, scratch = parts[part]
+                start_h = None if h0 is None else half(h0.value, direction)[lo:hi]
+                start_c = None if c0 is None else half(c0.value, direction)[lo:hi]
+                if carry is not None and direction == 0:
+                    start_h, start_c = carry.start(rows, phase.training)
+                cell.forward(time_major(scratch, lo, hi, direction), start_h, start_c)
+                if carry is not None and direction == 0:
+                    carry.keep(cell, rows)
+                hs = cell.states(hi - lo)
+                if seqs:
+                    states = hs[1:] if direction == 0 else hs[:0:-1]
+                    half(y.value, direction)[lo:hi] = states.transpose(1, 0, 2)
+                half(h_out.value, direction)[lo:hi] = hs[steps]
+                if c_out is not None:
+                    half(c_out.value, direction)[lo:hi] = cell.cell_states(hi - lo)[steps]
+
+            in_parts(work, rows)
 
     def run_backward():
-        for direction, cell in enumerate(cells):
-            dh_seq = None
-            if seqs and y.grad is not None:
-                dh_seq = half(y.grad, direction).transpose(1, 0, 2)
-                if direction == 1:
-                    dh_seq = dh_seq[::-1]
-            dh_last = None if h_out.grad is None else half(h_out.grad, direction)
-            dc_last = None if c_out is None or c_out.grad is None else half(c_out.grad,
-                                                                            direction)
-            cell.want_dx = x.grad is not None
-            dx, dh0, dc0 = cell.backward(dh_seq, dh_last, dc_last)
-            if x.grad is not None:
-                x.grad += (dx if direction == 0 else dx[::-1]).transpose(1, 0, 2)
-            if h0 is not None and h0.grad is not None:
-                half(h0.grad, direction)[...] += dh0
-            if c0 is not None and c0.grad is not None and dc0 is not None:
-                half(c0.grad, direction)[...] += dc0
+        rows = x.value.shape[0]
+        for direction, parts in enumerate(directions_parts):
+            def work(part, lo, hi, direction=direction, parts=parts):
+                cell = parts[part][0]
+                dh_seq = None
+                if seqs and y.grad is not None:
+                    dh_seq = half(y.grad, direction)[lo:hi].transpose(1, 0, 2)
+                    if direction == 1:
+                        dh_seq = dh_seq[::-1]
+                dh_last = None if h_out.grad is None else half(h_out.grad, direction)[lo:hi]
+                dc_last = None if c_out is None or c_out.grad is None \
+                    else half(c_out.grad, direction)[lo:hi]
+                cell.want_dx = x.grad is not None
+                dx, dh0, dc0 = cell.backward(dh_seq, dh_last, dc_last)
+                if x.grad is not None:
+                    x.grad[lo:hi] += (dx if direction == 0 else dx[::-1]).transpose(1, 0, 2)
+                if h0 is not None and h0.grad is not None:
+                    half(h0.grad, direction)[lo:hi] += dh0
+                if c0 is not None and c0.grad is not None and dc0 is not None:
+                    half(c0.grad, direction)[lo:hi] += dc0
 
-    ctx.monitor(_monitor(ctx, kind, cells, x), every="step", min_interval_s=MONITOR_INTERVAL_S)
+            if len(in_parts(work, rows)) == 2:  # the second part's weight gradients
+                for own, part in zip(_params(parts[0][0]), _params(parts[1][0])):
+                    if own is not None and own.grad is not None:
+                        own.grad += part.grad
+
+    ctx.monitor(_monitor(ctx, kind, directions_parts[0], x), every="step",
+                min_interval_s=MONITOR_INTERVAL_S)
     return Step(forward, backward, end_epoch=None if carry is None else carry.reset)
 
 
-def _monitor(ctx, kind, cells, x):
-    """Events for the node's views: hidden-state heatmap, gate traces, gradient per step."""
-    backend, node_id, cell = ctx.backend, ctx.node_id, cells[0]
+SPLIT_ROWS = 16  # fewer rows per part and a second thread costs more than it saves
+
+
+class PartGradient:
+    """A parameter as the second row part's cell sees it: the layer's values (read at call
+    time, since optimizers re-point them) and gradient arrays of its own."""
+
+    def __init__(self, param, xp):
+        self.param, self.xp = param, xp
+        self._grad = None
+
+    @property
+    def value(self):
+        return self.param.value
+
+    @property
+    def grad(self):
+        """None while the layer's parameter has none (frozen); made on first use, since the
+        compiler gives parameters their gradients after the nodes are built."""
+        if self.param.grad is None:
+            return None
+        if self._grad is None:
+            self._grad = self.xp.zeros_like(self.param.grad)
+        return self._grad
+
+
+def _params(cell) -> tuple:
+    return cell.W, cell.U, cell.b, cell.P
+
+
+def _monitor(ctx, kind, parts, x):
+    """Events for the node's views: hidden-state heatmap, gate traces, gradient per step
+    (over the forward direction's row parts)."""
+    backend, node_id, cell = ctx.backend, ctx.node_id, parts[0][0]
     label = ctx.program.order.index(node_id) if node_id in ctx.program.order else 0
-    n = cell.n
+    n, xp = cell.n, ctx.xp
 
     def emit(phase):
-        rows = cell.rows
-        hidden = backend.to_host(cell.states(rows)[1:, 0, :])  # (T, units) of sequence 0
+        used = [part for part, _ in parts if part.rows]
+        hidden = backend.to_host(cell.states(cell.rows)[1:, 0, :])  # (T, units), sequence 0
         times = np.arange(hidden.shape[0])
         events = [Image(f"hidden/{node_id}", phase.step, np.ascontiguousarray(hidden.T))]
         if kind in GATE_NAMES:
-            means = backend.to_host(cell.gate_values(rows).reshape(
-                cell.T, -1, n, rows).mean(axis=(2, 3)))
+            sums = sum(part.gate_values(part.rows).reshape(part.T, -1, n, part.rows)
+                       .sum(axis=(2, 3)) for part in used)
+            means = backend.to_host(sums / (n * sum(part.rows for part in used)))
             events.append(curves(f"gates/{node_id}", phase.step, times, *means.T))
         if phase.training and cell.W.grad is not None:
-            grads = cell.step_gradients()
-            norms = backend.to_host(ctx.xp.sqrt((grads * grads).sum(axis=(1, 2))))
+            squares = sum((g * g).sum(axis=(1, 2)) for g in
+                          (part.step_gradients() for part in used))
+            norms = backend.to_host(xp.sqrt(squares))
             events.append(curves(f"grad_time/{node_id}", phase.step, times, log_norms(norms),
                                  first_label=label))
         return events
