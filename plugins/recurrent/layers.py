@@ -105,10 +105,14 @@ class Carry:
             return None, None
         return self.h[:rows], None if self.c is None else self.c[:rows]
 
-    def keep(self, cell, rows: int) -> None:
-        self.h[:rows] = cell.states(rows)[-1]
+    def keep(self, cell, lo: int, hi: int) -> None:
+        """Keep rows lo:hi of the final state from the cell that ran them (its rows 0:hi-lo);
+        kept(rows) then marks the whole batch as kept."""
+        self.h[lo:hi] = cell.states(hi - lo)[-1]
         if self.c is not None:
-            self.c[:rows] = cell.cell_states(rows)[-1]
+            self.c[lo:hi] = cell.cell_states(hi - lo)[-1]
+
+    def kept(self, rows: int) -> None:
         self.rows = rows
 
     def reset(self, epoch=None) -> None:
@@ -178,8 +182,7 @@ def build_recurrent(ctx, kind: str):
     carry = Carry(xp, ctx.dtype, batch, units, kind == "lstm") \
         if p["stateful"] and h0 is None and c0 is None else None
     # two cells per direction, each half the rows, on two threads (plugins/recurrent/pair.py)
-    split = ctx.backend.name == "numpy" and carry is None and batch >= SPLIT_ROWS \
-        and two_cores()
+    split = ctx.backend.name == "numpy" and batch >= SPLIT_ROWS and two_cores()
     capacities = [(batch + 1) // 2, batch // 2] if split else [batch]
     directions_parts = []  # per direction: [(cell, x_time scratch), ...], one per row part
     for suffix in ("", "_back")[:ndir]:
@@ -244,16 +247,18 @@ def build_recurrent(ctx, kind: str):
 
     def run_forward():
         rows = x.value.shape[0]
+        carried = carry.start(rows, phase.training) if carry is not None else None
         for direction, parts in enumerate(directions_parts):
             def work(part, lo, hi, direction=direction, parts=parts):
                 cell, scratch = parts[part]
                 start_h = None if h0 is None else half(h0.value, direction)[lo:hi]
                 start_c = None if c0 is None else half(c0.value, direction)[lo:hi]
-                if carry is not None and direction == 0:
-                    start_h, start_c = carry.start(rows, phase.training)
+                if carried is not None and direction == 0:
+                    start_h, start_c = (None if state is None else state[lo:hi]
+                                        for state in carried)
                 cell.forward(time_major(scratch, lo, hi, direction), start_h, start_c)
-                if carry is not None and direction == 0:
-                    carry.keep(cell, rows)
+                if carried is not None and direction == 0:
+                    carry.keep(cell, lo, hi)
                 hs = cell.states(hi - lo)
                 if seqs:
                     states = hs[1:] if direction == 0 else hs[:0:-1]
@@ -263,6 +268,8 @@ def build_recurrent(ctx, kind: str):
                     half(c_out.value, direction)[lo:hi] = cell.cell_states(hi - lo)[steps]
 
             in_parts(work, rows)
+        if carry is not None:
+            carry.kept(rows)
 
     def run_backward():
         rows = x.value.shape[0]

@@ -21,6 +21,8 @@ CASES = [  # (layer type, its params; "h0": True wires an initial state the net 
     ("recurrent.simple_rnn", {"units": 6, "activation": "relu"}),
     ("recurrent.lstm", {"units": 6, "return_sequences": False}),
     ("recurrent.gru", {"units": 6, "h0": True}),  # an initial state computed by the net
+    ("recurrent.lstm", {"units": 6, "stateful": True}),  # each part carries its rows' state
+    ("recurrent.gru", {"units": 5, "stateful": True, "bidirectional": True}),
 ]
 
 
