@@ -88,4 +88,5 @@ def _after_fork() -> None:  # a forked child has no helper thread: start a new o
     _helper, _busy = None, threading.Lock()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX; Windows starts processes fresh
+    os.register_at_fork(after_in_child=_after_fork)
