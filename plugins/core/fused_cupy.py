@@ -121,6 +121,8 @@ def kernels() -> dict | None:
 # The optimizers' one-launch updates: the numba kernels' arithmetic (plugins/core/fused.py)
 # and arguments, so build_sgd ... build_adadelta call either.
 _FLUSH = "if ({0} > -tiny && {0} < tiny) {0} = (T)0;"
+# numba's decayed_average: T name = keep average + rest x^2, flushed to 0 below tiny
+_DECAYED = "T {0} = {1} * {2} + {3} * {3} * {4};\nif ({0} < tiny) {0} = (T)0;\n"
 _OUTER_STEP = """
 if (decay != (T)0) step = step + value * decay;
 T v = velocity * mu - step * lr;
@@ -143,9 +145,7 @@ def _optimizer_kernels(cupy) -> dict:
         """, "dendrite_sgd")
     rmsprop_kernel = cupy.ElementwiseKernel(
         "T grad, T lr, T decay, T decay_rest, T eps, T tiny", "T value, T sq_grad",
-        """
-        T s = sq_grad * decay + grad * grad * decay_rest;
-        if (s < tiny) s = (T)0;
+        _DECAYED.format("s", "sq_grad", "decay", "grad", "decay_rest") + """
         sq_grad = s;
         value -= grad / (sqrt(s) + eps) * lr;
         """, "dendrite_rmsprop")
@@ -159,13 +159,10 @@ def _optimizer_kernels(cupy) -> dict:
     adadelta_kernel = cupy.ElementwiseKernel(
         "T grad, T lr, T alpha, T alpha_rest, T beta, T beta_rest, T eps, T decay, T mu, "
         "T tiny", "T value, T sq_grad, T sq_step, T velocity",
-        """
-        T s = sq_grad * alpha + grad * grad * alpha_rest;
-        if (s < tiny) s = (T)0;
+        _DECAYED.format("s", "sq_grad", "alpha", "grad", "alpha_rest") + """
         sq_grad = s;
         T step = sqrt((sq_step + eps) / (s + eps)) * grad;
-        T d = sq_step * beta + step * step * beta_rest;
-        if (d < tiny) d = (T)0;
+        """ + _DECAYED.format("d", "sq_step", "beta", "step", "beta_rest") + """
         sq_step = d;
         """ + _OUTER_STEP, "dendrite_adadelta")
 

@@ -298,7 +298,12 @@ def build_recurrent(ctx, kind: str):
                     if own is not None and own.grad is not None:
                         own.grad += part.grad
 
-    ctx.monitor(_monitor(ctx, kind, directions_parts[0], x), every="step",
+    def forward_cells():
+        """The forward direction's cells that ran the last batch (a part may get no rows)."""
+        parts = directions_parts[0]
+        return [parts[part][0] for part, lo, hi in row_ranges(x.value.shape[0]) if hi > lo]
+
+    ctx.monitor(_monitor(ctx, kind, forward_cells), every="step",
                 min_interval_s=MONITOR_INTERVAL_S)
     return Step(forward, backward, end_epoch=None if carry is None else carry.reset)
 
@@ -333,15 +338,15 @@ def _params(cell) -> tuple:
     return cell.W, cell.U, cell.b, cell.P
 
 
-def _monitor(ctx, kind, parts, x):
+def _monitor(ctx, kind, forward_cells):
     """Events for the node's views: hidden-state heatmap, gate traces, gradient per step
-    (over the forward direction's row parts)."""
-    backend, node_id, cell = ctx.backend, ctx.node_id, parts[0][0]
+    (over the forward direction's cells, one per row part)."""
+    backend, node_id, xp = ctx.backend, ctx.node_id, ctx.xp
     label = ctx.program.order.index(node_id) if node_id in ctx.program.order else 0
-    n, xp = cell.n, ctx.xp
 
     def emit(phase):
-        used = [part for part, _ in parts if part.rows]
+        used = forward_cells()
+        cell, n = used[0], used[0].n  # the first part holds sequence 0
         hidden = backend.to_host(cell.states(cell.rows)[1:, 0, :])  # (T, units), sequence 0
         times = np.arange(hidden.shape[0])
         events = [Image(f"hidden/{node_id}", phase.step, np.ascontiguousarray(hidden.T))]

@@ -46,13 +46,9 @@ def _graph(layer, params):
         *(["data.y_last -> init.x", "init.y -> rnn.h0"] if initial else [])])
 
 
-def _train(registry, graph, split_rows):
-    old = layers.SPLIT_ROWS
-    layers.SPLIT_ROWS = split_rows
-    try:
-        program = compile_graph(graph, registry, seed=3, dtype=np.float64)
-    finally:
-        layers.SPLIT_ROWS = old
+def _train(registry, monkeypatch, graph, split_rows):
+    monkeypatch.setattr(layers, "SPLIT_ROWS", split_rows)
+    program = compile_graph(graph, registry, seed=3, dtype=np.float64)
     events = []
     for step in range(6):  # two epochs of 20, 20, 5 rows
         program.train_step(step % 3)
@@ -72,11 +68,11 @@ def test_two_row_parts_train_as_one_cell(registry, monkeypatch, layer, params):
 
     monkeypatch.setattr(layers, "run_pair", counted)
     graph = _graph(layer, params)
-    split, split_events = _train(registry, graph, 16)
+    split, split_events = _train(registry, monkeypatch, graph, 16)
     directions = 2 if params.get("bidirectional") else 1
     assert len(calls) == 6 * 2 * directions  # every forward and backward, each direction
     calls.clear()
-    whole, whole_events = _train(registry, graph, 10 ** 9)
+    whole, whole_events = _train(registry, monkeypatch, graph, 10 ** 9)
     assert not calls
     for key, value in whole.weights_to_host().items():
         np.testing.assert_allclose(split.weights_to_host()[key], value, rtol=1e-11,
