@@ -10,7 +10,8 @@ says how much is left to gain. The floor side (CPU only) adds the two passes no 
 the batch's gather and one Adam update: bound / floor is the highest share a step whose other
 elementwise work runs on one core can reach. Sides run in separate processes (bench/sides.py),
 their order rotating between rounds; medians are printed as samples/s with the ratio Dendrite /
-PyTorch.
+PyTorch. The interleaved side measures both shares a second way: Dendrite's epochs alternating
+with the bound's and floor's loops in one process.
 
     .venv/bin/python bench/bench_mlp.py                  # NumPy vs torch CPU vs the bound
     .venv/bin/python bench/bench_mlp.py --engine cupy    # CuPy vs torch CUDA (GPU machine)
@@ -232,28 +233,30 @@ def _time_steps(workload: Workload, step, sync, repeats: int) -> float:
     return statistics.median(times[1:])
 
 
-def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
-    """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
-    backend, _ = select_backend(engine)
-    xp = backend.xp
+def _bound_step(workload: Workload, xp):
+    """step(index) running the step's matmuls alone into preallocated outputs."""
     products = _products(workload, xp)
 
     def step(_index):
         for a, b, out in products:
             xp.matmul(a, b, out=out)
 
-    seconds = _time_steps(workload, step, _sync_for(backend.name), repeats)
+    return step
+
+
+def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
+    backend, _ = select_backend(engine)
+    seconds = _time_steps(workload, _bound_step(workload, backend.xp),
+                          _sync_for(backend.name), repeats)
     return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds,
-            "matmuls_per_step": len(products)}
+            "matmuls_per_step": len(_products(workload, backend.xp))}
 
 
-def side_floor(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
-    """The bound's matmuls plus the two passes no NumPy step can skip, alone: the batch's
-    gather from the training data (as the data feed does it) and one Adam update over every
-    parameter (the engine's compiled kernel). bound / floor is the highest share of the bound
-    a step can reach while the rest of its elementwise work runs on one core."""
-    if engine != "numpy":
-        raise SystemExit("the floor side is measured on the CPU (NumPy) only")
+def _floor_step(workload: Workload):
+    """step(index): the bound's matmuls plus the two passes no NumPy step can skip, the
+    batch's gather from the training data (as the data feed does it) and one Adam update over
+    every parameter (the engine's compiled kernel)."""
     from plugins.core import fused
 
     products = _products(workload, np)
@@ -261,8 +264,7 @@ def side_floor(workload: Workload, engine: str, repeats: int, folder: Path) -> d
     order = np.random.default_rng(1).permutation(len(data))
     rows = np.empty((workload.batch, data.shape[1]), np.float32)
     batches = len(data) // workload.batch
-    count = sum((fan_in + 1) * fan_out
-                for fan_in, fan_out in zip(workload.layers[:-1], workload.layers[1:]))
+    count = _parameter_count(workload)
     rng = np.random.default_rng(2)
     value, grad = (rng.standard_normal(count, dtype=np.float32) for _ in range(2))
     avg, sq_avg = np.zeros(count, np.float32), np.zeros(count, np.float32)
@@ -277,12 +279,89 @@ def side_floor(workload: Workload, engine: str, repeats: int, folder: Path) -> d
             np.matmul(a, b, out=out)
         adam(value, grad, avg, sq_avg, *scalars)
 
-    seconds = _time_steps(workload, step, lambda: None, repeats)
-    return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds, "parameters": count}
+    return step
+
+
+def _parameter_count(workload: Workload) -> int:
+    return sum((fan_in + 1) * fan_out
+               for fan_in, fan_out in zip(workload.layers[:-1], workload.layers[1:]))
+
+
+def side_floor(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """The floor's step alone (_floor_step). bound / floor is the highest share of the bound
+    a step can reach while the rest of its elementwise work runs on one core."""
+    if engine != "numpy":
+        raise SystemExit("the floor side is measured on the CPU (NumPy) only")
+    seconds = _time_steps(workload, _floor_step(workload), lambda: None, repeats)
+    return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds,
+            "parameters": _parameter_count(workload)}
+
+
+BLOCK_SECONDS = 0.25  # one block of the interleaved side: short enough that a slow spell
+#                       of a shared machine usually covers a whole block, both sides alike
+
+
+def side_interleaved(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
+    """Dendrite's epochs alternating with the bound's loop (and on the CPU the floor's) in one
+    process, in blocks of about BLOCK_SECONDS each, the order flipping every block; returns the
+    median over blocks of each block's own shares. Across processes a slow spell that falls
+    on one side and not the other moves a share by 20-50% on this shared machine; within a
+    block it falls on both. (The three use one BLAS thread pool one after another, so nothing
+    competes; PyTorch stays in its own process.)"""
+    backend, _ = select_backend(engine)
+    sync = _sync_for(backend.name)
+    x, labels = load_data(workload)
+    program = dendrite_program(workload, x, labels, backend, folder)
+    loops = {"bound": _bound_step(workload, backend.xp)}
+    if engine == "numpy":
+        loops["floor"] = _floor_step(workload)
+    batches = program.feeds[0].batches("train")
+    for _ in range(2):  # warm-up; the second epoch's time sizes the blocks
+        seconds, _, _ = dendrite_epoch(program, sync)
+    epochs = max(1, round(BLOCK_SECONDS / seconds))
+
+    def loop_rate(step) -> float:
+        sync()
+        start = time.perf_counter()
+        for index in range(epochs * batches):
+            step(index)
+        sync()
+        return epochs * batches * workload.batch / (time.perf_counter() - start)
+
+    def dendrite_rate() -> float:
+        elapsed = samples = 0
+        for _ in range(epochs):
+            seconds, count, _ = dendrite_epoch(program, sync)
+            elapsed, samples = elapsed + seconds, samples + count
+        return samples / elapsed
+
+    for step in loops.values():
+        loop_rate(step)
+    shares: dict[str, list] = {"bound_share": [], "floor_share": []}
+    all_rates: dict[str, list] = {"dendrite": [], **{name: [] for name in loops}}
+    for block in range(max(12, 4 * repeats)):
+        rates = {}
+        if block % 2:
+            rates.update({name: loop_rate(step) for name, step in loops.items()})
+        rates["dendrite"] = dendrite_rate()
+        if not block % 2:
+            rates.update({name: loop_rate(step) for name, step in loops.items()})
+        for name, rate in rates.items():
+            all_rates[name].append(rate)
+        shares["bound_share"].append(rates["dendrite"] / rates["bound"])
+        if "floor" in rates:
+            shares["floor_share"].append(rates["floor"] / rates["bound"])
+    result = {key: statistics.median(values) for key, values in shares.items() if values}
+    result.update({"per_s": result["bound_share"], "blocks": len(shares["bound_share"]),
+                   "block_epochs": epochs,
+                   "rates": {name: statistics.median(v) for name, v in all_rates.items()},
+                   "bound_share_range": [min(shares["bound_share"]),
+                                         max(shares["bound_share"])]})
+    return result
 
 
 SIDES = {"dendrite": side_dendrite, "torch": side_torch, "bound": side_bound,
-         "floor": side_floor}
+         "floor": side_floor, "interleaved": side_interleaved}
 
 
 def compare(names: list[str], engine: str, rounds: int, threads: int) -> list[dict]:

@@ -4,7 +4,10 @@ Paired benchmarks (MLP, RBM) run Dendrite, PyTorch and the matmul bound as separ
 (bench/sides.py), rotating their order between rounds, and report medians: the ratio Dendrite /
 PyTorch (> 1: Dendrite is faster) and Dendrite's share of the matmul bound (the rate of the
 step's matmuls alone at their own shapes); on the CPU also the floor's share (the matmuls plus
-the gather and Adam's pass: the most a step can reach, bench_mlp.side_floor). Single-sided
+the gather and Adam's pass: the most a step can reach, bench_mlp.side_floor). On the CPU the
+shares are measured a second way, Dendrite's epochs alternating with the bound's and floor's
+loops in one process (bench_mlp.side_interleaved), which a slow spell of a shared machine
+moves less. Single-sided
 benchmarks (Hopfield, graph scale, LIF, and the LSTM / LeNet ones when present) run as they are
 and their last lines are kept.
 docs/PERFORMANCE.md's tables come from these files.
@@ -29,7 +32,7 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sides import SideFailed, paired  # noqa: E402
+from bench.sides import SideFailed, paired, run_side  # noqa: E402
 
 # single-sided benchmarks: script, arguments (quick, full) for numpy; cupy variants below
 SINGLE = {
@@ -58,8 +61,21 @@ def mlp_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[di
             row["floor"] = result["floor"]["median"]
             row["floor_share"] = row["floor"] / row["bound"]
             row["paired"]["floor_share"] = _paired(row["runs"], "floor", "bound")
+        if engine == "numpy":  # on a GPU a step is launch-bound: its shares mean little
+            row["interleaved"] = interleaved_shares(key, engine, threads, 1 if quick else 3)
         rows.append(row)
     return rows
+
+
+def interleaved_shares(key: str, engine: str, threads: int, processes: int) -> dict:
+    """Shares measured with Dendrite's epochs and the bound's (and floor's) loops alternating
+    in one process (bench_mlp.side_interleaved): medians over processes of each process's
+    median over blocks."""
+    runs = [run_side("bench_mlp.py", "interleaved", key, threads=threads,
+                     extra=("--engine", engine)) for _ in range(processes)]
+    shares = {name: statistics.median(run[name] for run in runs)
+              for name in ("bound_share", "floor_share") if name in runs[0]}
+    return {**shares, "runs": runs}
 
 
 def rbm_rows(engine: str, quick: bool, threads: int, rounds: int = 0) -> list[dict]:
@@ -128,13 +144,13 @@ def print_table(rows: list[dict]) -> None:
     paired_rows = [r for r in rows if "ratio" in r]
     if paired_rows:
         print(f"{'benchmark':<44} {'Dendrite':>12} {'PyTorch':>12} {'ratio':>6} "
-              f"{'range':>11} {'bound share':>11} {'floor share':>11}")
+              f"{'range':>11} {'bound share':>11} {'floor share':>11} {'one process':>13}")
         for r in paired_rows:
             low, high = r["ratio_range"]
             floor = f"{r['floor_share']:.0%}" if "floor_share" in r else "-"
             print(f"{r['workload']:<44} {r['dendrite']:>12,.1f} {r['torch']:>12,.1f} "
                   f"{r['ratio']:>6.2f} {low:>5.2f}-{high:<5.2f} {r['bound_share']:>11.0%} "
-                  f"{floor:>11}")
+                  f"{floor:>11} {_interleaved_cell(r):>13}")
     for r in paired_rows:
         if _bound_spread(r) > NOISY_SPREAD:
             print(f"noisy: {r['workload']}: the bound's rounds differ {_bound_spread(r):.2f}x; "
@@ -147,6 +163,15 @@ def print_table(rows: list[dict]) -> None:
             print(f"    {line}")
 
 
+def _interleaved_cell(row: dict) -> str:
+    """"bound share / floor share" measured in one process, or "-" where not measured."""
+    shares = row.get("interleaved") or {}
+    if "bound_share" not in shares:
+        return "-"
+    floor = f" / {shares['floor_share']:.0%}" if "floor_share" in shares else ""
+    return f"{shares['bound_share']:.0%}{floor}"
+
+
 def markdown(document: dict) -> str:
     """The paired rows of a saved run as the Markdown table docs/PERFORMANCE.md shows."""
     load = ", ".join(f"{x:g}" for x in document.get("load") or [])
@@ -154,8 +179,8 @@ def markdown(document: dict) -> str:
              f"(load average {load or '?'}), NumPy {document['numpy']}, "
              f"torch {document['torch']}{', quick' if document['quick'] else ''}:", "",
              "| workload | unit | Dendrite | PyTorch | ratio (range) | matmul bound | share "
-             "| floor share |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| floor share | one process: share / floor share |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in document["rows"]:
         if "ratio" not in r:
             continue
@@ -172,7 +197,8 @@ def markdown(document: dict) -> str:
 
         lines.append(f"| {r['workload']} | {r['unit']} | {r['dendrite']:,.0f} | "
                      f"{r['torch']:,.0f} | {r['ratio']:.2f}x ({low:.2f}-{high:.2f}) | "
-                     f"{r['bound']:,.0f} | {share('bound_share')} | {share('floor_share')} |")
+                     f"{r['bound']:,.0f} | {share('bound_share')} | {share('floor_share')} | "
+                     f"{_interleaved_cell(r)} |")
     noisy = [f"{r['workload']} ({_bound_spread(r):.2f}x)" for r in document["rows"]
              if "ratio" in r and _bound_spread(r) > NOISY_SPREAD]
     if noisy:
