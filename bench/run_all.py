@@ -7,9 +7,8 @@ step's matmuls alone at their own shapes); on the CPU also the floor's share (th
 the gather and Adam's pass: the most a step can reach, bench_mlp.side_floor). On the CPU the
 shares are measured a second way, Dendrite's epochs alternating with the bound's and floor's
 loops in one process (bench_mlp.side_interleaved), which a slow spell of a shared machine
-moves less. Single-sided
-benchmarks (Hopfield, graph scale, LIF, and the LSTM / LeNet ones when present) run as they are
-and their last lines are kept.
+moves less. Single-sided benchmarks (Hopfield, graph scale, LIF, and the LSTM / LeNet ones
+when present) run as they are and their last lines are kept.
 docs/PERFORMANCE.md's tables come from these files.
 
     .venv/bin/python bench/run_all.py [--quick] [--engine numpy|cupy] [--only mlp rbm ...]
