@@ -233,9 +233,8 @@ def _time_steps(workload: Workload, step, sync, repeats: int) -> float:
     return statistics.median(times[1:])
 
 
-def _bound_step(workload: Workload, xp):
-    """step(index) running the step's matmuls alone into preallocated outputs."""
-    products = _products(workload, xp)
+def _bound_step(products: list, xp):
+    """step(index) running the products (_products) alone into their preallocated outputs."""
 
     def step(_index):
         for a, b, out in products:
@@ -247,10 +246,11 @@ def _bound_step(workload: Workload, xp):
 def side_bound(workload: Workload, engine: str, repeats: int, folder: Path) -> dict:
     """The step's matmuls alone, at the workload's shapes, into preallocated outputs."""
     backend, _ = select_backend(engine)
-    seconds = _time_steps(workload, _bound_step(workload, backend.xp),
+    products = _products(workload, backend.xp)
+    seconds = _time_steps(workload, _bound_step(products, backend.xp),
                           _sync_for(backend.name), repeats)
     return {"per_s": workload.batch / seconds, "step_ms": 1e3 * seconds,
-            "matmuls_per_step": 3 * (len(workload.layers) - 1) - 1}  # as _products
+            "matmuls_per_step": len(products)}
 
 
 def _floor_step(workload: Workload):
@@ -312,7 +312,7 @@ def side_interleaved(workload: Workload, engine: str, repeats: int, folder: Path
     sync = _sync_for(backend.name)
     x, labels = load_data(workload)
     program = dendrite_program(workload, x, labels, backend, folder)
-    loops = {"bound": _bound_step(workload, backend.xp)}
+    loops = {"bound": _bound_step(_products(workload, backend.xp), backend.xp)}
     if engine == "numpy":
         loops["floor"] = _floor_step(workload)
     batches = program.feeds[0].batches("train")
@@ -337,27 +337,25 @@ def side_interleaved(workload: Workload, engine: str, repeats: int, folder: Path
 
     for step in loops.values():
         loop_rate(step)
-    shares: dict[str, list] = {"bound_share": [], "floor_share": []}
-    all_rates: dict[str, list] = {"dendrite": [], **{name: [] for name in loops}}
+    rates: dict[str, list] = {"dendrite": [], **{name: [] for name in loops}}  # by block
     for block in range(max(12, 4 * repeats)):
-        rates = {}
         if block % 2:
-            rates.update({name: loop_rate(step) for name, step in loops.items()})
-        rates["dendrite"] = dendrite_rate()
+            for name, step in loops.items():
+                rates[name].append(loop_rate(step))
+        rates["dendrite"].append(dendrite_rate())
         if not block % 2:
-            rates.update({name: loop_rate(step) for name, step in loops.items()})
-        for name, rate in rates.items():
-            all_rates[name].append(rate)
-        shares["bound_share"].append(rates["dendrite"] / rates["bound"])
-        if "floor" in rates:
-            shares["floor_share"].append(rates["floor"] / rates["bound"])
-    result = {key: statistics.median(values) for key, values in shares.items() if values}
+            for name, step in loops.items():
+                rates[name].append(loop_rate(step))
+    bound_shares = [d / b for d, b in zip(rates["dendrite"], rates["bound"])]
+    result = {"bound_share": statistics.median(bound_shares)}
+    if "floor" in rates:
+        result["floor_share"] = statistics.median(
+            f / b for f, b in zip(rates["floor"], rates["bound"]))
     # per_s is the key bench/sides.py reads from every side
-    result.update({"per_s": result["bound_share"], "blocks": len(shares["bound_share"]),
+    result.update({"per_s": result["bound_share"], "blocks": len(bound_shares),
                    "block_epochs": epochs,
-                   "rates": {name: statistics.median(v) for name, v in all_rates.items()},
-                   "bound_share_range": [min(shares["bound_share"]),
-                                         max(shares["bound_share"])]})
+                   "rates": {name: statistics.median(v) for name, v in rates.items()},
+                   "bound_share_range": [min(bound_shares), max(bound_shares)]})
     return result
 
 
