@@ -9,16 +9,10 @@ A script lists its shots and calls `main(SHOTS)`; run it under xvfb:
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app, wait_until_idle
 
 
 @dataclass(frozen=True)
@@ -38,23 +32,13 @@ def main(shots: tuple, description: str) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--only", default="", help="take only the shot of this example")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
-    os.chdir(scratch)  # runs are recorded under ./runs
-
+    out = Path(args.out).resolve()
+    private_scratch()
     from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication([])
+    _app, pump = start_app()
     from gui.main_window import MainWindow
     from plugins import default_registry
-
-    def pump(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
 
     window = MainWindow(default_registry())
     window.resize(1900, 1040)
@@ -68,9 +52,7 @@ def main(shots: tuple, description: str) -> int:
         controller = window.run_controller
         controller.run_bar.epochs_spin.setValue(shot.epochs)
         controller.start()
-        began = time.perf_counter()
-        while controller.state != "idle" and time.perf_counter() - began < 120:
-            pump(0.05)
+        wait_until_idle(controller, pump, limit_s=120)
         pump(0.5)
         if shot.focus:  # a long chain: show the first cards readable rather than all tiny
             rect = QRectF()
@@ -84,6 +66,6 @@ def main(shots: tuple, description: str) -> int:
                 dock.raise_()
         controller.plots.refresh()
         pump(0.5)
-        window.grab().save(str(Path(args.out) / shot.name))
+        window.grab().save(str(out / shot.name))
         window.undo_stack.set_clean()
     return 0

@@ -10,13 +10,10 @@ waits for layout and saves window.grab()."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app
 
 
 def main() -> int:
@@ -26,22 +23,19 @@ def main() -> int:
     parser.add_argument("--size", default="1400x900")
     parser.add_argument("--select", default="", help="node id to select (default: first Dense)")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch)
-
+    graph_path, out = Path(args.graph).resolve(), Path(args.out).resolve()
+    private_scratch()
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
     from plugins import default_registry
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app, _pump = start_app()
     window = MainWindow(default_registry())
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
     window.show()
-    if not window.files.open(args.graph, ask=False):
+    if not window.files.open(str(graph_path), ask=False):
         return 1
     node_id = args.select or next((n.id for n in window.graph.nodes.values()
                                    if n.type_id == "core.dense"), "")
@@ -51,9 +45,9 @@ def main() -> int:
     def shoot():
         window.canvas.fit_to_view()
         app.processEvents()
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(args.out)
-        print(f"saved {args.out} ({window.width()}x{window.height()})")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(out))
+        print(f"saved {out} ({window.width()}x{window.height()})")
         window.undo_stack.set_clean()
         window.close()
         app.quit()

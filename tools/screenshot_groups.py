@@ -9,29 +9,20 @@ formulas.png: the XOR example with View > Show Formulas on."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app
+
 OUT = ROOT / "docs" / "screenshots"
 
 
 def main() -> int:
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch)
-    os.environ["DENDRITE_LIBRARY"] = str(scratch / "library")
-
-    from PySide6.QtWidgets import QApplication
-
+    private_scratch()
     from graph.layout_commands import SetFrame, SetReroute
     from gui.main_window import MainWindow
     from plugins import default_registry
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app, _pump = start_app()
     window = MainWindow(default_registry())
     window.resize(1560, 900)
     window.show()

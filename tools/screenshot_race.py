@@ -12,15 +12,11 @@ data, selects the run named by --select (SGD by default) and saves the window.""
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app
 
 
 def main() -> int:
@@ -30,29 +26,20 @@ def main() -> int:
     parser.add_argument("--select", default="optimizer_race_sgd")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-race-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
+    runs, out = Path(args.runs).resolve(), Path(args.out).resolve()
+    scratch = private_scratch("dendrite-race-")
     newest = {}
-    for folder in sorted(Path(args.runs).iterdir()):
+    for folder in sorted(runs.iterdir()):
         newest[folder.name.split("-", 2)[-1]] = folder
     for folder in newest.values():
         shutil.copytree(folder, scratch / "runs" / folder.name)
-    os.chdir(scratch)
 
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication([])
+    _app, pump = start_app()
     from gui.main_window import MainWindow
     from gui.run_compare import XAxis
     from plugins import default_registry
-
-    def pump(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
 
     window = MainWindow(default_registry())
     window.resize(1440, 900)
@@ -71,7 +58,7 @@ def main() -> int:
     panel.run_list.setCurrentItem(panel.item(next(
         n for n in panel.run_names() if n.endswith(args.select))))
     pump(1.0)
-    window.grab().save(str(Path(args.out) / "optimizer_race.png"))
+    window.grab().save(str(out / "optimizer_race.png"))
     window.undo_stack.set_clean()
     return 0
 

@@ -9,39 +9,25 @@ and saves the window; then clicks the hidden -> ReLU wire and saves the probe.""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app, wait_until_idle
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
-    os.chdir(scratch)  # runs are recorded under ./runs
-
+    out = Path(args.out).resolve()
+    private_scratch()
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication([])
+    _app, pump = start_app()
     from graph.model import Edge
     from gui.main_window import MainWindow
     from plugins import default_registry
-
-    def pump(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
 
     window = MainWindow(default_registry())
     window.resize(1440, 900)
@@ -52,8 +38,7 @@ def main() -> int:
     controller = window.run_controller
     controller.run_bar.epochs_spin.setValue(300)
     controller.start()
-    while not (controller.state == "idle" and not controller.timer.isActive()):
-        pump(0.05)
+    wait_until_idle(controller, pump)
     controller.runs_panel.set_ticked(controller.runs_panel.run_names()[0])
     controller.run_bar.seed_spin.setValue(1)
     window.scene.nodes["opt"].setSelected(True)
@@ -66,7 +51,7 @@ def main() -> int:
     pump(0.3)
     controller.plots.refresh()
     pump(0.5)
-    window.grab().save(str(Path(args.out) / "run.png"))
+    window.grab().save(str(out / "run.png"))
 
     wire = window.scene.wires[Edge("hidden", "y", "hidden_act", "x")]
     window.scene.clearSelection()
@@ -81,7 +66,7 @@ def main() -> int:
     while controller.probe.last_array is None:
         pump(0.05)
     pump(0.5)
-    window.grab().save(str(Path(args.out) / "probe.png"))
+    window.grab().save(str(out / "probe.png"))
     controller.stop()
     pump(0.5)
     window.undo_stack.set_clean()

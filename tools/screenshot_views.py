@@ -10,14 +10,10 @@ MLP is also shot at 1024x700 and 800x600 (the small-window layouts).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from shot_session import ROOT, private_scratch, start_app, wait_until_idle
 
 SHOTS = [  # (example, epochs, window size, file name, speed cap or 0)
     ("xor_mlp", 300, (1440, 900), "views_xor_mlp.png", 0),
@@ -45,22 +41,11 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--only", default="", help="shoot only files containing this text")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="dendrite-shot-"))
-    os.environ["DENDRITE_SETTINGS"] = str(scratch / "settings.ini")  # not the user's settings
-    os.environ["DENDRITE_DATA_DIR"] = str(scratch / "data")
-    os.chdir(scratch)  # runs are recorded under ./runs
-
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication([])
+    out = Path(args.out).resolve()
+    private_scratch()
+    _app, pump = start_app()
     from gui.main_window import MainWindow
     from plugins import default_registry
-
-    def pump(seconds: float) -> None:
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.005)
 
     registry = default_registry()
     for example, epochs, size, name, speed in SHOTS:
@@ -77,21 +62,17 @@ def main() -> int:
         controller.run_bar.epochs_spin.setValue(epochs)
         controller.run_bar.speed.set_steps_per_s(speed)
         controller.start()
-        began = time.perf_counter()
-        while not (controller.state.value == "idle" and not controller.timer.isActive()):
-            pump(0.05)
-            if speed and time.perf_counter() - began > 0.7:
-                break  # a capped run is shot while it plays
-            if time.perf_counter() - began > 300:
-                controller.stop()
+        if speed:
+            pump(0.7)  # a capped run is shot while it plays
+        else:
+            wait_until_idle(controller, pump)
         controller.plots.refresh()
         pump(0.2 if speed else 1.0)
-        path = Path(args.out) / name
+        path = out / name
         window.grab().save(str(path))
         if speed:
             controller.stop()
-            while not (controller.state.value == "idle" and not controller.timer.isActive()):
-                pump(0.05)
+            wait_until_idle(controller, pump)
         shown = [dock.view.title for dock in controller.plots.shown()]
         print(f"{path.name}: {size[0]}x{size[1]}, docks with data: {', '.join(shown)}")
         window.undo_stack.set_clean()

@@ -7,7 +7,6 @@ moved into place together.
 
 from __future__ import annotations
 
-import enum
 import os
 import re
 import tempfile
@@ -18,6 +17,8 @@ import numpy as np
 
 from engines.backend import NUMPY
 from engines.compiler import compile_graph
+from engines.export.check import check_files
+from engines.export.formats import ExportFormat
 from engines.export.ir import ExportError, ExportModel
 from engines.export.lower import check_rules, inference_part, lower
 from engines.export.unroll import time_loops
@@ -27,18 +28,6 @@ from graph.validate import topological_order
 EXTRA_HINT = "install the 'export' extra: .venv/bin/pip install '.[export]' " \
              "(./start.sh --setup dev installs it too)"
 _ROOT = Path(__file__).resolve().parents[2]
-
-
-class ExportFormat(enum.Enum):
-    """What export_graph writes."""
-
-    ONNX = "onnx"  # one .onnx file
-    NUMPY = "numpy"  # a .py module (numpy only) and a .npz of weights
-    TORCH = "torch"  # a .py module with an nn.Module and a .npz of weights
-
-    @property
-    def suffix(self) -> str:
-        return ".onnx" if self is ExportFormat.ONNX else ".py"
 
 
 @dataclass
@@ -196,6 +185,5 @@ def export_graph(graph, registry, fmt: ExportFormat | str, out, *, weights=None,
     write_files(paths, render(prepared, fmt, paths))
     result = ExportResult(paths, prepared.weights_note)
     if check:
-        from engines.export.check import check_files
         result.check = check_files(prepared, fmt, paths)
     return result

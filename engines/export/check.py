@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engines.export.formats import ExportFormat
 from engines.export.ir import ExportError
 
 TOLERANCE = 1e-5  # max abs difference in float32 that the tests hold every export to
@@ -132,8 +133,6 @@ def run_torch(path, inputs: dict, output_names: list) -> dict:
 
 def run_export(fmt, paths: list, inputs: dict, output_names: list) -> tuple[str, dict]:
     """(runner name, outputs) of the exported files on inputs."""
-    from engines.export.api import ExportFormat
-
     if fmt is ExportFormat.ONNX:
         return "onnxruntime", run_onnx(paths[0], inputs)
     if fmt is ExportFormat.NUMPY:
@@ -154,8 +153,6 @@ def max_difference(expected: dict, actual: dict) -> float:
 
 def check_files(prepared, fmt, paths: list) -> CheckResult:
     """Run the written files on sample inputs and compare with the engine's forward pass."""
-    from engines.export.api import ExportFormat
-
     runner = {ExportFormat.ONNX: "onnxruntime", ExportFormat.NUMPY: "numpy",
               ExportFormat.TORCH: "torch"}[fmt]
     if importlib.util.find_spec(runner) is None:
