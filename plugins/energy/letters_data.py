@@ -64,24 +64,35 @@ def _noisy(clean: np.ndarray, labels: np.ndarray, copies: int, flips: float,
     return np.concatenate(parts), np.tile(labels, len(parts))
 
 
+def clean_glyphs(fonts: tuple = TRAIN_FONTS) -> tuple:
+    """(x float32 binary rows, labels int) of the faces' clean glyphs, face by face."""
+    parts = [letters(SIZE, fonts=(font,)) for font in fonts]
+    return (np.concatenate([(x >= 0.5).astype(np.float32) for x, _ in parts]),
+            np.concatenate([labels for _, labels in parts]))
+
+
 def letter_sets(seed: int = 0, train_copies: int = TRAIN_COPIES,
                 train_flips: float = TRAIN_FLIPS, eval_flips: float = EVAL_FLIPS,
                 eval_copies: int = EVAL_COPIES) -> LetterSets:
     """The three sets of the notes' protocol (see the module doc)."""
     rng = np.random.default_rng(seed)
-    binary = {}
-    for font in (*TRAIN_FONTS, FOURTH_FONT):
-        x, y = letters(SIZE, fonts=(font,))
-        binary[font] = ((x >= 0.5).astype(np.float32), y)
-    train_x = np.concatenate([binary[f][0] for f in TRAIN_FONTS])
-    train_y = np.concatenate([binary[f][1] for f in TRAIN_FONTS])
-    eval_fonts = (*TRAIN_FONTS, FOURTH_FONT)
-    eval_x = np.concatenate([binary[f][0] for f in eval_fonts])
-    eval_y = np.concatenate([binary[f][1] for f in eval_fonts])
+    train_x, train_y = clean_glyphs()
+    eval_x, eval_y = clean_glyphs((*TRAIN_FONTS, FOURTH_FONT))
     train = _noisy(train_x, train_y, train_copies, train_flips, rng, keep_clean=True)
     cv = _noisy(eval_x, eval_y, eval_copies, eval_flips, rng, keep_clean=False)
     test = _noisy(eval_x, eval_y, eval_copies, eval_flips, rng, keep_clean=False)
     return LetterSets(train, cv, test)
+
+
+def nearest_glyph_labels(x: np.ndarray) -> np.ndarray:
+    """Each binary row labelled as the clean training glyph nearest to it in Hamming distance:
+    a rule with no learning. Under independent pixel flips (with probability under one half)
+    the nearest glyph is the most likely one, and the distance is linear in the pixels
+    (|x - t| summed = sum x + sum t - 2 x.t), so this is a linear classifier built from the
+    templates alone: the yardstick for what learned features could add on these sets."""
+    templates, labels = clean_glyphs()
+    distance = templates.sum(axis=1)[None, :] - 2.0 * (x @ templates.T)  # + sum x, per row
+    return labels[np.argmin(distance, axis=1)]
 
 
 def infer_shapes(params, in_shapes):

@@ -13,8 +13,15 @@ from engines.session import Session
 from graph.fileio import load_graph
 from plugins import default_registry
 from plugins.energy import letters_notes as ln
-from plugins.energy.letters_data import letter_sets
-from plugins.energy.letters_experiment import ARMS, letters_dbn
+from plugins.energy.letters_data import clean_glyphs, letter_sets, nearest_glyph_labels
+from plugins.energy.letters_experiment import (
+    ARMS,
+    Arm,
+    Yardstick,
+    comparison,
+    letters_dbn,
+    nearest_glyph_yardstick,
+)
 
 REGISTRY = default_registry()
 EXAMPLES = Context(True, REGISTRY).examples
@@ -65,3 +72,34 @@ def test_the_quick_letters_row_runs_the_examples():  # about 6 s
     assert outcome.figure.count("of 312") == 3 and "notes 231" in outcome.figure
     assert "RBMs 3/3/3, fine-tuning" in outcome.figure
     assert [name for _, name in ARMS][0] in outcome.figure
+
+
+def test_the_nearest_glyph_rule_is_the_hamming_nearest_template():
+    templates, labels = clean_glyphs()
+    assert len(templates) == 78
+    np.testing.assert_array_equal(nearest_glyph_labels(templates), labels)
+    rows = letter_sets(3).test[0]
+    hamming = (rows[:, None, :] != templates[None, :, :]).sum(axis=2)
+    # the linear form picks a template at the smallest true distance (ties may differ)
+    chosen = nearest_glyph_labels(rows)
+    nearest = hamming.min(axis=1)
+    assert all(nearest[i] in hamming[i][labels == chosen[i]] for i in range(len(rows)))
+
+
+def test_the_yardstick_counts_the_fourth_face_and_enters_the_verdicts_text():
+    stick = nearest_glyph_yardstick(Context(False, REGISTRY), ARMS[0][0])
+    x, y = letter_sets(0).test
+    right = nearest_glyph_labels(x) == y
+    assert (stick.wins, stick.total, stick.fourth_face_total) == (right.sum(), 312, 78)
+    assert stick.fourth_face_wins == right.reshape(3, 4, 26)[:, 3].sum()
+    assert stick.training_rows == 312
+
+    def arms(*wins):
+        return [Arm(str(w), w, 312, "9", (0.1, 0.9)) for w in wins]
+
+    text = comparison(arms(220, 12, 150), False, Yardstick(291, 312, 59, 78, 312))
+    assert "wins 291 of 312" in text and "59 of the 78" in text
+    assert "more than any trained arm" in text
+    text = comparison(arms(300, 12, 150), False, Yardstick(291, 312, 59, 78, 312))
+    assert "more than any trained arm" not in text
+    assert "Pretraining wins" in comparison(arms(220, 12, 260), False, stick)
