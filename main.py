@@ -227,7 +227,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--quick", action="store_true", help="small sizes (minutes)")
     reproduce.add_argument("--only", nargs="+", metavar="NAME", help="only these experiments")
     reproduce.add_argument("--mnist", metavar="DIR", help="a folder of MNIST's IDX files")
-    reproduce.add_argument("--out", help="markdown file to write (default docs/EXPERIMENTS.md)")
+    reproduce.add_argument("--out", help="markdown file to write (default: docs/EXPERIMENTS.md "
+                           "for a full run of every experiment; --quick and --only write "
+                           "only here)")
     nodes.add_argument("--category", help="only this palette category (e.g. Layers)")
     return parser
 

@@ -47,7 +47,7 @@ def markdown(rows, quick: bool, mnist: Path | None) -> str:
         f"Written by `main.py reproduce{' --quick' if quick else ''}` on "
         f"{time.strftime('%Y-%m-%d')} in {mode} mode"
         f"{'' if mnist is None else ', with MNIST'}; every row below comes from that run. "
-        "Rerun it to check; `--only NAME` reruns one row (and rewrites the file).",
+        "Rerun it to check; `--only NAME` reruns one row (with `--out FILE` for its table).",
         "",
         "| experiment | source | the notes | Dendrite | example | verdict |",
         "|---|---|---|---|---|---|",
@@ -82,8 +82,14 @@ def reproduce_command(registry, *, quick: bool = False, only: list[str] | None =
           f"({'quick' if quick else 'full'} mode) ...", flush=True)
     context = Context(quick, registry, mnist_dir)
     rows = run_experiments(experiments, context, echo=lambda t: print(t, flush=True))
+    differs = sum(o.verdict is Verdict.DIFFERS for _e, o, _s in rows)
+    summary = f"{len(rows)} rows, {differs} differ from the notes"
+    if out is None and (quick or only):
+        # the committed table is a full run of every row: a check must not overwrite it
+        print(f"{summary}. {DEFAULT_OUT.name} is left as it is: only a full run of every "
+              "experiment writes it; --out FILE writes this run's table.")
+        return 0
     path = Path(out) if out else DEFAULT_OUT
     path.write_text(markdown(rows, quick, mnist_dir), encoding="utf-8")
-    differs = sum(o.verdict is Verdict.DIFFERS for _e, o, _s in rows)
-    print(f"Wrote {path} ({len(rows)} rows, {differs} differ from the notes).")
+    print(f"Wrote {path} ({summary}).")
     return 0

@@ -78,3 +78,14 @@ def test_family_rows_agree_with_the_notes_in_quick_mode(registry, name, figure):
     outcome = experiment.run(Context(quick=True, registry=registry))
     assert outcome.verdict is Verdict.AGREES, outcome
     assert figure in outcome.figure
+
+
+def test_a_quick_or_partial_run_leaves_the_committed_table_alone(registry, monkeypatch,
+                                                                 tmp_path, capsys):
+    table = tmp_path / "EXPERIMENTS.md"
+    table.write_text("the full run's table\n")
+    monkeypatch.setattr("engines.reproduce.command.DEFAULT_OUT", table)
+    assert reproduce_command(registry, only=["chain"]) == 0
+    assert reproduce_command(registry, quick=True, only=["recurrent_factor"]) == 0
+    assert table.read_text() == "the full run's table\n"
+    assert "EXPERIMENTS.md is left as it is" in capsys.readouterr().out
