@@ -338,14 +338,17 @@ def side_interleaved(workload: Workload, engine: str, repeats: int, folder: Path
     for step in loops.values():
         loop_rate(step)
     rates: dict[str, list] = {"dendrite": [], **{name: [] for name in loops}}  # by block
+
+    def run_loops() -> None:
+        for name, step in loops.items():
+            rates[name].append(loop_rate(step))
+
     for block in range(max(12, 4 * repeats)):
         if block % 2:
-            for name, step in loops.items():
-                rates[name].append(loop_rate(step))
+            run_loops()
         rates["dendrite"].append(dendrite_rate())
         if not block % 2:
-            for name, step in loops.items():
-                rates[name].append(loop_rate(step))
+            run_loops()
     bound_shares = [d / b for d, b in zip(rates["dendrite"], rates["bound"])]
     result = {"bound_share": statistics.median(bound_shares)}
     if "floor" in rates:

@@ -46,9 +46,9 @@ def start_app():
     return app, pump
 
 
-def wait_until_idle(controller, pump, limit_s: float = 300.0) -> bool:
+def wait_until_idle(controller, pump, limit_s: float = 300.0) -> None:
     """Pump until the run controller's run has ended and its last results are drawn; stops the
-    run after limit_s. Returns whether it ended by itself."""
+    run after limit_s."""
     deadline = time.perf_counter() + limit_s
     stopped = False
     while not (controller.state.value == "idle" and not controller.timer.isActive()):
@@ -56,4 +56,3 @@ def wait_until_idle(controller, pump, limit_s: float = 300.0) -> bool:
         if not stopped and time.perf_counter() > deadline:
             controller.stop()
             stopped = True
-    return not stopped

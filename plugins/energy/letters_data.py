@@ -84,6 +84,12 @@ def letter_sets(seed: int = 0, train_copies: int = TRAIN_COPIES,
     return LetterSets(train, cv, test)
 
 
+def letter_sets_of(params: dict) -> LetterSets:
+    """The sets a letter-sets node with these (resolved) parameters serves."""
+    return letter_sets(params["data_seed"], params["train_copies"], params["train_flips"],
+                       params["eval_flips"], params["eval_copies"])
+
+
 def nearest_glyph_labels(x: np.ndarray) -> np.ndarray:
     """Each binary row labelled as the clean training glyph nearest to it in Hamming distance:
     a rule with no learning. Under independent pixel flips (with probability under one half)
@@ -133,8 +139,7 @@ SPEC = NodeSpec(
 
 def build(ctx):
     p = ctx.params
-    sets = letter_sets(p["data_seed"], p["train_copies"], p["train_flips"], p["eval_flips"],
-                       p["eval_copies"])
+    sets = letter_sets_of(p)
     (x, labels), (cv_x, cv_labels), (test_x, test_labels) = sets.train, sets.cv, sets.test
     batch_size = p["batch_size"] or len(x)
     if ctx.full_batch or batch_size >= len(x):

@@ -33,7 +33,7 @@ from plugins.energy.letters_data import (
     EVAL_FLIPS,
     TRAIN_FLIPS,
     TRAIN_FONTS,
-    letter_sets,
+    letter_sets_of,
     nearest_glyph_labels,
 )
 
@@ -107,9 +107,7 @@ def nearest_glyph_yardstick(context: Context, example: str) -> Yardstick:
     """The nearest-glyph rule on the test set of the example's letter-sets node."""
     graph = load_graph(context.examples / f"{example}.dgraph", context.registry)
     node = graph.nodes["letters"]
-    p = {**context.registry.spec(node.type_id).defaults(), **node.params}
-    sets = letter_sets(p["data_seed"], p["train_copies"], p["train_flips"], p["eval_flips"],
-                       p["eval_copies"])
+    sets = letter_sets_of(context.registry.spec(node.type_id).resolve(node.params))
     x, labels = sets.test
     right = nearest_glyph_labels(x) == labels
     faces = len(TRAIN_FONTS) + 1  # the test set runs face by face, copy after copy
